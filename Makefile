@@ -1,0 +1,44 @@
+# govwatch: two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint bench bench-crawl bench-extract bench-api clean
+
+# The machine's pip is old and mis-resolves trafilatura's lxml[html_clean] extra: upgrade it first.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/govwatch demo
+
+test: $(STAMP)
+	$(BIN)/ruff check crawler spiders pipelines scheduler tests benchmarks
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check crawler spiders pipelines scheduler tests benchmarks
+
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: bench-crawl bench-extract bench-api
+
+bench-crawl: $(STAMP)
+	$(BIN)/python benchmarks/bench_crawl.py
+
+bench-extract: $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/bench_extract.py
+
+bench-api: $(STAMP)
+	$(BIN)/python benchmarks/bench_api.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
