@@ -1,0 +1,204 @@
+"""Seed files: the schema of a source (`seeds/<slug>.yaml`) and a loader that reports every broken file."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+SEEDS_ENV = "GOVWATCH_SEEDS"
+DEFAULT_SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+PROFILES = ("trs", "hanweb", "json_api", "html")
+DEFAULT_REVISIT_DAYS = (1, 3, 7, 30)
+
+
+class _Strict(BaseModel):
+    """Base for seed models: unknown keys are errors, so a typo never silently does nothing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ListingSelectors(_Strict):
+    """CSS selectors overriding a profile's defaults on one listing."""
+
+    item: str | None = None  # the <a> elements (or rows holding one) that link to articles
+    date: str | None = None  # relative to the item's row
+    next: str | None = None  # a "next page" link, for plain HTML lists
+
+
+class Listing(_Strict):
+    """One listing URL and the CMS profile that knows how to read and paginate it."""
+
+    url: str
+    profile: Literal["trs", "hanweb", "json_api", "html"]
+    params: dict[str, Any] = Field(default_factory=dict)
+    selectors: ListingSelectors = Field(default_factory=ListingSelectors)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value
+
+
+class ArticleOverrides(_Strict):
+    """Per-source hints for article pages, passed to the extractor."""
+
+    body: str | None = None
+    title: str | None = None
+    date: str | None = None
+    source: str | None = None
+    encoding: str | None = None
+    kind: Literal["meeting", "notice", "speech", "policy", "news"] | None = None  # column default
+
+
+class Politeness(_Strict):
+    """Per-source overrides of the crawl's politeness settings (see crawler/settings.py)."""
+
+    download_delay: float | None = Field(default=None, ge=0)
+    obey_robots: bool | None = None
+    concurrent_requests_per_domain: int | None = Field(default=None, ge=1, le=4)
+    max_response_bytes: int | None = Field(default=None, ge=1024)
+    user_agent: str | None = None
+    retry_times: int | None = Field(default=None, ge=0, le=10)
+    timeout: float | None = Field(default=None, gt=0)
+
+
+class Revisit(_Strict):
+    """When known articles are fetched again to catch silent edits and deletions."""
+
+    days: tuple[int, ...] = DEFAULT_REVISIT_DAYS
+    budget: int = Field(default=100, ge=0)  # at most this many revisits per run
+
+    @field_validator("days")
+    @classmethod
+    def _ascending(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(d <= 0 for d in value) or list(value) != sorted(set(value)):
+            raise ValueError("revisit days must be positive, ascending and distinct")
+        return value
+
+
+class Source(_Strict):
+    """A watched source: one seed file."""
+
+    id: str
+    name: str
+    org: str
+    listings: list[Listing] = Field(min_length=1)
+    max_pages: int = Field(default=3, ge=1, le=1000)
+    article: ArticleOverrides = Field(default_factory=ArticleOverrides)
+    schedule: str = "0 7 * * *"  # cron, Asia/Shanghai
+    enabled: bool = True
+    tags: list[str] = Field(default_factory=list)
+    verified: bool = False
+    politeness: Politeness = Field(default_factory=Politeness)
+    revisit: Revisit = Field(default_factory=Revisit)
+    notes: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError("id must be a lowercase slug: letters, digits and '-'")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(f"schedule must be a 5-field cron expression, got {value!r}")
+        # APScheduler is the authority on what a valid cron is; import lazily to keep this module light.
+        from apscheduler.triggers.cron import CronTrigger
+
+        CronTrigger.from_crontab(value, timezone="Asia/Shanghai")
+        return value
+
+    @property
+    def domains(self) -> list[str]:
+        """Hostnames this source's listings live on."""
+        from urllib.parse import urlsplit
+
+        return sorted({urlsplit(listing.url).hostname or "" for listing in self.listings})
+
+
+class SeedError(Exception):
+    """A seed file that could not be loaded; names the file and the offending key."""
+
+    def __init__(self, path: Path, key: str, message: str) -> None:
+        self.path, self.key, self.message = path, key, message
+        super().__init__(f"{path}: {key}: {message}")
+
+
+@dataclass
+class SeedSet:
+    """The sources that loaded and the errors of those that did not."""
+
+    sources: dict[str, Source] = field(default_factory=dict)
+    errors: list[SeedError] = field(default_factory=list)
+
+    def get(self, source_id: str) -> Source:
+        if source_id not in self.sources:
+            known = ", ".join(sorted(self.sources)) or "none"
+            raise KeyError(f"unknown source {source_id!r} (known: {known})")
+        return self.sources[source_id]
+
+    def enabled(self) -> list[Source]:
+        return [source for source in self.sources.values() if source.enabled]
+
+
+def seeds_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The seeds folder: the explicit one, else $GOVWATCH_SEEDS, else the project's seeds/."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(SEEDS_ENV):
+        return Path(os.environ[SEEDS_ENV])
+    return DEFAULT_SEEDS_DIR
+
+
+def _key_of(error: dict[str, Any]) -> str:
+    return ".".join(str(part) for part in error["loc"]) or "(file)"
+
+
+def load_source(path: Path) -> Source:
+    """Load and validate one seed file; raise SeedError naming the file and key."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SeedError(path, "(file)", f"cannot read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise SeedError(path, "(file)", f"invalid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise SeedError(path, "(file)", "expected a mapping of keys at the top level")
+    try:
+        source = Source.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        extra = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise SeedError(path, _key_of(first), first["msg"] + extra) from exc
+    if source.id != path.stem:
+        raise SeedError(path, "id", f"id {source.id!r} must equal the file name {path.stem!r}")
+    return source
+
+
+def load_seeds(directory: str | os.PathLike[str] | None = None) -> SeedSet:
+    """Load every `*.yaml` in the folder; broken files are collected as errors, the rest still load."""
+    folder = seeds_dir(directory)
+    result = SeedSet()
+    if not folder.is_dir():
+        result.errors.append(SeedError(folder, "(folder)", "seeds folder does not exist"))
+        return result
+    for path in sorted(folder.glob("*.y*ml")):
+        try:
+            source = load_source(path)
+        except SeedError as error:
+            result.errors.append(error)
+            continue
+        result.sources[source.id] = source
+    return result
