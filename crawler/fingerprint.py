@@ -1,0 +1,61 @@
+"""Content fingerprints: normalize what a reader sees, drop what changes by itself, hash the rest."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from crawler.chinese import to_simplified
+
+# Lines that change on their own (counters, today's date, clocks, rotating blocks' headers). Matched on the
+# NFKC-normalized, simplified line; a line is dropped only when the whole line is such a part, so a real
+# sentence that mentions a date or a count still counts.
+VOLATILE_LINE_PATTERNS: dict[str, re.Pattern[str]] = {
+    "visit_counter": re.compile(r"^(?:浏览|访问|阅读|点击)(?:次数|量|数)?[:：]?\s*\d+\s*次?$"),
+    "counter_bracket": re.compile(r"^[\[【(（]?(?:浏览|访问|阅读|点击)(?:次数|量)?[:：]?\s*\d+\s*次?[\]】)）]?$"),
+    "today": re.compile(r"^(?:今天是|今日|当前时间[:：]?)\s*\d{4}年\d{1,2}月\d{1,2}日.{0,12}$"),
+    "clock": re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*(?:星期|周)[一二三四五六日天]$"),
+    "weekday": re.compile(r"^(?:星期|周)[一二三四五六日天]$"),
+}
+WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class FingerprintOptions:
+    """What normalization removes; the defaults are the project's definition of 'the same content'."""
+
+    volatile_patterns: tuple[re.Pattern[str], ...] = tuple(VOLATILE_LINE_PATTERNS.values())
+    fold_script: bool = True  # traditional and simplified copies of one text hash the same
+
+
+def normalize_lines(text: str, options: FingerprintOptions | None = None) -> list[str]:
+    """NFKC, traditional→simplified, whitespace folded, empty and volatile lines dropped."""
+    options = options or FingerprintOptions()
+    text = unicodedata.normalize("NFKC", text or "")
+    if options.fold_script:
+        text = to_simplified(text)
+    lines: list[str] = []
+    for raw_line in text.splitlines():
+        line = WHITESPACE.sub(" ", raw_line).strip()
+        if not line or any(pattern.match(line) for pattern in options.volatile_patterns):
+            continue
+        lines.append(line)
+    return lines
+
+
+def content_hash(title: str | None, text: str, options: FingerprintOptions | None = None) -> str:
+    """sha256 over the normalized title and text: equal exactly when a reader would see the same content."""
+    digest = hashlib.sha256()
+    for line in _hash_lines(title, text, options):
+        digest.update(line.encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _hash_lines(title: str | None, text: str, options: FingerprintOptions | None) -> Iterable[str]:
+    yield from normalize_lines(title or "", options)
+    yield "\x00"  # keeps a title line from being confused with a first body line
+    yield from normalize_lines(text, options)

@@ -1,0 +1,428 @@
+"""The versioned store: decides new / edited / unchanged in one transaction and keeps every distinct version."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from crawler import clock
+from crawler.config import DEFAULT_REVISIT_DAYS, Source
+from crawler.db import get_engine, init_db
+from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow
+
+# A run still marked "running" after this long belonged to a process that died.
+STALE_RUN_AFTER = timedelta(hours=6)
+# How many 404/410 answers, on separate requests, make an item deleted (a single one may be a hiccup).
+DELETION_CONFIRMATIONS = 2
+BAD_HEALTH = ("empty", "blocked", "failing")
+
+
+@dataclass(frozen=True)
+class KnownItem:
+    """What the crawl needs to know of a stored item to decide whether and how to fetch it again."""
+
+    id: int
+    canonical_url: str
+    url: str
+    source_id: str
+    status: str
+    etag: str | None
+    last_modified: str | None
+    next_revisit_at: datetime | None
+    gone_count: int
+
+
+@dataclass(frozen=True)
+class Content:
+    """The extracted content of one fetch, as the store keeps it."""
+
+    text: str
+    content_hash: str
+    title: str | None = None
+    published: datetime | None = None
+    published_guessed: bool = False
+    source_name: str | None = None
+    organ: str | None = None
+    doc_number: str | None = None
+    kind: str = "news"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What storing a fetch did."""
+
+    change: str  # new | edited | unchanged
+    item_id: int
+    version: int
+    event_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ChangeNotice:
+    """Handed to change listeners inside the storing transaction (e.g. to queue alerts in the outbox)."""
+
+    event: ChangeEvent
+    item: Item
+    version: ItemVersion | None
+    previous: ItemVersion | None
+    baseline: bool  # the source's first crawl: it sets the baseline and should alert nothing by default
+
+
+ChangeListener = Callable[[Session, ChangeNotice], None]
+
+
+@dataclass(frozen=True)
+class HealthChange:
+    """A source's health after a run, and whether an admin should hear about it now."""
+
+    source_id: str
+    health: str
+    consecutive_bad_runs: int
+    notify: str | None  # "broken" | "recovered" | None
+
+
+def _insert(session: Session, model: type, values: dict[str, Any], conflict: Sequence[str]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING in the session's dialect (SQLite and PostgreSQL)."""
+    dialect = session.get_bind().dialect.name
+    builder = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    if builder is None:
+        raise RuntimeError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
+    statement = builder(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
+    session.execute(statement)
+
+
+def next_revisit(first_seen: datetime, revisits_done: int, days: Sequence[int]) -> datetime | None:
+    """When an item is due again: first_seen + days[k] for the k-th revisit, then never."""
+    if revisits_done >= len(days):
+        return None
+    return first_seen + timedelta(days=days[revisits_done])
+
+
+class Store:
+    """All writes of a crawl go through here; each public method is one transaction."""
+
+    def __init__(self, url: str | None = None, listeners: Iterable[ChangeListener] = ()) -> None:
+        self.engine = init_db(url)
+        self.listeners = list(listeners)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    # --- sources and runs -------------------------------------------------------------------------
+
+    def sync_sources(self, sources: Iterable[Source]) -> None:
+        """Insert or refresh the source rows from their seeds, keeping health and history."""
+        with self.session() as session:
+            for source in sources:
+                row = session.get(SourceRow, source.id)
+                if row is None:
+                    row = SourceRow(id=source.id, name=source.name, org=source.org, profile="", schedule="")
+                row.name, row.org = source.name, source.org
+                row.profile = ",".join(sorted({listing.profile for listing in source.listings}))
+                row.listing_urls = [listing.url for listing in source.listings]
+                row.schedule, row.enabled = source.schedule, source.enabled
+                session.add(row)
+            session.commit()
+
+    def begin_run(self, source_id: str, pid: int | None = None) -> int:
+        """Open a crawl_run row; runs of this source left 'running' by a dead process become 'crashed'."""
+        now = clock.now()
+        with self.session() as session:
+            stale = session.exec(
+                select(CrawlRun).where(CrawlRun.source_id == source_id, CrawlRun.status == "running")
+            ).all()
+            for run in stale:
+                if (run.pid and not _pid_alive(run.pid)) or now - run.started_at > STALE_RUN_AFTER:
+                    run.status, run.finished_at = "crashed", now
+                    run.errors = [*run.errors, "the crawl process ended before finishing this run"]
+                    session.add(run)
+            run = CrawlRun(source_id=source_id, started_at=now, pid=pid or os.getpid())
+            session.add(run)
+            session.commit()
+            assert run.id is not None
+            return run.id
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int], errors: Sequence[str]) -> HealthChange:
+        """Close a run with its counts and update the source's health in the same transaction."""
+        now = clock.now()
+        with self.session() as session:
+            run = session.get(CrawlRun, run_id)
+            if run is None:
+                raise KeyError(f"no crawl_run {run_id}")
+            for key, value in counts.items():
+                if hasattr(run, key) and isinstance(value, int):
+                    setattr(run, key, value)
+            run.status, run.finished_at, run.errors = status, now, list(errors)[:200]
+            session.add(run)
+            change = self._update_health(session, run, now)
+            session.commit()
+            return change
+
+    def _update_health(self, session: Session, run: CrawlRun, now: datetime) -> HealthChange:
+        row = session.get(SourceRow, run.source_id)
+        if row is None:
+            row = SourceRow(id=run.source_id, name=run.source_id, org="", profile="", schedule="")
+        notify: str | None = None
+        row.last_run_at = now
+        if run.new:
+            row.last_new_at = now
+        if run.status in BAD_HEALTH:
+            row.consecutive_bad_runs += 1
+        else:
+            if row.health_alerted:
+                notify = "recovered"
+            row.consecutive_bad_runs = 0
+            row.health_alerted = False
+            if run.status == "ok":
+                row.baseline_done = True
+        if row.health != run.status:
+            row.health, row.health_since = run.status, now
+        session.add(row)
+        return HealthChange(row.id, row.health, row.consecutive_bad_runs, notify)
+
+    def mark_health_alerted(self, source_id: str) -> None:
+        with self.session() as session:
+            session.execute(update(SourceRow).where(col(SourceRow.id) == source_id).values(health_alerted=True))
+            session.commit()
+
+    # --- what the crawl asks before fetching ----------------------------------------------------------
+
+    def known(self, canonical_urls: Iterable[str]) -> dict[str, KnownItem]:
+        """The stored items among these canonical URLs."""
+        urls = list(dict.fromkeys(canonical_urls))
+        found: dict[str, KnownItem] = {}
+        with self.session() as session:
+            for start in range(0, len(urls), 500):
+                chunk = urls[start : start + 500]
+                for item in session.exec(select(Item).where(col(Item.canonical_url).in_(chunk))):
+                    found[item.canonical_url] = _known(item)
+        return found
+
+    def due_for_revisit(self, source_id: str, limit: int, exclude: Iterable[str] = ()) -> list[KnownItem]:
+        """Active items of the source whose next revisit time has come, oldest due first."""
+        if limit <= 0:
+            return []
+        skip = set(exclude)
+        now = clock.now()
+        with self.session() as session:
+            rows = session.exec(
+                select(Item)
+                .where(
+                    Item.source_id == source_id,
+                    col(Item.status).in_(("active", "blocked")),
+                    col(Item.next_revisit_at).is_not(None),
+                    col(Item.next_revisit_at) <= now,
+                )
+                .order_by(col(Item.next_revisit_at))
+                .limit(limit + len(skip))
+            ).all()
+        return [_known(item) for item in rows if item.canonical_url not in skip][:limit]
+
+    # --- what the crawl reports after fetching --------------------------------------------------------
+
+    def record_content(
+        self,
+        *,
+        source_id: str,
+        canonical_url: str,
+        url: str,
+        content: Content,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        run_id: int | None = None,
+        revisit_days: Sequence[int] = DEFAULT_REVISIT_DAYS,
+    ) -> Outcome:
+        """Store a fetched article: new, edited (hash changed) or unchanged — decided and written atomically."""
+        now = clock.now()
+        with self.session() as session:
+            _insert(
+                session,
+                Item,
+                {
+                    "canonical_url": canonical_url,
+                    "url": url,
+                    "source_id": source_id,
+                    "first_seen": now,
+                    "last_seen": now,
+                    "last_checked": now,
+                    "last_changed": now,
+                    "next_revisit_at": next_revisit(now, 0, revisit_days),
+                },
+                ["canonical_url"],
+            )
+            # Lock the row (PostgreSQL; SQLite already holds its write lock after the insert) so that two
+            # processes storing the same article cannot both decide "new".
+            item = session.exec(
+                select(Item).where(Item.canonical_url == canonical_url).with_for_update()
+            ).one()
+            previous = None
+            if item.version_count:
+                previous = session.exec(
+                    select(ItemVersion).where(ItemVersion.item_id == item.id, ItemVersion.version == item.version_count)
+                ).one()
+            was_deleted = item.status != "active"
+            item.url, item.last_seen, item.last_checked = url, now, now
+            item.etag, item.last_modified, item.gone_count = etag, last_modified, 0
+            item.status = "active"
+            if previous is not None and item.content_hash == content.content_hash:
+                if was_deleted:
+                    item.last_changed = now
+                session.add(item)
+                session.commit()
+                return Outcome("unchanged", item.id or 0, item.version_count)
+            change = "new" if previous is None else "edited"
+            item.version_count += 1
+            item.content_hash = content.content_hash
+            item.last_changed = now
+            item.title, item.published, item.published_guessed = content.title, content.published, content.published_guessed
+            item.source_name, item.organ, item.doc_number, item.kind = (
+                content.source_name,
+                content.organ,
+                content.doc_number,
+                content.kind,
+            )
+            session.add(item)
+            version = ItemVersion(
+                item_id=item.id or 0,
+                version=item.version_count,
+                change=change,
+                content_hash=content.content_hash,
+                title=content.title,
+                published=content.published,
+                text=content.text,
+                meta=content.meta,
+                fetched_at=now,
+                crawl_run_id=run_id,
+            )
+            session.add(version)
+            session.flush()
+            event = ChangeEvent(
+                item_id=item.id or 0,
+                version_id=version.id,
+                change=change,
+                source_id=source_id,
+                created_at=now,
+                crawl_run_id=run_id,
+            )
+            session.add(event)
+            session.flush()
+            self._notify(session, ChangeNotice(event, item, version, previous, self._is_baseline(session, source_id)))
+            session.commit()
+            return Outcome(change, item.id or 0, item.version_count, event.id)
+
+    def record_checked(
+        self,
+        item_id: int,
+        *,
+        revisit: bool,
+        revisit_days: Sequence[int] = DEFAULT_REVISIT_DAYS,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
+        """After any answer with content or a 304: advance the revisit schedule and keep the validators."""
+        now = clock.now()
+        with self.session() as session:
+            item = session.get(Item, item_id)
+            if item is None:
+                return
+            item.last_checked = now
+            if revisit:
+                item.revisits_done += 1
+                item.next_revisit_at = next_revisit(item.first_seen, item.revisits_done, revisit_days)
+                # Skip revisit slots that already passed while the source was down: one check covers them.
+                while item.next_revisit_at is not None and item.next_revisit_at <= now:
+                    item.revisits_done += 1
+                    item.next_revisit_at = next_revisit(item.first_seen, item.revisits_done, revisit_days)
+            if etag is not None:
+                item.etag = etag
+            if last_modified is not None:
+                item.last_modified = last_modified
+            if item.status == "blocked":
+                item.status = "active"
+            session.add(item)
+            session.commit()
+
+    def record_gone(
+        self, item_id: int, *, run_id: int | None = None, confirmations: int = DELETION_CONFIRMATIONS
+    ) -> bool:
+        """A 404/410 for a known item; after `confirmations` answers in a row it becomes deleted. True then."""
+        now = clock.now()
+        with self.session() as session:
+            item = session.exec(select(Item).where(Item.id == item_id).with_for_update()).first()
+            if item is None or item.status == "deleted":
+                return False
+            item.gone_count += 1
+            item.last_checked = now
+            deleted = item.gone_count >= confirmations
+            if deleted:
+                item.status, item.last_changed, item.next_revisit_at = "deleted", now, None
+                event = ChangeEvent(
+                    item_id=item.id or 0, change="deleted", source_id=item.source_id, created_at=now, crawl_run_id=run_id
+                )
+                session.add(event)
+                session.flush()
+                previous = session.exec(
+                    select(ItemVersion).where(ItemVersion.item_id == item.id, ItemVersion.version == item.version_count)
+                ).first()
+                self._notify(session, ChangeNotice(event, item, None, previous, self._is_baseline(session, item.source_id)))
+            session.add(item)
+            session.commit()
+            return deleted
+
+    def record_blocked(self, item_id: int) -> None:
+        """A challenge page answered for a known item: remember it, change nothing else."""
+        with self.session() as session:
+            item = session.get(Item, item_id)
+            if item is not None and item.status == "active":
+                item.status, item.last_checked = "blocked", clock.now()
+                session.add(item)
+                session.commit()
+
+    # --- helpers --------------------------------------------------------------------------------------
+
+    def _notify(self, session: Session, notice: ChangeNotice) -> None:
+        for listener in self.listeners:
+            listener(session, notice)
+
+    @staticmethod
+    def _is_baseline(session: Session, source_id: str) -> bool:
+        row = session.get(SourceRow, source_id)
+        return row is None or not row.baseline_done
+
+
+def _known(item: Item) -> KnownItem:
+    return KnownItem(
+        id=item.id or 0,
+        canonical_url=item.canonical_url,
+        url=item.url,
+        source_id=item.source_id,
+        status=item.status,
+        etag=item.etag,
+        last_modified=item.last_modified,
+        next_revisit_at=item.next_revisit_at,
+        gone_count=item.gone_count,
+    )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def open_store(url: str | None = None, listeners: Iterable[ChangeListener] = ()) -> Store:
+    """A Store on the configured database (schema brought up to date)."""
+    get_engine(url)
+    return Store(url, listeners)
