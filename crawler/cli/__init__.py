@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crawler.cli.app import app
-
 # Each module registers its commands on `app` when imported; keep one import per command group.
+from crawler.cli import items_cmd  # noqa: E402,F401
+from crawler.cli.app import app
 
 __all__ = ["app"]
