@@ -1,0 +1,184 @@
+"""Hanweb 大汉 JCMS listings: `<datastore>` records on the column page, further records from dataproxy.jsp."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+
+from crawler.profiles.base import (
+    ListingEntry,
+    ListingPage,
+    PageRequest,
+    Profile,
+    entries_from_html,
+    html_selector,
+    register,
+)
+
+if TYPE_CHECKING:
+    from crawler.config import Listing
+
+DATAPROXY_PATH = "/module/web/jpage/dataproxy.jsp"
+# The form jpage.js posts to dataproxy.jsp; webid/columnid/unitid come from the page or the seed's params.
+FORM_DEFAULTS: dict[str, str] = {
+    "col": "1",
+    "appid": "1",
+    "webid": "",
+    "path": "/",
+    "columnid": "",
+    "unitid": "",
+    "sourceContentType": "1",
+    "permissiontype": "0",
+}
+FORM_KEYS_FROM_PAGE = (
+    "col",
+    "appid",
+    "webid",
+    "path",
+    "columnid",
+    "unitid",
+    "sourceContentType",
+    "permissiontype",
+)
+DEFAULT_PER_PAGE = 15
+DEFAULT_GROUP_SIZE = 3  # jpage fetches this many pages' worth of records per dataproxy call
+
+RECORD = re.compile(
+    r"<record[^>]*>\s*(?:<!\[CDATA\[(?P<cdata>.*?)\]\]>|(?P<plain>.*?))\s*</record>", re.DOTALL | re.I
+)
+NEXTGROUP = re.compile(
+    r"<nextgroup[^>]*>\s*(?:<!\[CDATA\[)?(?P<body>.*?)(?:\]\]>)?\s*</nextgroup>", re.DOTALL | re.I
+)
+DATASTORE = re.compile(r"<datastore\b", re.I)
+HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.I)
+# Counts in the dataproxy XML answer and in the jpage({…}) options on the column page.
+TOTAL_RECORD: tuple[re.Pattern[str], ...] = (
+    re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I),
+    re.compile(r"\btotalRecord\s*[:=]\s*[\"']?(\d+)", re.I),
+)
+TOTAL_PAGE: tuple[re.Pattern[str], ...] = (
+    re.compile(r"<totalpage>\s*(\d+)\s*</totalpage>", re.I),
+    re.compile(r"\btotalPage\s*[:=]\s*[\"']?(\d+)", re.I),
+)
+PER_PAGE = re.compile(r"\bperPage\s*[:=]\s*[\"']?(\d+)", re.I)
+GROUP_SIZE = re.compile(r"\bgroupSize\s*[:=]\s*[\"']?(\d+)", re.I)
+PROXY_URL = re.compile(r"\bproxyUrl\s*[:=]\s*[\"']([^\"']+)[\"']", re.I)
+# JS options that sometimes carry the form fields instead of the nextgroup link.
+JS_FIELD = r"\b{name}\s*[:=]\s*[\"']?([\w/.-]+)"
+RECORD_ITEM_CSS = "a[href]"
+
+
+def _first_int(patterns: tuple[re.Pattern[str], ...] | re.Pattern[str], text: str) -> int | None:
+    for pattern in patterns if isinstance(patterns, tuple) else (patterns,):
+        if match := pattern.search(text):
+            return int(match[1])
+    return None
+
+
+def records(text: str) -> list[str]:
+    """The HTML fragments of every `<record>` in a datastore or dataproxy answer."""
+    return [html.unescape(m["plain"]) if m["cdata"] is None else m["cdata"] for m in RECORD.finditer(text)]
+
+
+def form_from_page(text: str) -> dict[str, str]:
+    """Form fields the page itself announces: the `<nextgroup>` link's query, else jpage's JS options."""
+    found: dict[str, str] = {}
+    if match := NEXTGROUP.search(text):
+        if href := HREF.search(match["body"]):
+            query = urlsplit(html.unescape(href[1])).query
+            found.update(
+                {k: v for k, v in parse_qsl(query, keep_blank_values=True) if k in FORM_KEYS_FROM_PAGE}
+            )
+    for key in FORM_KEYS_FROM_PAGE:
+        if key not in found and (match := re.search(JS_FIELD.format(name=key), text)):
+            found[key] = match[1]
+    return {key: value for key, value in found.items() if value}
+
+
+def _entries(
+    fragments: list[str], page_url: str, date_css: str | None, item_css: str | None
+) -> list[ListingEntry]:
+    entries: list[ListingEntry] = []
+    seen: set[str] = set()
+    for fragment in fragments:
+        if not fragment.strip():
+            continue
+        for entry in entries_from_html(
+            html_selector(fragment), page_url, item_css or RECORD_ITEM_CSS, date_css
+        ):
+            if entry.url not in seen:
+                seen.add(entry.url)
+                entries.append(entry)
+                break  # one article per record; further links are attachments or column tags
+    return entries
+
+
+@register
+class HanwebProfile(Profile):
+    """Hanweb JCMS columns: `<datastore>` records, then `dataproxy.jsp?startrecord=A&endrecord=B&perpage=P`."""
+
+    name = "hanweb"
+
+    def parse_page(self, listing: Listing, request: PageRequest, text: str, max_pages: int) -> ListingPage:
+        params = listing.params
+        fragments = records(text)
+        is_xml = bool(DATASTORE.search(text)) or bool(fragments)
+        if not is_xml:
+            # Not a jpage column: read it as a plain list, so a redesigned column still yields links.
+            selector = html_selector(text)
+            entries = entries_from_html(
+                selector,
+                request.url,
+                listing.selectors.item or "li, tr",
+                listing.selectors.date,
+                require_article=not listing.selectors.item,
+            )
+        else:
+            entries = _entries(fragments, request.url, listing.selectors.date, listing.selectors.item)
+        per_page = int(
+            params.get("perpage") or params.get("per_page") or _first_int(PER_PAGE, text) or DEFAULT_PER_PAGE
+        )
+        group = int(params.get("group_size") or _first_int(GROUP_SIZE, text) or DEFAULT_GROUP_SIZE)
+        total_records = _first_int(TOTAL_RECORD, text)
+        total_pages = _first_int(TOTAL_PAGE, text)
+        if total_pages is None and total_records is not None:
+            total_pages = math.ceil(total_records / per_page)
+        page = ListingPage(entries=entries, total_pages=total_pages)
+        if request.formdata is not None or "dataproxy" in urlsplit(request.url).path:
+            return page  # a dataproxy answer: the column page already asked for every further group
+        form = {**FORM_DEFAULTS, **{k: str(v) for k, v in params.items() if k in FORM_DEFAULTS}}
+        form.update(form_from_page(text))
+        if not form["columnid"]:
+            if max_pages > 1 and is_xml:
+                page.errors.append(f"{request.url}: no columnid for dataproxy.jsp (set params.columnid)")
+            return page
+        form.setdefault("unitid", "")
+        wanted = max_pages * per_page
+        if total_records is not None:
+            wanted = min(wanted, total_records)
+        elif total_pages is not None:
+            wanted = min(wanted, total_pages * per_page)
+        proxy = urljoin(request.url, str(params.get("proxy_url") or _proxy_url(text) or DATAPROXY_PATH))
+        method = str(params.get("method") or "POST").upper()
+        start = len(fragments) + 1 if fragments else 1
+        while start <= wanted:
+            end = start + group * per_page - 1
+            query = urlencode({"startrecord": start, "endrecord": end, "perpage": per_page})
+            url = f"{proxy}{'&' if '?' in proxy else '?'}{query}"
+            number = (start - 1) // per_page + 1
+            if method == "GET":
+                page.next_requests.append(PageRequest(url=f"{url}&{urlencode(form)}", page=number))
+            else:
+                page.next_requests.append(
+                    PageRequest(url=url, method="POST", formdata=dict(form), page=number)
+                )
+            start = end + 1
+        return page
+
+
+def _proxy_url(text: str) -> str | None:
+    match = PROXY_URL.search(text)
+    return match[1] if match else None

@@ -1,0 +1,64 @@
+"""Plain HTML lists: configurable item/date selectors, pagination by following a 下一页 link."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crawler.profiles.base import (
+    ListingPage,
+    PageRequest,
+    Profile,
+    base_url,
+    entries_from_html,
+    html_selector,
+    register,
+    resolve,
+)
+
+if TYPE_CHECKING:
+    from crawler.config import Listing
+
+DEFAULT_ITEMS = "ul li, table tr, dl dd"
+# "Next page" links as Chinese and English templates print them; XPath because CSS cannot match text.
+NEXT_LINK_XPATHS: tuple[str, ...] = (
+    "//a[normalize-space(.)='下一页' or normalize-space(.)='下页' or normalize-space(.)='>' or "
+    "normalize-space(.)='›' or normalize-space(.)='»']/@href",
+    "//a[contains(normalize-space(.), '下一页') or contains(@title, '下一页')]/@href",
+    "//a[@rel='next' or contains(@class, 'next')]/@href",
+    "//link[@rel='next']/@href",
+)
+
+
+@register
+class HtmlProfile(Profile):
+    """A plain list page: `selectors.item` (default: article-looking links in list rows), `selectors.date`,
+    and `selectors.next` (default: a 下一页 link), followed one page at a time up to `max_pages`."""
+
+    name = "html"
+
+    def parse_page(self, listing: Listing, request: PageRequest, text: str, max_pages: int) -> ListingPage:
+        selector = html_selector(text)
+        custom = listing.selectors.item
+        entries = entries_from_html(
+            selector, request.url, custom or DEFAULT_ITEMS, listing.selectors.date, require_article=not custom
+        )
+        page = ListingPage(entries=entries)
+        if request.page < max_pages:
+            next_url = self._next_url(selector, request.url, listing.selectors.next)
+            if next_url and next_url != request.url and next_url != listing.url:
+                page.next_requests.append(PageRequest(url=next_url, page=request.page + 1))
+        return page
+
+    @staticmethod
+    def _next_url(selector, page_url: str, next_css: str | None) -> str | None:  # noqa: ANN001
+        against = base_url(selector, page_url)
+        if next_css:
+            nodes = selector.css(next_css)
+            hrefs = [node.attrib.get("href") or node.xpath("@href").get() for node in nodes]
+        else:
+            hrefs = [href for xpath in NEXT_LINK_XPATHS for href in selector.xpath(xpath).getall()]
+        for href in hrefs:
+            url = resolve(href or "", against)
+            if url:
+                return url
+        return None
