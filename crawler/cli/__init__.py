@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 # Each module registers its commands on `app` when imported; keep one import per command group.
+import crawler.cli.extract_cmd  # noqa: E402,F401
 from crawler.cli import items_cmd  # noqa: E402,F401
 from crawler.cli.app import app
 

@@ -1,0 +1,95 @@
+"""Kind of an item (meeting, notice, speech, policy, news) and a meeting's date, host and attendees, by rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from crawler.extract.dates import make_date
+
+MEETING, NOTICE, SPEECH, POLICY, NEWS = "meeting", "notice", "speech", "policy", "news"
+KINDS = (MEETING, NOTICE, SPEECH, POLICY, NEWS)
+
+
+@dataclass(frozen=True)
+class KindRule:
+    """Title (and optionally body) patterns that decide a kind; rules are tried in order, first match wins."""
+
+    name: str
+    kind: str
+    title: re.Pattern[str] | None = None
+    body: re.Pattern[str] | None = None
+    body_min_hits: int = 1
+
+
+_TITLE_TAIL = r"[\s\"”’》」』]*(?:[(（][^()（）]{1,12}[)）])?\s*$"
+KIND_RULES: tuple[KindRule, ...] = (
+    # A speech even when its title names the meeting it was given at.
+    KindRule("speech_title", SPEECH, title=re.compile(r"讲话|講話|致辞|致辭|发言|發言|报告会上的|讲稿")),
+    KindRule("notice_title", NOTICE, title=re.compile(rf"(?:通知|公告|通告|公示|通报|通報|告知书|启事|公报){_TITLE_TAIL}")),
+    KindRule("policy_title", POLICY, title=re.compile(
+        rf"(?:决定|決定|意见|意見|办法|辦法|规定|規定|方案|条例|條例|细则|細則|规则|规划|規劃|纲要|指南|指引|实施意见){_TITLE_TAIL}")),
+    KindRule("meeting_title", MEETING, title=re.compile(
+        r"召开|召開|(?:党组|黨組|常务|常務|专题|專題|扩大|擴大|工作|推进|推進|调度|調度|座谈|座談|视频|視頻|部署|动员|動員)(?:会议|會議|会)|"
+        r"会议|會議|座谈会|座談會|党组会|黨組會")),
+    KindRule("meeting_body", MEETING, body=re.compile(
+        r"主持召开|主持召開|主持会议|主持會議|出席会议|出席會議|列席会议|列席會議|会议指出|會議指出|会议强调|會議強調|"
+        r"会议要求|會議要求|会议以视频形式召开"), body_min_hits=2),
+    KindRule("notice_doc_number_body", NOTICE, body=re.compile(r"^(?:现将|現將).{0,30}(?:通知如下|公告如下)"), body_min_hits=1),
+)
+
+HOST = (
+    re.compile(r"(?:^|[，,。；;：:\s])(?P<host>[^，,。；;：:\s]{2,80}?)(?:主持召开|主持召開|主持会议|主持會議|主持)"),
+    re.compile(r"会议由(?P<host>[^，,。；;]{2,60}?)主持|會議由(?P<host2>[^，,。；;]{2,60}?)主持"),
+)
+ATTENDEES = re.compile(r"[^。；;\n]*?(?:出席会议|出席會議|列席会议|列席會議|出席|列席|参加会议|參加會議)[^。；;\n]*")
+MEETING_DAY = re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
+
+
+def classify(title: str | None, text: str, doc_number: str | None = None) -> str:
+    """The kind of an item from its title and opening text; 'news' when no rule matches."""
+    title = title or ""
+    head = text[:3000]
+    for rule in KIND_RULES:
+        if rule.title is not None and not (title and rule.title.search(title)):
+            continue
+        if rule.body is not None:
+            hits = len(rule.body.findall(head)) if not rule.body.pattern.startswith("^") else int(
+                any(rule.body.search(line) for line in head.splitlines()))
+            if hits < rule.body_min_hits:
+                continue
+        if rule.title is None and rule.body is None:
+            continue
+        return rule.kind
+    if doc_number and re.search(r"通知|公告|通告", title):
+        return NOTICE
+    return NEWS
+
+
+def meeting_fields(text: str, published: datetime | None) -> dict:
+    """Date, host and attendees lines of a meeting, as far as the text states them."""
+    head = text[:4000]
+    date_iso = None
+    m = MEETING_DAY.search(head[:400])
+    if m:
+        year = int(m.group("y")) if m.group("y") else (published.year if published else None)
+        if year:
+            day = make_date(year, int(m.group("m")), int(m.group("d")))
+            if day and published and not m.group("y") and day > published:
+                day = make_date(year - 1, int(m.group("m")), int(m.group("d"))) or day
+            date_iso = day.date().isoformat() if day else None
+    host = None
+    for pattern in HOST:
+        hm = pattern.search(head)
+        if hm:
+            host = next(v for v in hm.groupdict().values() if v)
+            host = MEETING_DAY.sub("", host)
+            host = re.sub(r"^(?:上午|下午|晚上|晚|早上)", "", host).strip(" ，,")
+            break
+    attendees = []
+    for am in ATTENDEES.finditer(head):
+        sentence = am.group(0).strip(" ，,")
+        if sentence and "主持" not in sentence and sentence not in attendees and len(sentence) <= 300:
+            attendees.append(sentence)
+    return {"date": date_iso, "host": host or None, "attendees": attendees}

@@ -1,0 +1,381 @@
+"""The public entry point: page bytes → clean article text and metadata (parse once, container first)."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+from crawler.chinese import detect_script, to_simplified
+from crawler.extract import classify as kinds
+from crawler.extract import metadata as md
+from crawler.extract.containers import CONTAINERS
+from crawler.extract.decoding import decode_html
+from crawler.extract.render import element_text, tidy
+from crawler.extract.rules import (
+    BLOCK_RULES,
+    DATE_LINE,
+    DROP,
+    EDGES,
+    HEAD,
+    LINE_RULES,
+    MASK_RUN,
+    SOURCE_LINE,
+    STOP,
+    TRUNCATED,
+    TRUNCATION_MARKERS,
+)
+
+ATTACHMENT_EXT = re.compile(r"\.(?:pdf|docx?|xlsx?|zip|rar|7z|wps|et|ofd|pptx?|txt|csv)(?:$|[?#])", re.I)
+ATTACHMENT_NAME = re.compile(r"\.(?:pdf|docx?|xlsx?|zip|rar|7z|wps|et|ofd|pptx?)$", re.I)
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+LOOKS_LIKE_HTML = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|table|meta|title|span|a|br|h[1-6])[\s>/]", re.I)
+BREADCRUMB_XPATH = (
+    "//*[not(self::script)][contains(text(),'当前位置') or contains(text(),'您所在的位置') or "
+    "contains(text(),'您的位置') or contains(text(),'當前位置') or contains(text(),'所在位置')]"
+)
+# Below this many characters a method's result is "too little" and the next method is tried.
+MIN_TEXT_CHARS = 40
+
+
+class ExtractionError(ValueError):
+    """The input is not an HTML page (empty, binary, undecodable): the message says which."""
+
+
+@dataclass
+class ExtractOptions:
+    """Per-source overrides from seed files; all optional."""
+
+    body_selector: str | None = None
+    title_selector: str | None = None
+    date_selector: str | None = None
+    source_selector: str | None = None
+    encoding: str | None = None
+
+
+@dataclass
+class Attachment:
+    """A linked document (pdf, doc, xls, zip, wps, ofd …) with its link text and absolute URL."""
+
+    name: str
+    url: str
+
+
+@dataclass
+class Extraction:
+    """Everything read from one article page."""
+
+    title: str | None = None
+    published: datetime | None = None
+    published_guessed: bool = False
+    source: str | None = None
+    organ: str | None = None
+    doc_number: str | None = None
+    column: str | None = None
+    kind: str = kinds.NEWS
+    meeting: dict | None = None
+    truncated: bool = False
+    masked: bool = False
+    encoding: str = "utf-8"
+    script: str = "simplified"
+    text: str = ""
+    text_simplified: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    method: str = ""  # which body method produced the text (container name, 'trafilatura', 'density', …)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: the published date as an ISO 8601 string."""
+        out = asdict(self)
+        out["published"] = self.published.isoformat() if self.published else None
+        return out
+
+
+def _parse(html: str) -> etree._Element:
+    html = XML_DECLARATION.sub("", html, count=1)
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError) as err:
+        raise ExtractionError(f"not parseable as HTML: {err}") from err
+    if tree is None:
+        raise ExtractionError("not parseable as HTML")
+    return tree
+
+
+def _check_html(html: str) -> None:
+    if not html or not html.strip():
+        raise ExtractionError("empty document")
+    sample = html[:4096]
+    if sample.lstrip().startswith("%PDF") or sample.count("\x00") > 8:
+        raise ExtractionError("not HTML: binary content")
+    if not LOOKS_LIKE_HTML.search(html[:65536]):
+        raise ExtractionError("not HTML: no HTML tags found")
+
+
+def _select(tree: etree._Element, css: str | None) -> list[etree._Element]:
+    if not css:
+        return []
+    try:
+        return tree.cssselect(css)
+    except Exception:  # a bad selector in a seed file must not stop the crawl; the health check catches it
+        return []
+
+
+def _find_container(tree: etree._Element) -> tuple[str, etree._Element] | None:
+    """The first known CMS article container with enough text in it."""
+    for container in CONTAINERS:
+        found = tree.xpath(container.xpath)
+        if not found:
+            continue
+        # When a container class repeats (nested Custom_UnionStyle), the outermost holds the whole text.
+        el = found[0]
+        text_len = len("".join(el.itertext()).strip())
+        if text_len >= container.min_chars:
+            return container.name, el
+    return None
+
+
+def _trafilatura_text(html: str) -> str:
+    import trafilatura
+
+    return trafilatura.extract(
+        html, include_tables=True, include_comments=False, favor_precision=False, deduplicate=False,
+        include_images=False, include_links=False, with_metadata=False,
+    ) or ""
+
+
+def _attachments(root: etree._Element | None, tree: etree._Element, base: str | None) -> list[Attachment]:
+    """Links to documents in the article body (or anywhere, when the body has none)."""
+    out: list[Attachment] = []
+    seen: set[str] = set()
+    for scope in ([root] if root is not None else []) + [tree]:
+        for a in scope.iter("a"):
+            href = (a.get("href") or "").strip()
+            name = tidy(a.text_content()).replace("\n", " ")
+            if not href or href.startswith(("javascript:", "mailto:", "#")):
+                continue
+            if not (ATTACHMENT_EXT.search(href) or ATTACHMENT_NAME.search(name)):
+                continue
+            url = urljoin(base, href) if base else href
+            if url in seen:
+                continue
+            seen.add(url)
+            out.append(Attachment(name=name or url.rsplit("/", 1)[-1], url=url))
+        if out:
+            break
+    return out
+
+
+def _breadcrumb(tree: etree._Element) -> str | None:
+    for el in tree.xpath(BREADCRUMB_XPATH)[:3]:
+        holder = el
+        for _ in range(3):
+            text = tidy(holder.text_content()).replace("\n", " ")
+            if (">" in text or "＞" in text or "»" in text) and len(text) <= 200:
+                return text
+            parent = holder.getparent()
+            if parent is None:
+                break
+            holder = parent
+    return None
+
+
+@dataclass
+class CleanResult:
+    """Lines kept after the rules, and what the rules read out of the dropped ones."""
+
+    lines: list[str]
+    date_lines: list[str]
+    source_lines: list[str]
+    truncated: bool
+    fired: list[str]
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[\s\W_]+", "", s)
+
+
+def _is_paragraph(line: str) -> bool:
+    """Long enough and sentence-like: the head zone ends at the first such line."""
+    return len(line) >= 40 or (len(line) >= 15 and bool(re.search(r"[，。；,;：]", line)))
+
+
+def apply_rules(text: str, title: str | None) -> CleanResult:
+    """Run the line and block rules over extracted text; returns the kept lines and what was read out."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    title_norm = _norm(title or "")
+    kept: list[str] = []
+    date_lines: list[str] = []
+    source_lines: list[str] = []
+    fired: list[str] = []
+    truncated = False
+    in_head = True
+    block_end = None
+    block_left = 0
+    n = len(lines)
+    for i, line in enumerate(lines):
+        if block_end is not None:
+            block_left -= 1
+            if block_end.search(line) or block_left <= 0:
+                block_end = None
+            continue
+        started = next((b for b in BLOCK_RULES if b.start.search(line)), None)
+        if started:
+            fired.append(started.name)
+            block_end, block_left = started.end, started.max_lines
+            continue
+        if title_norm and len(title_norm) >= 4 and _norm(line) == title_norm:
+            fired.append("duplicate_title")
+            continue
+        action = None
+        for rule in LINE_RULES:
+            if len(line) > rule.max_len:
+                continue
+            if rule.zone == HEAD and not in_head:
+                continue
+            if rule.zone == EDGES and not (in_head or i >= n * 0.5):
+                continue
+            if rule.pattern.search(line):
+                action = rule.action
+                fired.append(rule.name)
+                break
+        if action == STOP:
+            break
+        if action == TRUNCATED:
+            truncated = True
+            rest = re.sub(r"[…\.。]*[（(][^()（）]*?(?:省略|未完|当前仅显示|正式会员)[^()（）]*[)）]?[…\.。]*", "", line).strip()
+            if len(rest) >= 20 and not TRUNCATION_MARKERS.search(rest):
+                kept.append(rest)
+            continue
+        if action == DROP:
+            continue
+        if action == DATE_LINE:
+            date_lines.append(line)
+            if in_head or i >= n - 3:
+                continue
+        if action == SOURCE_LINE:
+            source_lines.append(line)
+            if in_head:
+                continue
+        if TRUNCATION_MARKERS.search(line):
+            truncated = True
+        kept.append(line)
+        if in_head and _is_paragraph(line):
+            in_head = False
+    return CleanResult(kept, date_lines, source_lines, truncated, fired)
+
+
+def extract(
+    content: bytes | str,
+    url: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    options: ExtractOptions | None = None,
+) -> Extraction:
+    """Clean text and metadata of one article page; raises ExtractionError when it is not an HTML page."""
+    options = options or ExtractOptions()
+    if isinstance(content, str):
+        html, encoding = content, "unicode"
+    elif isinstance(content, bytes | bytearray | memoryview):
+        html, encoding = decode_html(bytes(content), headers, options.encoding)
+    else:
+        raise ExtractionError(f"expected bytes or str, got {type(content).__name__}")
+    _check_html(html)
+    tree = _parse(html)
+    page = md.read_page(tree)
+
+    selected_title = _first_text(tree, options.title_selector)
+    title = selected_title or md.choose_title(page)
+    if title:
+        title = re.sub(r"\s+", " ", title).strip()
+
+    root: etree._Element | None = None
+    method = ""
+    chosen = _select(tree, options.body_selector)
+    if chosen:
+        root, method = chosen[0], "selector"
+    else:
+        found = _find_container(tree)
+        if found:
+            method, root = found
+    raw = element_text(root, skip_hidden=False) if root is not None else ""
+    if len(raw) < MIN_TEXT_CHARS:
+        raw_t = _trafilatura_text(html)
+        if len(raw_t) > len(raw):
+            raw, method, root = raw_t, "trafilatura", None
+    cleaned = apply_rules(raw, title)
+    body_lines = cleaned.lines
+    text = "\n".join(body_lines)
+
+    head_text = _head_text(tree, root)
+    published = md.choose_published(
+        page.meta, head_text, cleaned.date_lines, body_lines, url, _first_text(tree, options.date_selector)
+    )
+    source = md.choose_source(
+        page.meta, cleaned.date_lines + cleaned.source_lines + head_text.splitlines()[:60],
+        _first_text(tree, options.source_selector),
+    )
+    doc_number = md.choose_doc_number(head_text, title, body_lines)
+    organ = md.choose_organ(page.meta, head_text, title, body_lines, source)
+    column = md.choose_column(page.meta, _breadcrumb(tree))
+    kind = kinds.classify(title, text, doc_number)
+    script = detect_script((title or "") + text)
+    text_simplified = to_simplified(text) if script == "traditional" else text
+    simple_title = to_simplified(title) if title and script == "traditional" else title
+    if script == "traditional":
+        kind = kinds.classify(simple_title, text_simplified, doc_number)
+    meeting = kinds.meeting_fields(text_simplified, published.value) if kind == kinds.MEETING else None
+    return Extraction(
+        title=title,
+        published=published.value,
+        published_guessed=published.guessed,
+        source=source,
+        organ=organ,
+        doc_number=doc_number,
+        column=column,
+        kind=kind,
+        meeting=meeting,
+        truncated=cleaned.truncated,
+        masked=bool(MASK_RUN.search(text)),
+        encoding=encoding,
+        script=script,
+        text=text,
+        text_simplified=text_simplified,
+        attachments=_attachments(root, tree, url),
+        method=method,
+    )
+
+
+def _first_text(tree: etree._Element, css: str | None) -> str | None:
+    found = _select(tree, css)
+    if not found:
+        return None
+    text = tidy(found[0].text_content()).replace("\n", " ")
+    return text or None
+
+
+def _head_text(tree: etree._Element, root: etree._Element | None) -> str:
+    """Text of the page above the article body (title block, byline, metadata table), for metadata."""
+    body = tree.find(".//body")
+    if body is None:
+        body = tree
+    if root is None:
+        return element_text(body)[:6000]
+    # Everything in document order before the body container, rendered cheaply.
+    marker = "\uE000GOVWATCH_BODY\uE000"
+    probe = copy.copy(root)
+    probe.clear()
+    probe.text = marker
+    parent = root.getparent()
+    if parent is None:
+        return ""
+    parent.replace(root, probe)
+    try:
+        text = element_text(body)
+    finally:
+        parent.replace(probe, root)
+    return text.split(marker, 1)[0][-6000:]

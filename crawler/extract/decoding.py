@@ -1,0 +1,153 @@
+"""Bytes → text for Chinese pages: BOM, HTTP header, meta charset, detection, with a check for lying headers."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Mapping
+
+# Byte-order marks, longest first (UTF-32 LE starts with the UTF-16 LE mark).
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
+META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
+XML_DECL = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""", re.I)
+# Aliases that need a wider codec than their name: gb2312/gbk pages use characters outside those tables
+# (镕, 喆 …), and big5 pages use HKSCS extensions.
+WIDER_CODEC: dict[str, str] = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "gb2312-80": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+    "hz-gb-2312": "gb18030",
+    "big5": "big5hkscs",
+    "x-big5": "big5hkscs",
+    "cp950": "big5hkscs",
+}
+# Declarations that servers emit by default and Chinese pages never mean: weak evidence only.
+WEAK_DECLARATIONS = frozenset({"latin_1", "iso8859-1", "ascii", "cp1252", "iso8859_1", "windows-1252"})
+# Share of undecodable characters a declared encoding may produce and still count as right
+# (real pages carry a few broken bytes, usually at a truncation point).
+MAX_BAD_SHARE = 0.002
+SNIFF_BYTES = 8192
+
+
+def normalize_encoding(name: str | None) -> str | None:
+    """Python codec name for a declared charset (gb* → gb18030), or None if unknown."""
+    if not name:
+        return None
+    name = name.strip().strip("\"'").lower()
+    name = WIDER_CODEC.get(name, name)
+    try:
+        canonical = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return {"gbk": "gb18030", "gb2312": "gb18030", "big5": "big5hkscs"}.get(canonical, canonical)
+
+
+def header_charset(headers: Mapping[str, str] | None) -> str | None:
+    """The charset of a Content-Type header, whatever the header's case."""
+    if not headers:
+        return None
+    for key, value in headers.items():
+        key_s = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+        if key_s.lower() == "content-type":
+            if isinstance(value, list | tuple):
+                value = value[0] if value else ""
+            value_s = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+            m = HEADER_CHARSET.search(value_s)
+            return m.group(1) if m else None
+    return None
+
+
+def meta_charset(content: bytes) -> str | None:
+    """The charset a page declares in its own head (meta or XML declaration)."""
+    head = content[:SNIFF_BYTES]
+    m = META_CHARSET.search(head) or XML_DECL.search(head)
+    return m.group(1).decode("ascii", "ignore") if m else None
+
+
+def _bad_share(content: bytes, encoding: str) -> float:
+    """Share of characters that could not be decoded (1.0 when the codec cannot be used at all)."""
+    try:
+        text = content.decode(encoding, errors="replace")
+    except (LookupError, TypeError):
+        return 1.0
+    if not text:
+        return 0.0
+    return text.count("\ufffd") / len(text)
+
+
+def _is_utf8(content: bytes) -> bool:
+    """Valid UTF-8 (a multi-byte sequence cut by truncation at the very end is forgiven)."""
+    try:
+        content.decode("utf-8")
+        return True
+    except UnicodeDecodeError as err:
+        return err.start >= len(content) - 3 and err.reason == "unexpected end of data"
+
+
+def _has_high_bytes(content: bytes) -> bool:
+    return any(b >= 0x80 for b in content[:65536]) or any(b >= 0x80 for b in content[65536:])
+
+
+def _plausible(content: bytes, encoding: str, utf8_valid: bool) -> bool:
+    """Would a reader accept this page decoded with `encoding`? Catches headers that lie."""
+    if encoding in WEAK_DECLARATIONS:
+        # A server default: believe it only for pure-ASCII pages.
+        return not _has_high_bytes(content)
+    if encoding == "utf-8":
+        return utf8_valid or _bad_share(content, "utf-8") <= MAX_BAD_SHARE
+    if utf8_valid and _has_high_bytes(content):
+        # Multi-byte text that is also valid UTF-8 is UTF-8: GBK text is almost never valid UTF-8.
+        return False
+    return _bad_share(content, encoding) <= MAX_BAD_SHARE
+
+
+def _detect(content: bytes) -> str | None:
+    """Statistical guess (charset-normalizer), folded onto the wider Chinese codecs."""
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - declared dependency
+        return None
+    best = from_bytes(content[:65536]).best()
+    return normalize_encoding(best.encoding) if best else None
+
+
+def decode_html(
+    content: bytes, headers: Mapping[str, str] | None = None, forced: str | None = None
+) -> tuple[str, str]:
+    """Decode page bytes; returns (text, codec used). Never raises on bad bytes."""
+    if isinstance(content, str):
+        return content, "unicode"
+    content = bytes(content or b"")
+    forced_codec = normalize_encoding(forced)
+    if forced_codec:
+        return content.decode(forced_codec, errors="replace"), forced_codec
+    for bom, codec in BOMS:
+        if content.startswith(bom):
+            return content[len(bom) :].decode(codec, errors="replace"), codec
+    utf8_valid = _is_utf8(content)
+    declared = [normalize_encoding(header_charset(headers)), normalize_encoding(meta_charset(content))]
+    for codec in declared:
+        if codec and _plausible(content, codec, utf8_valid):
+            return content.decode(codec, errors="replace"), codec
+    if utf8_valid:
+        return content.decode("utf-8", errors="replace"), "utf-8"
+    # Undeclared or lying: Chinese sites that are not UTF-8 are overwhelmingly GB-family.
+    if _bad_share(content, "gb18030") <= MAX_BAD_SHARE:
+        return content.decode("gb18030", errors="replace"), "gb18030"
+    guess = _detect(content)
+    if guess and guess not in WEAK_DECLARATIONS and _bad_share(content, guess) <= MAX_BAD_SHARE:
+        return content.decode(guess, errors="replace"), guess
+    if _bad_share(content, "utf-8") <= _bad_share(content, "gb18030"):
+        return content.decode("utf-8", errors="replace"), "utf-8"
+    return content.decode("gb18030", errors="replace"), "gb18030"

@@ -1,0 +1,267 @@
+"""Title, publication date, source, issuing organ, document number (文号) and column of an article page."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lxml import etree
+
+from crawler.extract.dates import find_dates, labelled_date, parse_date, url_date
+from crawler.extract.render import tidy
+
+# <meta name=…> keys, lower-cased, in order of trust, for each field.
+META_TITLE = ("articletitle", "og:title", "twitter:title", "dc.title", "title")
+META_DATE = ("pubdate", "publishdate", "article:published_time", "og:release_date", "firstpublishedtime",
+             "publishdate", "dc.date", "dc.date.issued", "date", "releasedate", "createdate", "lastmodifiedtime")
+META_SOURCE = ("contentsource", "source", "og:site_name_source", "dc.publisher")
+META_COLUMN = ("columnname", "column")
+META_ORGAN = ("publisher", "issuer")
+# Separators between an article title and the site name in <title>.
+TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—+|–| - |-)\s*")
+SOURCE_LABEL = re.compile(r"(?:来源|來源|信息来源|信息來源|文章来源|文章來源|稿件来源)\s*[:：]\s*")
+# Where a source value ends: the next byline field, a bracket, or the end of the line.
+SOURCE_END = re.compile(r"\s{2,}|\s+(?=\S{1,6}[:：])|[|｜【\[]|(?:作者|编辑|责任编辑|发布时间|时间|日期|浏览|点击|字号)\s*[:：]")
+ORGAN_LABEL = re.compile(r"(?:发布机关|發布機關|发文机关|發文機關|发布机构|发文单位|成文机关|发布单位|制发机关)\s*[:：]\s*")
+DOC_NUMBER_LABEL = re.compile(r"(?:文\s*号|發文字號|发文字号|文件编号)\s*[:：]\s*")
+# 环党组〔2020〕6号, 环办[2023]12号, 国发（2020）3号, 赣府字〔2021〕8号
+DOC_NUMBER = re.compile(
+    r"[\u4e00-\u9fff]{1,14}\s*[〔\[［(（【﹝]\s*(?:19|20)\d{2}\s*[〕\]］)）】﹞]\s*(?:第\s*)?\d{1,5}\s*号"
+)
+ORGAN_SUFFIX = re.compile(r"(?:部|厅|局|委|委员会|政府|办公厅|办公室|党组|中心|院|会|署|处|所|站|管委会|集团)$")
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass
+class PageMeta:
+    """What the page's <head> and chrome say about the article, before the text is looked at."""
+
+    meta: dict[str, str] = field(default_factory=dict)
+    html_title: str = ""
+    headings: list[str] = field(default_factory=list)
+
+
+def read_meta(tree: etree._Element) -> dict[str, str]:
+    """<meta name|property|http-equiv = content>, keys lower-cased, first non-empty value wins."""
+    out: dict[str, str] = {}
+    for el in tree.iter("meta"):
+        key = (el.get("name") or el.get("property") or el.get("itemprop") or "").strip().lower()
+        value = (el.get("content") or "").strip()
+        if key and value and key not in out:
+            out[key] = value
+    return out
+
+
+def read_page(tree: etree._Element) -> PageMeta:
+    """Collect meta tags, the <title> and candidate headings (h1–h3 and elements classed as titles)."""
+    title_el = tree.find(".//title")
+    html_title = tidy(title_el.text_content() if title_el is not None else "").replace("\n", " ")
+    headings: list[str] = []
+    for el in tree.xpath(
+        "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title')][not(self::head)][not(self::title)]"
+        "|//*[contains(translate(@id,'TITLE','title'),'title')][not(self::title)]"
+    )[:80]:
+        text = tidy(el.text_content()).replace("\n", " ")
+        if 4 <= len(text) <= 120 and CHINESE.search(text) and text not in headings:
+            headings.append(text)
+    return PageMeta(read_meta(tree), html_title, headings)
+
+
+def _first_meta(meta: dict[str, str], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = meta.get(key)
+        if value and value.strip():
+            return value.strip()
+    return None
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\W+", "", s or "")
+
+
+def choose_title(page: PageMeta) -> str | None:
+    """Meta ArticleTitle, else the heading that agrees best with <title>, else <title> without the site name."""
+    meta_title = _first_meta(page.meta, ("articletitle",))
+    if meta_title:
+        return meta_title
+    parts = [p for p in TITLE_SEPARATORS.split(page.html_title) if p.strip()]
+    title_head = parts[0].strip() if parts else page.html_title.strip()
+    html_norm = _norm(page.html_title)
+    best, best_score = None, 0.0
+    for heading in page.headings:
+        h = _norm(heading)
+        if not h:
+            continue
+        if h in html_norm:
+            score = len(h) / max(len(_norm(title_head)), 1) + 1.0
+        elif _norm(title_head) and _norm(title_head) in h:
+            score = 1.0
+        else:
+            continue
+        if score > best_score:
+            best, best_score = heading, score
+    if best:
+        return best
+    og = _first_meta(page.meta, ("og:title", "twitter:title", "dc.title"))
+    if og:
+        return og
+    if len(_norm(title_head)) >= 4:
+        return title_head
+    h1 = [h for h in page.headings if len(h) >= 6]
+    return (h1[0] if h1 else page.html_title.strip()) or None
+
+
+def meta_date(meta: dict[str, str]) -> datetime | None:
+    for key in META_DATE:
+        value = meta.get(key)
+        if value:
+            parsed = parse_date(value)
+            if parsed:
+                return parsed
+    return None
+
+
+@dataclass
+class DateChoice:
+    """The publication date and whether it is only a guess."""
+
+    value: datetime | None
+    guessed: bool
+
+
+def choose_published(
+    meta: dict[str, str],
+    head_text: str,
+    date_lines: list[str],
+    body_lines: list[str],
+    url: str | None,
+    selected: str | None = None,
+) -> DateChoice:
+    """Selector, meta PubDate, labelled in-page date, date byline, signature date, URL date, then a guess."""
+    if selected:
+        value = parse_date(selected)
+        if value:
+            return DateChoice(value, False)
+    value = meta_date(meta)
+    if value:
+        return DateChoice(value, False)
+    for line in date_lines:
+        value = labelled_date(line) or parse_date(line)
+        if value:
+            return DateChoice(value, False)
+    value = labelled_date(head_text)
+    if value:
+        return DateChoice(value, False)
+    value = signature_date(body_lines)
+    if value:
+        return DateChoice(value, False)
+    value = url_date(url)
+    if value:
+        return DateChoice(value, False)
+    found = find_dates(head_text[:3000]) or find_dates("\n".join(body_lines[:3]))
+    if found:
+        return DateChoice(found[0].value, True)
+    return DateChoice(None, False)
+
+
+def signature_date(lines: list[str]) -> datetime | None:
+    """The date a document is signed with: a line near the end that is only a date."""
+    for line in reversed(lines[-6:]):
+        stripped = line.strip()
+        if len(stripped) > 24:
+            continue
+        found = find_dates(stripped)
+        if found and found[0].end - found[0].start >= len(stripped) - 4:
+            return found[0].value
+    return None
+
+
+def clean_source(value: str) -> str | None:
+    """The source name alone: no label, no following byline fields, no brackets."""
+    value = SOURCE_LABEL.sub("", value.strip(), count=1)
+    value = SOURCE_END.split(value, maxsplit=1)[0]
+    value = value.strip(" :：,，;；|｜()（）[]【】\"'")
+    return value[:60] if value and CHINESE.search(value) or (value and len(value) >= 2) else None
+
+
+def choose_source(meta: dict[str, str], lines: list[str], selected: str | None = None) -> str | None:
+    """Selector, meta ContentSource, else the first 来源: field in the byline or text."""
+    if selected:
+        cleaned = clean_source(selected)
+        if cleaned:
+            return cleaned
+    value = _first_meta(meta, META_SOURCE)
+    if value:
+        return clean_source(value)
+    for line in lines:
+        m = SOURCE_LABEL.search(line)
+        if m and len(line) <= 200:
+            cleaned = clean_source(line[m.start() :])
+            if cleaned:
+                return cleaned
+    return None
+
+
+def labelled_value(text: str, label: re.Pattern[str], max_len: int = 40) -> str | None:
+    """The value after a label such as 发布机关: in a metadata table, up to the next label or line end."""
+    m = label.search(text or "")
+    if not m:
+        return None
+    value = re.split(r"\n|\s{2,}|\s+(?=[\u4e00-\u9fff\s]{2,8}[:：])", text[m.end() : m.end() + 120], maxsplit=1)[0]
+    value = value.strip(" :：")
+    return value[:max_len] or None
+
+
+def choose_doc_number(head_text: str, title: str | None, body_lines: list[str]) -> str | None:
+    """Labelled 文号, else a number standing alone in the first lines of the text or the title."""
+    labelled = labelled_value(head_text, DOC_NUMBER_LABEL)
+    if labelled:
+        m = DOC_NUMBER.search(labelled)
+        if m:
+            return _clean_number(m.group(0))
+    for line in body_lines[:8]:
+        m = DOC_NUMBER.search(line)
+        if m and len(line.strip()) <= len(m.group(0)) + 8:
+            return _clean_number(m.group(0))
+    if title:
+        m = DOC_NUMBER.search(title)
+        if m:
+            return _clean_number(m.group(0))
+    return None
+
+
+def _clean_number(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def choose_organ(meta: dict[str, str], head_text: str, title: str | None, body_lines: list[str],
+                 source: str | None) -> str | None:
+    """Labelled 发布机关, else the signatory above the closing date, else the organ naming the title."""
+    labelled = labelled_value(head_text, ORGAN_LABEL)
+    if labelled and CHINESE.search(labelled):
+        return labelled
+    tail = body_lines[-4:]
+    for i in range(len(tail) - 1, 0, -1):
+        if signature_date([tail[i]]) and len(tail[i - 1]) <= 30 and ORGAN_SUFFIX.search(tail[i - 1].strip()):
+            return tail[i - 1].strip()
+    if title:
+        m = re.match(r"^(?:中共)?([\u4e00-\u9fff]{2,20}?(?:部|厅|局|委员会|委|政府|办公厅|党组|署))(?:党组)?(?:关于|召开|印发|发布)", title)
+        if m:
+            return title[: m.end(1) + (2 if title[m.end(1) : m.end(1) + 2] == "党组" else 0)].strip()
+    value = _first_meta(meta, META_ORGAN)
+    return value or source
+
+
+def choose_column(meta: dict[str, str], breadcrumb: str | None) -> str | None:
+    """Meta ColumnName, else the last named step of the breadcrumb."""
+    value = _first_meta(meta, META_COLUMN)
+    if value:
+        return value
+    if breadcrumb:
+        steps = [s.strip() for s in re.split(r">>|>|＞|»|→|/", breadcrumb) if s.strip()]
+        steps = [re.sub(r"^.*?(?:位置|位置)\s*[:：]", "", s).strip() for s in steps]
+        steps = [s for s in steps if s and s not in {"正文", "首页", "首頁", "详情", "正文内容"}]
+        if steps:
+            return steps[-1][:40]
+    return None

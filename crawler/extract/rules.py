@@ -1,0 +1,124 @@
+"""Line rules, as data: named patterns for each boilerplate class of government and reposting pages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# What a rule does with a matching line.
+DROP = "drop"  # site chrome: remove the line
+TRUNCATED = "truncated"  # the page says its text is cut: remove the line, flag the extraction
+STOP = "stop"  # a tail block starts (related articles, search box): remove it and everything after
+DATE_LINE = "date"  # a date (and maybe source/author) line: remove, read into metadata
+SOURCE_LINE = "source"  # a 来源 line: read into metadata (removed only in the head of the text)
+
+# Zones a rule applies in: the head (before the first real paragraph), the tail (after the last), anywhere.
+ANYWHERE, HEAD, EDGES = "anywhere", "head", "edges"
+
+
+@dataclass(frozen=True)
+class LineRule:
+    """One boilerplate class: the pattern a whole stripped line must match, what to do, and where."""
+
+    name: str
+    pattern: re.Pattern[str]
+    action: str = DROP
+    max_len: int = 200  # longer lines are article text that happens to mention the words
+    zone: str = ANYWHERE
+
+
+_DATE = (
+    r"(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})"
+    r"(?:\s*(?:T|\s)?\s*\d{1,2}[:：]\d{1,2}(?:[:：]\d{1,2})?)?"
+)
+_DATE_LABEL = r"(?:发布时间|發佈時間|發布時間|发表时间|發表時間|发布日期|發佈日期|發布日期|更新时间|时间|時間|日期)\s*[:：]?\s*"
+# Byline fields printed next to the date: 来源:X 作者:Y 编辑:Z 浏览次数:3 …
+_FIELD = (
+    r"(?:来源|來源|信息来源|文章来源|作者|编辑|責任編輯|责任编辑|发布机构|发布者|供稿|撰稿|摄影|浏览次数|瀏覽次數|"
+    r"阅读次数|阅读|点击数|点击|访问量|字号|字號)\s*[:：]\s*\S*"
+)
+_TOOLBAR_TOKEN = (
+    r"(?:分享到|分享至|分享|[\[【](?:打印|列印|关闭|關閉|收藏|返回顶部|返回)[\]】]|打印本页|打印本頁|打印|列印|"
+    r"关闭窗口|關閉窗口|关闭|字号|字號|[\[【(]?[大中小][\]】)]?|收藏本页|收藏|纠错|微信|微博|QQ空间|QQ|朋友圈|"
+    r"扫一扫|[:：|｜/\s]|默认|放大|缩小|视力保护色|复制链接|A\+|A-)"
+)
+_SWITCH = r"(?:手机版|手機版|电脑版|電腦版|移动版|移動版|触屏版|觸屏版|PC版|简体版|簡體版|繁体版|繁體版|简体|繁體|繁体|English)"
+
+LINE_RULES: tuple[LineRule, ...] = (
+    LineRule("mobile_desktop_switch", re.compile(rf"^(?:切换到|切換到|访问)?{_SWITCH}(?:[\s|｜/·]*{_SWITCH})*$")),
+    LineRule(
+        "breadcrumb",
+        re.compile(r"^(?:当前位置|當前位置|您所在的位置|您所在位置|您的位置|你的位置|你所在的位置|所在位置|当前所在位置|位置)\s*[:：].*$"),
+        max_len=160,
+    ),
+    LineRule("breadcrumb_trail", re.compile(r"^(?:首页|首頁|网站首页)\s*(?:>|>>|＞|»|→|/|\\).{0,120}$"), max_len=160),
+    LineRule("breadcrumb_正文", re.compile(r"^.{0,120}(?:>>|>|＞)\s*正文$"), max_len=160),
+    LineRule("share_print_font_bar", re.compile(rf"^(?=.*(?:分享|打印|列印|字号|字號|关闭|關閉))(?:{_TOOLBAR_TOKEN})+$"), max_len=120),
+    LineRule("share_prefix", re.compile(r"^(?:分享到|分享至)\s*[:：]?.{0,40}$"), max_len=60),
+    LineRule(
+        "copyright_footer",
+        re.compile(
+            r"(?:版权所有|版權所有|Copyright|©|ICP备|ICP證|ICP证|网站标识码|網站標識碼|公网安备|公網安備|"
+            r"主办单位[:：]|主辦單位[:：]|承办单位[:：]|技术支持[:：]|网站地图|網站地圖|建议使用.{0,30}浏览器|"
+            r"分辨率.{0,10}浏览|联系我们|聯繫我們)",
+            re.I,
+        ),
+        max_len=200,
+    ),
+    LineRule("legal_db_header", re.compile(r"(?:北大法宝|北大法寶|法宝引证码|法寶引證碼|pkulaw)", re.I), max_len=200),
+    LineRule("original_link", re.compile(r"^(?:原文链接|原文鏈接|原文地址|本文链接|本文地址)\s*[:：].*$"), max_len=300),
+    LineRule(
+        "paywall_cut",
+        re.compile(r"(?:省略\s*\d+\s*字|正式会员可完整阅读|正式會員可完整閱讀|全文共\s*\d+\s*字|当前仅显示\s*\d+\s*字|當前僅顯示|"
+                   r"登录后.{0,6}阅读全文|开通会员.{0,10}阅读|\(未完|（未完)"),
+        action=TRUNCATED,
+        max_len=400,
+    ),
+    LineRule("tail_related", re.compile(r"^(?:文章搜索|相关文章|相關文章|相关阅读|相關閱讀|相关新闻|相關新聞|相关链接|相關鏈接|相关推荐|"
+                                        r"延伸阅读|热点推荐|推荐阅读|猜你喜欢|精彩推荐|热门文章|最新文章)\s*[:：>»]?$"),
+             action=STOP, zone=EDGES),
+    LineRule("prev_next", re.compile(r"^(?:上一篇|下一篇|上一條|下一條|上一条|下一条|上一页|下一页)\s*[:：].*$"), max_len=160),
+    LineRule("prev_next_bare", re.compile(r"^(?:上一篇|下一篇|上一条|下一条|返回顶部|返回頂部|返回首页|返回列表|【?关闭窗口】?|【?关闭】?)$")),
+    LineRule("qr_scan", re.compile(r"^.{0,20}(?:扫一扫|掃一掃|扫描二维码|掃描二維碼|微信扫描|手机扫描).{0,30}$"), max_len=60),
+    LineRule(
+        "view_counter",
+        re.compile(r"^[\[【(（]?(?:浏览次数|瀏覽次數|阅读次数|閱讀次數|点击数|點擊數|点击量|访问量|阅读量|浏览量)\s*[:：]?\s*\d*\s*次?[\]】)）]?$"),
+    ),
+    LineRule("source_line", re.compile(r"^(?:来源|來源|信息来源|信息來源|文章来源|文章來源|稿件来源)\s*[:：]\s*\S.{0,40}$"),
+             action=SOURCE_LINE, max_len=60),
+    LineRule(
+        "date_byline",
+        re.compile(rf"^(?:{_DATE_LABEL})?{_DATE}(?:\s*(?:{_FIELD}|\|))*\s*$"),
+        action=DATE_LINE,
+        max_len=120,
+    ),
+    LineRule(
+        "byline_then_date",
+        re.compile(rf"^(?:{_FIELD}\s*)+(?:{_DATE_LABEL}){_DATE}(?:\s*(?:{_FIELD}|\|))*\s*$"),
+        action=DATE_LINE,
+        max_len=120,
+    ),
+    LineRule("font_size_only", re.compile(r"^(?:字号|字號)\s*[:：]?.{0,20}$"), max_len=30),
+)
+
+
+@dataclass(frozen=True)
+class BlockRule:
+    """A multi-line boilerplate block: from a start line to an end line (inclusive), at most `max_lines`."""
+
+    name: str
+    start: re.Pattern[str]
+    end: re.Pattern[str]
+    max_lines: int = 60
+    action: str = DROP
+
+
+BLOCK_RULES: tuple[BlockRule, ...] = (
+    # Reposting portals print a generated outline before the text: "目录/提纲:……" … "……".
+    BlockRule("generated_outline", re.compile(r"^(?:目录/提纲|目錄/提綱|提纲|提綱)\s*[:：]"), re.compile(r"^[…\.。]{2,}\s*$")),
+)
+
+# Runs of asterisks where a reposting site filtered words out.
+MASK_RUN = re.compile(r"\*{3,}|＊{3,}|×{3,}")
+# Markers of an incomplete text anywhere in a line (paywall notes embedded in a paragraph).
+TRUNCATION_MARKERS = re.compile(r"省略\s*\d+\s*字|正式会员可完整阅读|当前仅显示\s*\d+\s*字|\(未完，?全文共|（未完")
