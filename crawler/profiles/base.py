@@ -79,7 +79,7 @@ class Profile(ABC):
             page = self.parse_page(listing, request, text, max(1, max_pages))
         except Exception as exc:  # noqa: BLE001 - a broken page must never stop the crawl
             return ListingPage(errors=[f"{request.url}: cannot parse listing: {type(exc).__name__}: {exc}"])
-        if not page.entries and not page.errors and request.page != 0:
+        if not page.entries and not page.errors and not (request.page == 0 and page.next_requests):
             # A listing that suddenly yields nothing means a redesign or a block, not "nothing new".
             page.errors.append(f"{request.url}: no entries found (profile {self.name})")
         return page
