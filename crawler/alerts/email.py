@@ -1,0 +1,229 @@
+"""Alert emails built with the standard library: UTF-8 subject, plain-text and escaped HTML parts."""
+
+from __future__ import annotations
+
+import html
+import socket
+from collections.abc import Sequence
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+
+from crawler import clock
+
+SUBJECT_PREFIX = "[govwatch]"
+# Headers that let a program (the demo, the tests, a mail filter) recover what a message is about.
+ITEMS_HEADER = "X-Govwatch-Items"
+KINDS_HEADER = "X-Govwatch-Kinds"
+EVENTS_HEADER = "X-Govwatch-Events"
+SUBSCRIPTION_HEADER = "X-Govwatch-Subscription"
+TYPE_HEADER = "X-Govwatch-Type"  # change | digest | health | test
+
+CHANGE_WORDS = {"new": "新发布", "edited": "已修改", "deleted": "已删除"}
+KIND_WORDS = {"meeting": "会议", "notice": "通知公告", "speech": "讲话", "policy": "政策文件", "news": "新闻"}
+HEALTH_WORDS = {
+    "empty": "列表为空（页面结构可能已改变）",
+    "blocked": "被拦截（412/521/403 或验证页面）",
+    "failing": "抓取失败（网络或 HTTP 错误）",
+}
+
+STYLE = (
+    "body{font-family:sans-serif;line-height:1.5;color:#222}"
+    ".meta{color:#555;font-size:90%}.item{margin:0 0 1.6em 0}"
+    ".del{color:#a00;background:#fee}.ins{color:#060;background:#efe}pre{white-space:pre-wrap}"
+)
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _date(value: str | None) -> str:
+    """An ISO timestamp (already Asia/Shanghai) shown as a date, or a dash."""
+    if not value:
+        return "—"
+    return value[:10] if value[11:19] == "00:00:00" else value[:16].replace("T", " ")
+
+
+def _attendees(meeting: dict[str, Any]) -> str:
+    attendees = meeting.get("attendees") or []
+    return "、".join(attendees) if isinstance(attendees, list) else str(attendees)
+
+
+def _new_message(
+    to: Sequence[str], sender: str, subject: str, kind: str, message_id: str | None
+) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = subject  # non-ASCII is RFC 2047-encoded as UTF-8 by the default policy
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Date"] = format_datetime(datetime.now(clock.SHANGHAI))
+    # A stable Message-ID per outbox row lets a mail client drop the duplicate if a crash made us resend.
+    message["Message-ID"] = message_id or make_msgid(domain=_domain(sender))
+    message[TYPE_HEADER] = kind
+    return message
+
+
+def _domain(sender: str) -> str:
+    return sender.rsplit("@", 1)[-1].strip(" >") if "@" in sender else socket.getfqdn()
+
+
+def _event_text(event: dict[str, Any]) -> str:
+    lines = [
+        f"{event.get('title') or '(无标题)'}",
+        f"来源: {event.get('source_name')} ({event.get('source_id')})",
+        f"日期: {_date(event.get('published'))}",
+        f"类别: {KIND_WORDS.get(event.get('kind') or '', event.get('kind'))} ({event.get('kind')})",
+        f"变化: {CHANGE_WORDS.get(event.get('change') or '', event.get('change'))}",
+    ]
+    meeting = event.get("meeting") or {}
+    if event.get("kind") == "meeting" and meeting:
+        if meeting.get("date"):
+            lines.append(f"会议时间: {meeting['date']}")
+        if meeting.get("host"):
+            lines.append(f"主持: {meeting['host']}")
+        if meeting.get("attendees"):
+            lines.append(f"出席: {_attendees(meeting)}")
+    if event.get("excerpt"):
+        lines += ["", event["excerpt"]]
+    if event.get("diff"):
+        lines += ["", "修改之处:", *event["diff"]]
+    lines += ["", f"原文链接: {event.get('url')}"]
+    return "\n".join(lines)
+
+
+def _event_html(event: dict[str, Any]) -> str:
+    meeting = event.get("meeting") or {}
+    rows = [
+        ("来源", f"{event.get('source_name')} ({event.get('source_id')})"),
+        ("日期", _date(event.get("published"))),
+        ("类别", f"{KIND_WORDS.get(event.get('kind') or '', event.get('kind'))} ({event.get('kind')})"),
+        ("变化", CHANGE_WORDS.get(event.get("change") or "", event.get("change"))),
+    ]
+    if event.get("kind") == "meeting" and meeting:
+        rows += [
+            (label, value)
+            for label, value in (
+                ("会议时间", meeting.get("date")),
+                ("主持", meeting.get("host")),
+                ("出席", _attendees(meeting) if meeting.get("attendees") else None),
+            )
+            if value
+        ]
+    parts = [
+        '<div class="item">',
+        f'<h2><a href="{_e(event.get("url"))}">{_e(event.get("title") or "(无标题)")}</a></h2>',
+        '<table class="meta">',
+        *(f"<tr><th align=left>{_e(label)}</th><td>{_e(value)}</td></tr>" for label, value in rows),
+        "</table>",
+    ]
+    parts += [
+        f"<p>{_e(paragraph)}</p>" for paragraph in (event.get("excerpt") or "").splitlines() if paragraph
+    ]
+    if event.get("diff"):
+        parts.append("<p><b>修改之处:</b></p><pre>")
+        for line in event["diff"]:
+            css = "del" if line.startswith("-") else "ins"
+            parts.append(f'<span class="{css}">{_e(line)}</span>')
+        parts.append("</pre>")
+    parts.append(f'<p><a href="{_e(event.get("url"))}">原文链接</a>: {_e(event.get("url"))}</p></div>')
+    return "\n".join(parts)
+
+
+def _html_page(title: str, body: str) -> str:
+    return (
+        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+        f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>"
+    )
+
+
+def _tag_items(message: EmailMessage, events: Sequence[dict[str, Any]], subscription: str) -> None:
+    message[ITEMS_HEADER] = ",".join(str(event.get("item_id")) for event in events)
+    message[KINDS_HEADER] = ",".join(sorted({str(event.get("kind")) for event in events}))
+    message[EVENTS_HEADER] = ",".join(str(event.get("event_id")) for event in events)
+    message[SUBSCRIPTION_HEADER] = subscription
+
+
+def change_message(
+    events: Sequence[dict[str, Any]],
+    *,
+    to: Sequence[str],
+    sender: str,
+    subscription: str,
+    digest: bool = False,
+    message_id: str | None = None,
+) -> EmailMessage:
+    """One email for one change event, or a digest grouping several (by source, in event order)."""
+    if not events:
+        raise ValueError("an alert email needs at least one event")
+    if digest or len(events) > 1:
+        day = _date(events[-1].get("created_at"))[:10]
+        subject = f"{SUBJECT_PREFIX} {subscription} 摘要 {day}：{len(events)} 条更新"
+        kind = "digest"
+    else:
+        event = events[0]
+        word = CHANGE_WORDS.get(event.get("change") or "", event.get("change"))
+        kind_word = KIND_WORDS.get(event.get("kind") or "", event.get("kind"))
+        subject = f"{SUBJECT_PREFIX} {word}{kind_word}：{event.get('title') or '(无标题)'}"
+        kind = "change"
+    message = _new_message(to, sender, subject, kind, message_id)
+    _tag_items(message, events, subscription)
+    ordered = sorted(events, key=lambda event: (str(event.get("source_id")), int(event.get("event_id") or 0)))
+    separator = "\n\n" + "-" * 40 + "\n\n"
+    text = separator.join(_event_text(event) for event in ordered)
+    footer = f"\n\n-- \ngovwatch · 订阅 {subscription}\n"
+    message.set_content(text + footer, charset="utf-8")
+    body = "\n<hr>\n".join(_event_html(event) for event in ordered)
+    body += f'<p class="meta">govwatch · 订阅 {_e(subscription)}</p>'
+    message.add_alternative(_html_page(subject, body), subtype="html", charset="utf-8")
+    return message
+
+
+def health_message(
+    *,
+    to: Sequence[str],
+    sender: str,
+    source_id: str,
+    source_name: str,
+    state: str,
+    consecutive_bad_runs: int,
+    errors: Sequence[str] = (),
+    since: str | None = None,
+    recovered: bool = False,
+    message_id: str | None = None,
+) -> EmailMessage:
+    """The one admin email when a source has been bad N runs in a row, or the one when it works again."""
+    if recovered:
+        subject = f"{SUBJECT_PREFIX} 已恢复：{source_name} ({source_id})"
+        lines = [f"来源 {source_name} ({source_id}) 已恢复正常，最近一次抓取状态: {state}。"]
+    else:
+        subject = f"{SUBJECT_PREFIX} 来源异常：{source_name} ({source_id}) {state}"
+        lines = [
+            f"来源 {source_name} ({source_id}) 已连续 {consecutive_bad_runs} 次抓取异常: "
+            f"{state} — {HEALTH_WORDS.get(state, state)}。",
+            f"异常开始于: {_date(since)}" if since else "",
+            "在恢复之前不会再发送提醒；恢复时会再通知一次。",
+        ]
+        if errors:
+            lines += ["", "最近的错误:", *(f"  {error}" for error in errors[:10])]
+    message = _new_message(to, sender, subject, "health", message_id)
+    message["X-Govwatch-Source"] = source_id
+    text = "\n".join(line for line in lines if line is not None)
+    message.set_content(text + "\n\n-- \ngovwatch\n", charset="utf-8")
+    body = "".join(f"<p>{_e(line)}</p>" for line in lines if line)
+    message.add_alternative(_html_page(subject, body), subtype="html", charset="utf-8")
+    return message
+
+
+def test_message(*, to: Sequence[str], sender: str) -> EmailMessage:
+    """`govwatch alerts test`: proves the SMTP settings and the UTF-8 rendering of both parts."""
+    subject = f"{SUBJECT_PREFIX} 测试邮件 / test message"
+    message = _new_message(to, sender, subject, "test", None)
+    now = clock.to_shanghai(clock.now())
+    text = f"这是一封 govwatch 测试邮件。This is a govwatch test message.\n时间: {now:%Y-%m-%d %H:%M} (Asia/Shanghai)\n"
+    message.set_content(text, charset="utf-8")
+    message.add_alternative(
+        _html_page(subject, f"<p>{_e(text)}</p><p>&lt;escaped&gt; &amp; ok</p>"), subtype="html"
+    )
+    return message

@@ -1,0 +1,151 @@
+"""The change listener that queues alerts in the outbox inside the transaction that stores the version."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from crawler import clock
+from crawler.alerts.config import AlertsConfig, Subscription
+from crawler.diffing import changed_lines
+from crawler.models import Outbox, SourceRow
+from crawler.store import ChangeNotice
+
+# The email shows the first paragraphs only; the webhook gets the whole clean text.
+EXCERPT_PARAGRAPHS = 3
+EXCERPT_CHARS = 1200
+DIFF_LINES = 8
+
+
+def insert_outbox(session: Session, values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING; True when the row is new (never queued twice)."""
+    dialect = session.get_bind().dialect.name
+    builder = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    if builder is None:
+        raise RuntimeError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
+    statement = builder(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return bool(session.execute(statement).rowcount)
+
+
+def excerpt(text: str, paragraphs: int = EXCERPT_PARAGRAPHS, limit: int = EXCERPT_CHARS) -> str:
+    """The first non-empty paragraphs of a clean text, cut at `limit` characters."""
+    kept = [line.strip() for line in text.splitlines() if line.strip()][:paragraphs]
+    joined = "\n".join(kept)
+    return joined if len(joined) <= limit else joined[: limit - 1] + "…"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    shown = clock.to_shanghai(moment)
+    return shown.isoformat() if shown else None
+
+
+def meeting_of(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The meeting facts the extractor put in a version's meta ({date, host, attendees}), if any."""
+    found = meta.get("meeting") if isinstance(meta.get("meeting"), dict) else meta
+    facts = {key: found.get(key) for key in ("date", "host", "attendees") if found.get(key)}
+    return facts or None
+
+
+def event_payload(session: Session, notice: ChangeNotice) -> dict[str, Any]:
+    """A self-contained description of one change event: what the email and the webhook both carry."""
+    item, version, previous, event = notice.item, notice.version, notice.previous, notice.event
+    shown = version or previous
+    text = shown.text if shown is not None else ""
+    source = session.get(SourceRow, item.source_id)
+    diff: list[str] = []
+    if event.change == "edited" and version is not None and previous is not None:
+        diff = changed_lines(previous.text, version.text, limit=DIFF_LINES)
+    return {
+        "event_id": event.id,
+        "change": event.change,
+        "created_at": _iso(event.created_at),
+        "item_id": item.id,
+        "version": version.version if version is not None else item.version_count,
+        "content_hash": item.content_hash,
+        "source_id": item.source_id,
+        "source_name": source.name if source is not None else item.source_id,
+        "url": item.url,
+        "canonical_url": item.canonical_url,
+        "title": item.title,
+        "kind": item.kind,
+        "published": _iso(item.published),
+        "organ": item.organ,
+        "doc_number": item.doc_number,
+        "printed_source": item.source_name,
+        "meeting": meeting_of(shown.meta if shown is not None else {}),
+        "excerpt": excerpt(text),
+        "text": text,
+        "diff": diff,
+    }
+
+
+def matches(subscription: Subscription, notice: ChangeNotice) -> bool:
+    """Whether this change event passes every filter of the subscription."""
+    filters, item, event = subscription.filters, notice.item, notice.event
+    if filters.sources and item.source_id not in filters.sources:
+        return False
+    if item.kind not in filters.kinds or event.change not in filters.changes:
+        return False
+    if not filters.keywords and filters.regex is None:
+        return True
+    shown = notice.version or notice.previous
+    haystack = "\n".join(
+        part
+        for part in (
+            (item.title or "") if "title" in filters.match_in else "",
+            (shown.text if shown is not None else "") if "text" in filters.match_in else "",
+        )
+        if part
+    )
+    if filters.keywords and not any(word.casefold() in haystack.casefold() for word in filters.keywords):
+        return False
+    return filters.regex is None or re.search(filters.regex, haystack) is not None
+
+
+class OutboxListener:
+    """Queues one outbox row per matching subscription and channel; the store calls it inside its transaction."""
+
+    def __init__(self, config: AlertsConfig) -> None:
+        self.config = config
+
+    def __call__(self, session: Session, notice: ChangeNotice) -> None:
+        wanted = [
+            sub
+            for sub in self.config.subscriptions
+            if sub.enabled and (sub.include_baseline or not notice.baseline) and matches(sub, notice)
+        ]
+        if not wanted:
+            return
+        now = clock.now()
+        event = event_payload(session, notice)
+        for sub in wanted:
+            due = sub.next_digest_time(now) if sub.mode == "digest" else now
+            channels: list[tuple[str, str]] = []
+            if sub.recipients:
+                channels.append(("email", ", ".join(sub.recipients)))
+            if sub.webhook is not None:
+                channels.append(("webhook", sub.webhook.url))
+            for channel, target in channels:
+                body = dict(event)
+                if channel == "email":
+                    body.pop("text")  # the email shows the excerpt; no need to keep the whole text twice
+                insert_outbox(
+                    session,
+                    {
+                        "channel": channel,
+                        "subscription": sub.name,
+                        "target": target,
+                        # One row per subscription, channel and event: a re-run of the same store call can
+                        # never queue the same alert twice.
+                        "dedupe_key": f"{channel}:{sub.name}:event:{notice.event.id}",
+                        "payload": {"mode": sub.mode, "event": body},
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": due,
+                        "created_at": now,
+                    },
+                )
