@@ -14,6 +14,7 @@ from lxml import etree
 
 from crawler.chinese import detect_script, to_simplified
 from crawler.extract import classify as kinds
+from crawler.extract import density
 from crawler.extract import metadata as md
 from crawler.extract.containers import CONTAINERS
 from crawler.extract.decoding import decode_html
@@ -256,7 +257,7 @@ def apply_rules(text: str, title: str | None) -> CleanResult:
             continue
         if action == DATE_LINE:
             date_lines.append(line)
-            if in_head or i >= n - 3:
+            if in_head:  # a byline above the text; a date at the end is the document's signature: keep it
                 continue
         if action == SOURCE_LINE:
             source_lines.append(line)
@@ -303,6 +304,11 @@ def extract(
         if found:
             method, root = found
     raw = element_text(root, skip_hidden=False) if root is not None else ""
+    if len(raw) < MIN_TEXT_CHARS:
+        body = tree.find(".//body")
+        raw_d = density.main_text(body if body is not None else tree)
+        if len(raw_d) > len(raw):
+            raw, method, root = raw_d, "density", None
     if len(raw) < MIN_TEXT_CHARS:
         raw_t = _trafilatura_text(html)
         if len(raw_t) > len(raw):

@@ -35,7 +35,7 @@ def element_text(root: etree._Element, skip_hidden: bool = True) -> str:
     """Readable text of an element, block elements on their own lines, cells of a row on one line."""
     parts: list[str] = []
 
-    def walk(el: etree._Element, depth: int) -> None:
+    def walk(el: etree._Element, depth: int, in_cell: bool = False) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
         tag = tag.lower().rpartition("}")[2]
         if not tag or tag in SKIP_TAGS or (skip_hidden and is_hidden(el)) or depth > MAX_DEPTH:
@@ -44,20 +44,22 @@ def element_text(root: etree._Element, skip_hidden: bool = True) -> str:
             if el.tail:
                 parts.append(el.tail)
             return
-        block = tag in BLOCK_TAGS
+        # Inside a table cell, blocks and line breaks only separate words: a row stays one line.
+        block = tag in BLOCK_TAGS and not (in_cell and tag not in ("table", "tr"))
         if block:
             parts.append("\n")
-        elif tag == "br":
-            parts.append("\n")
+        elif tag == "br" or (in_cell and tag in BLOCK_TAGS):
+            parts.append(" " if in_cell else "\n")
         elif tag in CELL_TAGS:
             parts.append(" ")
         if el.text:
             parts.append(el.text)
+        child_in_cell = (in_cell or tag in CELL_TAGS) and tag != "table"
         for child in el:
-            walk(child, depth + 1)
+            walk(child, depth + 1, child_in_cell)
         if block:
             parts.append("\n")
-        elif tag in CELL_TAGS:
+        elif tag in CELL_TAGS or (in_cell and tag in BLOCK_TAGS):
             parts.append(" ")
         if el.tail:
             parts.append(el.tail)

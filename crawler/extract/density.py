@@ -1,0 +1,157 @@
+"""The general method for pages without a known container: the subtree where article text outweighs chrome.
+
+Every visible line of the page is weighed: punctuated, link-poor text counts for its length, link lists and
+short unpunctuated chrome count against. The element whose lines weigh most is the article body (a
+maximum-weight subtree), and inside it, link lists and leading/trailing chrome lines are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from crawler.extract.render import BLOCK_TAGS, CELL_TAGS, SKIP_TAGS, SPACES, is_hidden
+
+PUNCTUATION = re.compile(r"[，。；！？、：,;!?“”]")
+SENTENCE_END = re.compile(r"[。！？!?；;]")
+NON_SPACE = re.compile(r"\S")
+# Class/id words of chrome blocks and of article blocks (weights shift a block's lines, never decide alone).
+NEGATIVE_HINT = re.compile(
+    r"comment|footer|\bfoot|\bnav|menu|sidebar|\bside|banner|\bads?\b|advert|share|related|recommend|copyright|"
+    r"breadcrumb|crumb|toolbar|\bhot|rank|login|search|friend|pager|pagination|\blinks?\b|tags?\b|weibo|qrcode",
+    re.I,
+)
+POSITIVE_HINT = re.compile(r"article|content|\bbody|\btext|\bmain|zoom|detail|\bpost|entry|\bzw\b|endtext", re.I)
+MAX_DEPTH = 300
+
+
+@dataclass
+class Line:
+    """One visible line: its nearest block owner (by document order index), its text and link characters."""
+
+    owner: int
+    text: str
+    chars: int
+    link_chars: int
+    weight: float = 0.0
+
+
+def _weigh(line: Line, hint: float) -> float:
+    plain = line.chars - line.link_chars
+    density = line.link_chars / line.chars if line.chars else 1.0
+    punct = len(PUNCTUATION.findall(line.text))
+    if plain >= 10 and density < 0.5 and (punct >= 1 or plain >= 40):
+        return plain * (1.0 - density) * (1.0 + min(punct, 10) / 20.0) + hint
+    return -0.6 * line.chars + min(hint, 0.0)
+
+
+def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element], dict[int, int]]:
+    """All visible lines of `root` in document order; the elements by index; each element's parent index."""
+    elements: list[etree._Element] = []
+    parent_of: dict[int, int] = {}
+    lines: list[Line] = []
+    buf: list[str] = []
+    link_buf = [0]
+    owner_stack: list[int] = []
+
+    def flush() -> None:
+        text = SPACES.sub(" ", "".join(buf)).strip()
+        if text and owner_stack:
+            chars = len(NON_SPACE.findall(text))
+            lines.append(Line(owner_stack[-1], text, chars, min(link_buf[0], chars)))
+        buf.clear()
+        link_buf[0] = 0
+
+    def add(text: str | None, in_link: bool) -> None:
+        if text:
+            buf.append(text)
+            if in_link:
+                link_buf[0] += len(NON_SPACE.findall(text))
+
+    def walk(el: etree._Element, depth: int, parent_idx: int, in_link: bool) -> None:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if not tag or tag in SKIP_TAGS or is_hidden(el) or depth > MAX_DEPTH:
+            add(el.tail, in_link)
+            return
+        idx = len(elements)
+        elements.append(el)
+        parent_of[idx] = parent_idx
+        block = tag in BLOCK_TAGS or tag in CELL_TAGS
+        if block or tag == "br":
+            flush()
+        if block:
+            owner_stack.append(idx)
+        link = in_link or tag == "a"
+        add(el.text, link)
+        for child in el:
+            walk(child, depth + 1, idx, link)
+        if block:
+            flush()
+            owner_stack.pop()
+        add(el.tail, in_link)
+
+    owner_stack.append(0)
+    walk(root, 0, -1, False)
+    flush()
+    return lines, elements, parent_of
+
+
+def _hint(el: etree._Element) -> float:
+    attrs = f"{el.get('class', '')} {el.get('id', '')}"
+    if not attrs.strip():
+        return 0.0
+    weight = 0.0
+    if NEGATIVE_HINT.search(attrs):
+        weight -= 25.0
+    if POSITIVE_HINT.search(attrs):
+        weight += 10.0
+    return weight
+
+
+def main_text(root: etree._Element) -> str:
+    """The article text of a page with no known container ('' when nothing article-like is found)."""
+    lines, elements, parent_of = collect_lines(root)
+    if not lines:
+        return ""
+    hints: dict[int, float] = {}
+    totals: dict[int, float] = {}
+    for line in lines:
+        hint = 0.0
+        idx = line.owner
+        steps = 0
+        while idx >= 0 and steps < 6:
+            if idx not in hints:
+                hints[idx] = _hint(elements[idx])
+            hint += hints[idx]
+            idx = parent_of.get(idx, -1)
+            steps += 1
+        line.weight = _weigh(line, hint)
+        idx = line.owner
+        while idx >= 0:
+            totals[idx] = totals.get(idx, 0.0) + line.weight
+            idx = parent_of.get(idx, -1)
+    best = max(totals, key=lambda i: totals[i])
+    if totals[best] <= 0:
+        return ""
+    last = best
+    for i in range(best + 1, len(elements)):
+        # Descendants of `best` follow it in document order until an element whose ancestry leaves it.
+        j = i
+        while j > best:
+            j = parent_of.get(j, -1)
+        if j != best:
+            break
+        last = i
+    inside = [line for line in lines if best <= line.owner <= last]
+    good = [k for k, line in enumerate(inside) if line.weight > 0]
+    if not good:
+        return ""
+    kept = []
+    for line in inside[good[0] : good[-1] + 1]:
+        density = line.link_chars / line.chars if line.chars else 1.0
+        if density >= 0.5 and line.chars > 2:
+            continue
+        kept.append(line.text)
+    return "\n".join(kept)
