@@ -1,0 +1,77 @@
+"""Scrapy settings of the govwatch crawl: polite defaults for government sites, each a documented constant.
+
+Per-source overrides (`politeness:` in a seed) are applied by the `listing` spider per domain through
+`DOWNLOAD_SLOTS` and request meta, because one process crawls several sources at once.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "govwatch"
+
+# The one generic spider lives in spiders/listing.py: `scrapy crawl listing -a source=<id>[,<id>...]`.
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- politeness ------------------------------------------------------------------------------------------
+# Government sites are small servers run by small teams: ask robots.txt, one request at a time per site,
+# a pause between requests, and say who we are and where to complain.
+ROBOTSTXT_OBEY = True
+USER_AGENT = "govwatch/0.1 (+https://github.com/govwatch/govwatch; policy monitoring)"
+CONCURRENT_REQUESTS = 16  # across all sites of one process
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+CONCURRENT_REQUESTS_PER_IP = 0  # the limit is per domain (one slot per hostname)
+DOWNLOAD_DELAY = 1.0  # seconds between two requests to one site (a seed may lower or raise it)
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50% so requests do not beat like a clock
+AUTOTHROTTLE_ENABLED = True  # slows down further when a site answers slowly
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+COOKIES_ENABLED = False  # we never log in; challenge cookies are exactly what we must not chase
+TELNETCONSOLE_ENABLED = False
+
+# --- retries and time limits -----------------------------------------------------------------------------
+RETRY_ENABLED = True
+RETRY_TIMES = 2  # after the first attempt
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Exponential backoff between attempts (spiders/middlewares.py): base * 2**(attempt-1), capped.
+GOVWATCH_RETRY_BACKOFF_BASE = 2.0
+GOVWATCH_RETRY_BACKOFF_MAX = 60.0
+DOWNLOAD_TIMEOUT = 30  # seconds per request
+DNS_TIMEOUT = 10
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # a government article is tens of kB; anything this big is not one
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+
+# Answers the spider handles itself instead of Scrapy dropping them: 304 (conditional GET: unchanged),
+# 404/410 (an article gone: deletion after confirmation), 403/412/521 (WAF and JS-challenge pages: blocked).
+HTTPERROR_ALLOWED_CODES = [304, 403, 404, 410, 412, 521]
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.BackoffRetryMiddleware": 550,  # where RetryMiddleware sits
+}
+
+EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    # AutoThrottle whose floor per site is the seed's own delay (spiders/middlewares.py).
+    "spiders.middlewares.SlotAwareAutoThrottle": 0,
+}
+
+# --- pipeline: extract → fingerprint → store ----------------------------------------------------------------
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractPipeline": 300,
+    "pipelines.fingerprint.FingerprintPipeline": 400,
+    "pipelines.store.StorePipeline": 500,
+}
+
+# --- the rest ----------------------------------------------------------------------------------------------
+HTTPCACHE_ENABLED = False  # revisits use conditional GETs against stored validators, not a local cache
+FEEDS: dict[str, dict[str, str]] = {}  # items go to the database, never to a feed file
+LOG_LEVEL = "INFO"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# Listing pages are requested with a higher priority than articles (spiders/listing.py), so every
+# source's listing is read before any source's article backlog.
+
+# --- govwatch --------------------------------------------------------------------------------------------
+# How many listing entries of one source are looked up in the store at once.
+GOVWATCH_KNOWN_BATCH = 500

@@ -1,0 +1,101 @@
+"""Pipeline step 3: write each answer to the versioned store (crawler.store) and count what it did."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+from sqlalchemy.exc import SQLAlchemyError
+
+from crawler import alerts
+from crawler.store import Content, Store
+from spiders import stats as runstats
+from spiders.items import PageItem
+
+# Extraction fields kept as columns or as the version text, not repeated in the version's metadata.
+META_EXCLUDED = ("text",)
+
+
+def content_of(item: PageItem) -> Content:
+    """The store's Content for an extracted page."""
+    extraction = item.extraction
+    meta = {key: value for key, value in extraction.to_dict().items() if key not in META_EXCLUDED}
+    if meta.get("text_simplified") == extraction.text:
+        meta.pop("text_simplified")  # the same text twice would double the table for nothing
+    kind = extraction.kind
+    if item.article.get("kind") and kind == "news":
+        kind = item.article["kind"]  # the column's default kind when the page itself says nothing more
+    return Content(
+        text=extraction.text,
+        content_hash=item.content_hash or "",
+        title=extraction.title,
+        published=extraction.published,
+        published_guessed=extraction.published_guessed,
+        source_name=extraction.source,
+        organ=extraction.organ,
+        doc_number=extraction.doc_number,
+        kind=kind,
+        meta=meta,
+    )
+
+
+class StorePipeline:
+    """new / edited / unchanged (one transaction each), 304s and revisits, confirmed deletions, blocks."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+        self.store: Store | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler.stats)
+
+    def open_spider(self, spider: Any = None) -> None:
+        self.store = Store(listeners=alerts.change_listeners())
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if not isinstance(item, PageItem):
+            return item
+        try:
+            self._store(item)
+        except SQLAlchemyError as exc:
+            runstats.count(self.stats, item.source_id, "failed")
+            runstats.record_error(
+                self.stats, item.source_id, f"{item.url}: not stored: {type(exc).__name__}: {exc}"
+            )
+            raise DropItem(f"{item.url}: not stored: {exc}") from exc
+        return item
+
+    def _store(self, item: PageItem) -> None:
+        assert self.store is not None
+        if item.answer == "content":
+            outcome = self.store.record_content(
+                source_id=item.source_id,
+                canonical_url=item.canonical_url,
+                url=item.url,
+                content=content_of(item),
+                etag=item.etag,
+                last_modified=item.last_modified,
+                run_id=item.run_id,
+                revisit_days=item.revisit_days,
+            )
+            runstats.count(self.stats, item.source_id, outcome.change)
+            if item.revisit:
+                self.store.record_checked(outcome.item_id, revisit=True, revisit_days=item.revisit_days)
+            item.extraction = None  # stored: let the text go
+        elif item.answer == "not_modified" and item.known_id is not None:
+            runstats.count(self.stats, item.source_id, "not_modified")
+            self.store.record_checked(
+                item.known_id,
+                revisit=item.revisit,
+                revisit_days=item.revisit_days,
+                etag=item.etag,
+                last_modified=item.last_modified,
+            )
+        elif item.answer == "gone" and item.known_id is not None:
+            if self.store.record_gone(item.known_id, run_id=item.run_id):
+                runstats.count(self.stats, item.source_id, "deleted")
+        elif item.answer == "blocked" and item.known_id is not None:
+            self.store.record_blocked(item.known_id)

@@ -1,0 +1,45 @@
+"""Per-source run counters and errors kept in Scrapy's stats collector, shared by the spider and pipelines."""
+
+from __future__ import annotations
+
+from scrapy.statscollectors import StatsCollector
+
+from crawler.run_status import RunCounts
+
+PREFIX = "govwatch"
+MAX_ERRORS = 200  # a broken source must not fill the log or the crawl_run row
+
+
+def stat_key(source_id: str, name: str) -> str:
+    return f"{PREFIX}/{source_id}/{name}"
+
+
+def count(stats: StatsCollector, source_id: str, name: str, amount: int = 1) -> None:
+    """Add to one of the source's counters (a RunCounts field, or an internal one such as article_attempts)."""
+    stats.inc_value(stat_key(source_id, name), amount)
+
+
+def record_error(stats: StatsCollector, source_id: str, message: str) -> None:
+    """Remember an error of the source's run (URL and reason), up to MAX_ERRORS."""
+    key = stat_key(source_id, "errors")
+    errors = list(stats.get_value(key) or [])
+    if len(errors) < MAX_ERRORS:
+        errors.append(message[:500])
+    elif len(errors) == MAX_ERRORS:
+        errors.append("… further errors not recorded")
+    stats.set_value(key, errors)
+
+
+def errors_of(stats: StatsCollector, source_id: str) -> list[str]:
+    return list(stats.get_value(stat_key(source_id, "errors")) or [])
+
+
+def run_counts(stats: StatsCollector, source_id: str) -> RunCounts:
+    """The source's counters as the crawl_run columns."""
+    return RunCounts(
+        **{name: int(stats.get_value(stat_key(source_id, name)) or 0) for name in RunCounts.names()}
+    )
+
+
+def value(stats: StatsCollector, source_id: str, name: str) -> int:
+    return int(stats.get_value(stat_key(source_id, name)) or 0)

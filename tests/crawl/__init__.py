@@ -1,0 +1,1 @@
+"""Crawl tests: settings, spider, pipelines, runner, end-to-end against the simulated web."""
