@@ -118,6 +118,7 @@ ARTICLE_URL_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"/c\d+_\d+\.s?html?$|/c00_\d+\.s?html?$"),  # Heilongjiang and similar
     re.compile(r"/content/(?:post_)?\d+\.html?$"),  # Guangdong-style CMS
     re.compile(r"/\d{6,8}/[\w-]+\.s?html?$"),  # a dated folder: /20220426/d4d847….html
+    re.compile(r"/\d{4}/\d{2}-\d{2}/\d+\.html?$"),  # Henan: /2023/11-20/2850423.html
     re.compile(r"(?:content|art|detail|info)[_/-]?\w*\d{4,}.*\.(?:s?html?|jsp|aspx?)", re.IGNORECASE),
 )
 # Where a row's date usually sits, tried in order when no selector is configured.

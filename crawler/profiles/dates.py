@@ -21,6 +21,7 @@ URL_DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"/art/(?P<y>(?:19|20)\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/"),
     re.compile(r"/(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})/"),
     re.compile(r"/(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})/"),
+    re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>\d{2})-(?P<d>\d{2})/"),  # Henan: /2023/11-20/2850423.html
 )
 URL_YEAR_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"/(?P<y>(?:19|20)\d{2})(?:0[1-9]|1[0-2])/"),  # /202003/

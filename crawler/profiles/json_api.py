@@ -56,17 +56,28 @@ def _int(value: Any) -> int | None:
     return number if number >= 0 else None
 
 
+def _fill(template: str, page: int, channel_id: str) -> str:
+    return template.replace("{page}", str(page)).replace("{channel_id}", channel_id)
+
+
 def api_url(listing: Listing, page: int, channel_id: str | None = None) -> str:
     """The API URL of 1-based page `page`; `{channel_id}` is filled from the shell page when configured."""
     template = str(listing.params.get("api") or listing.url)
     offset = int(listing.params.get("page_offset", 0))  # APIs counting pages from 0 set -1
-    values = {
-        "page": page + offset,
-        "channel_id": quote(channel_id or str(listing.params.get("channel_id", ""))),
-    }
-    for key, value in values.items():
-        template = template.replace("{" + key + "}", str(value))
-    return template
+    return _fill(template, page + offset, quote(channel_id or str(listing.params.get("channel_id", ""))))
+
+
+def api_request(listing: Listing, page: int, channel_id: str | None = None) -> PageRequest:
+    """The request for API page `page`: a GET, or a POST of `params.form` (values may hold `{page}`)."""
+    method = str(listing.params.get("method") or "GET").upper()
+    url = api_url(listing, page, channel_id)
+    form = listing.params.get("form")
+    if method != "POST" and not form:
+        return PageRequest(url=url, page=page)
+    offset = int(listing.params.get("page_offset", 0))
+    channel = channel_id or str(listing.params.get("channel_id", ""))
+    formdata = {str(k): _fill(str(v), page + offset, channel) for k, v in dict(form or {}).items()}
+    return PageRequest(url=url, method="POST", formdata=formdata, page=page)
 
 
 def channel_from_url(listing: Listing, url: str) -> str | None:
@@ -83,14 +94,15 @@ def channel_from_url(listing: Listing, url: str) -> str | None:
 @register
 class JsonApiProfile(Profile):
     """A JSON list API: `params.api` (URL template, `{page}` 1-based), `results`/`title`/`url`/`date` fields,
-    `total` (records) or `pages`; `channel_id_pattern` reads `{channel_id}` from the column page first."""
+    `total` (records, with `per_page`) or `pages`; `channel_id_pattern` reads `{channel_id}` from the
+    column page first; `method: POST` with `form` (values may hold `{page}`) for APIs that take a form."""
 
     name = "json_api"
 
     def first_requests(self, listing: Listing) -> list[PageRequest]:
         if listing.params.get("channel_id_pattern"):
             return [PageRequest(url=listing.url, page=0)]  # the shell page; parse() yields page 1
-        return [PageRequest(url=api_url(listing, 1), page=1)]
+        return [api_request(listing, 1)]
 
     def parse_page(self, listing: Listing, request: PageRequest, text: str, max_pages: int) -> ListingPage:
         params = listing.params
@@ -120,8 +132,7 @@ class JsonApiProfile(Profile):
         if request.page == 1 and pages:
             channel_id = channel_from_url(listing, request.url)
             page.next_requests = [
-                PageRequest(url=api_url(listing, number, channel_id), page=number)
-                for number in range(2, min(pages, max_pages) + 1)
+                api_request(listing, number, channel_id) for number in range(2, min(pages, max_pages) + 1)
             ]
         return page
 
@@ -131,7 +142,7 @@ class JsonApiProfile(Profile):
         if not match:
             return ListingPage(errors=[f"{request.url}: channel id not found with {pattern!r}"])
         channel_id = match.groupdict().get("id") or (match.group(1) if match.groups() else match.group(0))
-        return ListingPage(next_requests=[PageRequest(url=api_url(listing, 1, channel_id), page=1)])
+        return ListingPage(next_requests=[api_request(listing, 1, channel_id)])
 
     @staticmethod
     def _entries(results: list[Any], api: str, params: dict[str, Any]) -> list[ListingEntry]:

@@ -84,7 +84,17 @@ def _js_value(text: str, arg: str) -> int | str | None:
     return None
 
 
-def _pager_from_call(text: str, name: str, raw_args: str, stem: str, ext: str) -> Pager | None:
+def _one_based(prefix: str, params: dict[str, object]) -> bool:
+    """TRS numbers `index_k` from 0 (index_1 is page 2) and named lists from 1 (list_x_2 is page 2);
+    a seed's `params.one_based` corrects templates that do otherwise (Guangdong's index_2 is page 2)."""
+    if "one_based" in params:
+        return bool(params["one_based"])
+    return not prefix.startswith("index")
+
+
+def _pager_from_call(
+    text: str, name: str, raw_args: str, stem: str, ext: str, params: dict[str, object]
+) -> Pager | None:
     args = [_js_value(text, part) for part in raw_args.split(",")]
     if (
         name == "createPageHTML"
@@ -102,53 +112,55 @@ def _pager_from_call(text: str, name: str, raw_args: str, stem: str, ext: str) -
         prefix = args[2] if isinstance(args[2], str) and args[2] else stem
         extension = args[3] if isinstance(args[3], str) and args[3] else ext
         form = f"{name}({len(args)} args)"
-        return Pager(args[0], prefix, extension, one_based=not prefix.startswith("index"), form=form)
+        return Pager(args[0], prefix, extension, one_based=_one_based(prefix, params), form=form)
     return None
 
 
-def _pager_from_links(selector_links: list[str], stem: str, ext: str) -> Pager | None:
+def _pager_from_links(links: list[str], stem: str, ext: str, params: dict[str, object]) -> Pager | None:
     """Hunan-style `list_tyxx_2.html` links (no JS count): the highest numbered link is the last page."""
     pattern = re.compile(rf"(?:^|/){re.escape(stem)}_(\d+)\.{re.escape(ext)}(?:[?#]|$)")
-    numbers = [int(m[1]) for href in selector_links if (m := pattern.search(href.strip()))]
+    numbers = [int(m[1]) for href in links if (m := pattern.search(href.strip()))]
     if not numbers:
         return None
-    one_based = not stem.startswith("index")
+    one_based = _one_based(stem, params)
     last = max(numbers)
     return Pager(last if one_based else last + 1, stem, ext, one_based=one_based, form="page links")
 
 
 def find_pager(text: str, listing_url: str, links: list[str], params: dict[str, object]) -> Pager | None:
-    """The pagination a TRS listing page announces, in any of the known forms; None when it has none."""
+    """The pagination a TRS listing page announces, in any of the known forms; None when it has none.
+
+    Seed params: `page_prefix`/`page_ext` (file name of pages 2…), `one_based`, `per_page` (to turn a
+    record count into pages) and `assume_pages` (a page count to use when the page shows none, e.g. a
+    pager drawn by external JS).
+    """
     default_ext = str(params.get("page_ext") or "shtml")
     stem, ext = _listing_stem_ext(listing_url, default_ext)
     stem = str(params.get("page_prefix") or stem)
+    one_based = _one_based(stem, params)
     pager: Pager | None = None
     for match in PAGER_CALL.finditer(text):
         if match["fn"]:
             continue  # the pager function's own definition, not a call
-        pager = _pager_from_call(text, match["name"], match["args"], stem, ext)
+        pager = _pager_from_call(text, match["name"], match["args"], stem, ext, params)
         if pager:
             break
     if pager is None:
         for pattern in TOTAL_VARIABLES:
             if match := pattern.search(text):
-                pager = Pager(
-                    int(match[1]), stem, ext, one_based=not stem.startswith("index"), form="countPage"
-                )
+                pager = Pager(int(match[1]), stem, ext, one_based=one_based, form="countPage")
                 break
     if pager is None:
-        pager = _pager_from_links(links, stem, ext)
+        pager = _pager_from_links(links, stem, ext, params)
     if pager is None and (per_page := params.get("per_page")):
         for pattern in TOTAL_RECORD_VARIABLES:
             if match := pattern.search(text):
                 pages = math.ceil(int(match[1]) / int(str(per_page)))
-                pager = Pager(pages, stem, ext, one_based=not stem.startswith("index"), form="record count")
+                pager = Pager(pages, stem, ext, one_based=one_based, form="record count")
                 break
-    if pager is None:
-        return None
-    if "one_based" in params:  # a seed may correct the guess for odd templates
-        pager = Pager(pager.total_pages, pager.prefix, pager.ext, bool(params["one_based"]), pager.form)
-    if not 0 < pager.total_pages <= MAX_TOTAL_PAGES:
+    if pager is None and (assumed := params.get("assume_pages")):
+        pager = Pager(int(str(assumed)), stem, ext, one_based=one_based, form="assumed")
+    if pager is None or not 0 < pager.total_pages <= MAX_TOTAL_PAGES:
         return None
     return pager
 

@@ -139,3 +139,7 @@ def test_html_like_garbage_never_crashes_parse(name, fragments):
     page = get_profile(name).parse(listing, PageRequest(url=listing.url), text.encode(), text, 5)
     assert isinstance(page, ListingPage)
     assert len(page.next_requests) <= 5 * 3
+
+
+def test_henan_style_url_dates():
+    assert date_from_url("https://sthjt.example.gov.cn/2023/11-20/2850423.html") == date(2023, 11, 20)

@@ -145,3 +145,28 @@ def _listing(url, params):
     from crawler.config import Listing
 
     return Listing(url=url, profile="json_api", params=params)
+
+
+def test_post_api_with_a_form_carrying_the_page(parse):
+    params = {
+        "api": "https://api.example.gov.cn/search/common/search/{channel_id}",
+        "channel_id": "97434",
+        "method": "POST",
+        "form": {"datas[0][key]": "status", "datas[0][value]": "4", "page": "{page}", "_pageSize": "15"},
+        "results": "data.list",
+        "title": "docTitle",
+        "url": "docUrl",
+        "date": "docPubTime",
+        "total": "data.totalCount",
+        "per_page": 15,
+    }
+    url = "https://sthjt.example.gov.cn/tzgg/index.html"
+    first = get_profile("json_api").first_requests(_listing(url, params))
+    assert first[0].method == "POST" and first[0].formdata["page"] == "1"
+    assert first[0].url == "https://api.example.gov.cn/search/common/search/97434"
+    page = parse("json_api", url, "json_hunan_page1.json", request=first[0], params=params, max_pages=5)
+    assert [(r.method, r.formdata["page"], r.page) for r in page.next_requests] == [
+        ("POST", "2", 2),
+        ("POST", "3", 3),
+    ]
+    assert all(r.formdata["datas[0][value]"] == "4" for r in page.next_requests)

@@ -131,3 +131,24 @@ def test_no_entries_is_reported_as_an_error(parse):
     page = parse("trs", MEE, "json_hunan_shell.html")
     assert page.entries == []
     assert any("no entries" in error for error in page.errors)
+
+
+def test_index_links_one_based_when_the_seed_says_so(parse):
+    url = "https://sthj.example.gov.cn/hbxw/index.html"
+    page = parse("trs", url, "trs_index_links_onebased.html", params={"one_based": True}, max_pages=3)
+    assert page.total_pages == 45
+    assert [r.url for r in page.next_requests] == [
+        "https://sthj.example.gov.cn/hbxw/index_2.html",
+        "https://sthj.example.gov.cn/hbxw/index_3.html",
+    ]
+    default = parse("trs", url, "trs_index_links_onebased.html", max_pages=2)
+    assert default.total_pages == 46  # plain TRS: index_45 is page 46
+    assert [r.url for r in default.next_requests] == ["https://sthj.example.gov.cn/hbxw/index_1.html"]
+
+
+def test_assume_pages_when_the_pager_is_drawn_elsewhere(parse):
+    url = "https://sthjt.example.gov.cn/xwdt/list_tyxx.html"
+    page = parse("trs", url, "trs_createpage6.shtml", params={}, max_pages=3)
+    assert page.total_pages == 89  # a real pager wins over nothing
+    page = parse("trs", url, "hanweb_dataproxy.xml", params={"assume_pages": 2}, max_pages=5)
+    assert [r.url for r in page.next_requests] == ["https://sthjt.example.gov.cn/xwdt/list_tyxx_2.html"]
