@@ -1,0 +1,66 @@
+"""`govwatch export`: change events for other systems (JSON Lines, CSV, Atom) from a cursor or a named consumer."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from crawler.cli.app import app
+from crawler.db import init_db
+from crawler.export import FORMATS, ExportError, ExportOptions, ExportResult, export, export_to_path
+
+errors = Console(stderr=True)
+
+
+@app.command("export")
+def export_command(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl, csv or atom")] = "jsonl",
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="Shorthand for --format jsonl")] = False,
+    since_id: Annotated[
+        int | None, typer.Option("--since-id", min=0, help="Only events with an id above N (the last id you have)")
+    ] = None,
+    consumer: Annotated[
+        str | None,
+        typer.Option("--consumer", help="A named reader: start at its stored position, advance it after a complete write"),
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write to FILE (atomically: renamed into place when complete)")
+    ] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=100_000, help="Rows read per query")] = 500,
+    db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default $GOVWATCH_DB or var/govwatch.db)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr")] = False,
+) -> None:
+    """Stream change events (new, edited, deleted) with metadata and clean text; schema in docs/EXPORT.md."""
+    if jsonl:
+        fmt = "jsonl"
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
+    if since_id is not None and consumer is not None:
+        raise typer.BadParameter("give --since-id or --consumer, not both", param_hint="--consumer")
+    options = ExportOptions(format=fmt, since_id=since_id, consumer=consumer, batch_size=batch_size)
+    engine = init_db(db)
+    try:
+        if output:
+            result = export_to_path(engine, output, options)
+        else:
+            result = export(engine, sys.stdout, options)
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): the write is incomplete, so no consumer moved.
+        sys.stderr.close()
+        raise typer.Exit(1) from None
+    except ExportError as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    if not quiet:
+        _summary(result, output)
+
+
+def _summary(result: ExportResult, output: str | None) -> None:
+    where = output or "stdout"
+    line = f"exported {result.count} events (ids {result.since_id + 1 if result.count else '-'}..{result.last_id if result.count else '-'}) to {where}"
+    if result.consumer is not None:
+        line += f"; consumer {result.consumer!r} now at {result.position}"
+    errors.print(line, markup=False, highlight=False)

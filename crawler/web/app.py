@@ -1,0 +1,267 @@
+"""The FastAPI application: read-only JSON API, Atom feeds and server-rendered pages over the store."""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Connection, Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from crawler import clock
+from crawler.db import init_db
+from crawler.web import feeds, queries
+from crawler.web.queries import BadRequest, ItemQuery
+
+TOKEN_ENV = "GOVWATCH_API_TOKEN"
+TOKEN_COOKIE = "govwatch_token"
+HERE = Path(__file__).resolve().parent
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return clock.as_utc(datetime.fromisoformat(value))
+    except ValueError as exc:
+        raise BadRequest(f"since: not an ISO 8601 date or datetime: {value!r}") from exc
+
+
+def _token_ok(request: Request, token: str) -> tuple[bool, bool]:
+    """(authorized, came in the query string): Bearer header, ?token=, or the cookie set by a ?token= visit."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    candidates = [
+        (value.strip() if scheme.lower() == "bearer" else "", False),
+        (request.query_params.get("token", ""), True),
+        (request.cookies.get(TOKEN_COOKIE, ""), False),
+    ]
+    for candidate, from_query in candidates:
+        if candidate and hmac.compare_digest(candidate.encode(), token.encode()):
+            return True, from_query
+    return False, False
+
+
+def _connection(request: Request) -> Iterator[Connection]:
+    """A connection per request from the app's engine (closed, and its read snapshot ended, after the answer)."""
+    with request.app.state.engine.connect() as connection:
+        yield connection
+
+
+Conn = Annotated[Connection, Depends(_connection)]
+
+
+def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
+    """The app on the given database (default $GOVWATCH_DB); a token (default $GOVWATCH_API_TOKEN) guards it."""
+    engine: Engine = init_db(db_url)
+    token = token if token is not None else os.environ.get(TOKEN_ENV) or None
+    app = FastAPI(
+        title="govwatch",
+        summary="Read-only API over the versioned store: items, versions, diffs, sources; Atom feeds.",
+        version="1",
+    )
+    app.state.engine = engine
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["shanghai"] = _shanghai_short
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def require_token(request: Request, call_next):  # type: ignore[no-untyped-def]
+        if token is None:
+            return await call_next(request)
+        authorized, from_query = _token_ok(request, token)
+        if not authorized:
+            return JSONResponse(
+                {"detail": "a token is required: Authorization: Bearer <token>, or ?token=<token>"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        response = await call_next(request)
+        if from_query:
+            # A browser that came with ?token= keeps it for the links it follows next.
+            response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
+        return response
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(request: Request, exc: BadRequest) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(exc)}, status_code=400)
+        return templates.TemplateResponse(request, "error.html", {"message": str(exc)}, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith(("/api/", "/feeds/", "/static/")) or request.url.path.startswith("/openapi"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return templates.TemplateResponse(
+            request, "error.html", {"message": str(exc.detail)}, status_code=exc.status_code
+        )
+
+    def item_or_404(conn: Connection, item_id: int) -> dict[str, Any]:
+        item = queries.get_item(conn, item_id)
+        if item is None:
+            raise HTTPException(404, f"no item {item_id}")
+        return item
+
+    # --- JSON API ---------------------------------------------------------------------------------
+
+    @app.get("/api/items", tags=["api"])
+    def api_items(
+        request: Request,
+        conn: Conn,
+        source: str | None = None,
+        kind: str | None = None,
+        change: Annotated[str | None, Query(description="new, edited or deleted")] = None,
+        since: Annotated[str | None, Query(description="ISO 8601 (Asia/Shanghai when no zone)")] = None,
+        q: Annotated[str | None, Query(description="substring of the title or document number")] = None,
+        cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+        limit: Annotated[int, Query(ge=1, le=queries.PAGE_MAX)] = queries.PAGE_DEFAULT,
+    ) -> dict[str, Any]:
+        """Items, newest first, keyset-paginated: follow `next_cursor` until it is null."""
+        wanted = ItemQuery(source, kind, change, _parse_since(since), q, cursor, limit)
+        items, next_cursor = queries.list_items(conn, wanted)
+        next_url = None
+        if next_cursor:
+            params = {k: v for k, v in request.query_params.items() if k not in ("cursor", "token")}
+            next_url = f"{request.url.path}?{urlencode({**params, 'cursor': next_cursor})}"
+        return {"items": items, "next_cursor": next_cursor, "next": next_url}
+
+    @app.get("/api/items/{item_id}", tags=["api"])
+    def api_item(item_id: int, conn: Conn) -> dict[str, Any]:
+        """One item: metadata, current text and its versions (without their texts)."""
+        item = item_or_404(conn, item_id)
+        versions = queries.list_versions(conn, item_id, with_text=False)
+        texts = queries.version_texts(conn, item_id, [item["version"]])
+        item["text"] = texts[item["version"]]["text"] if item["version"] in texts else None
+        item["versions"] = versions
+        return item
+
+    @app.get("/api/items/{item_id}/versions", tags=["api"])
+    def api_versions(item_id: int, conn: Conn) -> dict[str, Any]:
+        """Every version of the item, oldest first, with its text."""
+        item_or_404(conn, item_id)
+        return {"item_id": item_id, "versions": queries.list_versions(conn, item_id)}
+
+    @app.get("/api/items/{item_id}/diff", tags=["api"])
+    def api_diff(
+        item_id: int,
+        conn: Conn,
+        from_: Annotated[int | None, Query(alias="from", ge=1, description="default: the version before `to`")] = None,
+        to: Annotated[int | None, Query(ge=1, description="default: the last version")] = None,
+    ) -> dict[str, Any]:
+        """Unified diff and side-by-side rows (character segments) between two versions."""
+        item = item_or_404(conn, item_id)
+        return queries.diff(conn, item_id, item["version"], from_, to)
+
+    @app.get("/api/sources", tags=["api"])
+    def api_sources(conn: Conn) -> dict[str, Any]:
+        """Every source with its health, last run and newest item."""
+        return {"sources": queries.sources_health(conn)}
+
+    # --- Atom feeds -------------------------------------------------------------------------------
+
+    def atom(request: Request, conn: Connection, key: str, title: str, **filters: str) -> Response:
+        base = str(request.base_url).rstrip("/")
+        body = feeds.build_feed(
+            conn, key=key, title=title, self_url=f"{base}{request.url.path}", site_url=f"{base}/", **filters
+        )
+        return Response(body, media_type=ATOM_TYPE)
+
+    @app.get("/feeds/all.atom", tags=["feeds"], response_class=Response)
+    def feed_all(request: Request, conn: Conn) -> Response:
+        """The newest changes of every source."""
+        return atom(request, conn, "all", "govwatch: 全部更新 (all changes)")
+
+    @app.get("/feeds/meetings.atom", tags=["feeds"], response_class=Response)
+    def feed_meetings(request: Request, conn: Conn) -> Response:
+        """The newest changes of meeting reports."""
+        return atom(request, conn, "meetings", "govwatch: 会议 (meetings)", kind="meeting")
+
+    @app.get("/feeds/source/{source_id}.atom", tags=["feeds"], response_class=Response)
+    def feed_source(source_id: str, request: Request, conn: Conn) -> Response:
+        """The newest changes of one source."""
+        if source_id not in queries.source_ids(conn):
+            raise HTTPException(404, f"no source {source_id!r}")
+        return atom(request, conn, f"source/{source_id}", f"govwatch: {source_id}", source=source_id)
+
+    # --- pages ------------------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page_items(
+        request: Request,
+        conn: Conn,
+        source: str | None = None,
+        kind: str | None = None,
+        change: str | None = None,
+        since: str | None = None,
+        q: str | None = None,
+        cursor: str | None = None,
+    ) -> Response:
+        wanted = ItemQuery(source or None, kind or None, change or None, _parse_since(since), q or None, cursor)
+        items, next_cursor = queries.list_items(conn, wanted)
+        filters = {"source": source or "", "kind": kind or "", "change": change or "", "since": since or "", "q": q or ""}
+        active = {k: v for k, v in filters.items() if v}
+        first_url = "/?" + urlencode(active) if active else "/"
+        next_url = "/?" + urlencode({**active, "cursor": next_cursor}) if next_cursor else None
+        return templates.TemplateResponse(
+            request,
+            "items.html",
+            {
+                "items": items,
+                "filters": filters,
+                "sources": queries.source_ids(conn),
+                "kinds": queries.KINDS,
+                "changes": ("new", "edited", "deleted"),
+                "next_url": next_url,
+                "first_url": first_url,
+                "first_page": cursor is None,
+            },
+        )
+
+    @app.get("/items", include_in_schema=False)
+    def page_items_alias(request: Request) -> Response:
+        query = request.url.query
+        return Response(status_code=307, headers={"Location": "/" + (f"?{query}" if query else "")})
+
+    @app.get("/items/{item_id}", response_class=HTMLResponse, include_in_schema=False)
+    def page_item(
+        item_id: int,
+        request: Request,
+        conn: Conn,
+        from_: Annotated[int | None, Query(alias="from")] = None,
+        to: int | None = None,
+    ) -> Response:
+        item = item_or_404(conn, item_id)
+        versions = queries.list_versions(conn, item_id, with_text=False)
+        comparison = None
+        if item["version"] >= 2 or from_ is not None or to is not None:
+            comparison = queries.diff(conn, item_id, item["version"], from_, to)
+        texts = queries.version_texts(conn, item_id, [item["version"]])
+        text = texts[item["version"]]["text"] if item["version"] in texts else ""
+        return templates.TemplateResponse(
+            request,
+            "item.html",
+            {"item": item, "versions": versions, "diff": comparison, "text": text},
+        )
+
+    @app.get("/sources", response_class=HTMLResponse, include_in_schema=False)
+    def page_sources(request: Request, conn: Conn) -> Response:
+        return templates.TemplateResponse(request, "sources.html", {"sources": queries.sources_health(conn)})
+
+    return app
+
+
+def _shanghai_short(value: str | None) -> str:
+    """'2026-11-22T18:00:00+08:00' → '2026-11-22 18:00' for tables (the values are already +08:00)."""
+    if not value:
+        return "—"
+    return value[:16].replace("T", " ")

@@ -1,0 +1,328 @@
+"""Read-side queries of the web app: keyset-paginated items, versions, diffs, sources health, feed entries."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.engine import Connection
+
+from crawler.diffing import side_by_side, unified_diff
+from crawler.export import event_query, iso, record_from_row
+from crawler.models import CHANGES, ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow
+
+PAGE_DEFAULT = 50
+PAGE_MAX = 200
+FEED_SIZE = 50
+# The kinds the extractor assigns (crawler/config.py), offered as a filter.
+KINDS = ("meeting", "notice", "speech", "policy", "news")
+
+
+class BadRequest(ValueError):
+    """A filter or cursor the caller got wrong (answered with 400)."""
+
+
+# --- cursors ------------------------------------------------------------------------------------------
+
+
+def encode_cursor(last_id: int) -> str:
+    """An opaque cursor: the id of the last row served (the list is ordered by id, newest first)."""
+    return base64.urlsafe_b64encode(f"v1:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, number = raw.partition(":")
+        if prefix != "v1":
+            raise ValueError(raw)
+        return int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadRequest("invalid cursor: pass back the next_cursor of a previous page") from exc
+
+
+# --- items --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """Filters of the items list; empty fields do not filter. Same meaning as `govwatch items`."""
+
+    source: str | None = None
+    kind: str | None = None
+    change: str | None = None  # items with at least one event of this change (since `since`, if given)
+    since: datetime | None = None  # with change: events since; alone: items first seen since
+    q: str | None = None  # a substring of the title or document number
+    cursor: str | None = None
+    limit: int = PAGE_DEFAULT
+
+
+def _derived_change(status: str, versions: int) -> str:
+    """The item's latest change, as a badge: deleted, edited (more than one version) or new."""
+    if status == "deleted":
+        return "deleted"
+    return "edited" if versions > 1 else "new"
+
+
+def item_summary(row: Any) -> dict[str, Any]:
+    m = row._mapping
+    return {
+        "id": m["id"],
+        "url": m["canonical_url"],
+        "source_id": m["source_id"],
+        "title": m["title"],
+        "published": iso(m["published"]),
+        "source": m["source_name"],
+        "organ": m["organ"],
+        "doc_number": m["doc_number"],
+        "kind": m["kind"],
+        "status": m["status"],
+        "change": _derived_change(m["status"], m["version_count"]),
+        "version": m["version_count"],
+        "content_hash": m["content_hash"],
+        "first_seen": iso(m["first_seen"]),
+        "last_changed": iso(m["last_changed"]),
+    }
+
+
+ITEM_COLUMNS = (
+    Item.id,
+    Item.canonical_url,
+    Item.source_id,
+    Item.title,
+    Item.published,
+    Item.source_name,
+    Item.organ,
+    Item.doc_number,
+    Item.kind,
+    Item.status,
+    Item.version_count,
+    Item.content_hash,
+    Item.first_seen,
+    Item.last_changed,
+)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_items(connection: Connection, wanted: ItemQuery) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of items, newest first (by id), and the cursor of the next page (None on the last).
+
+    Keyset pagination (`id < cursor`) walks the primary key or the (source_id, id) / (kind, id) indexes,
+    so a deep page costs what the first one does; OFFSET would scan every skipped row.
+    """
+    if wanted.change is not None and wanted.change not in CHANGES:
+        raise BadRequest(f"change must be one of {', '.join(CHANGES)}")
+    limit = max(1, min(wanted.limit, PAGE_MAX))
+    query = select(*ITEM_COLUMNS)
+    if wanted.cursor:
+        query = query.where(Item.id < decode_cursor(wanted.cursor))
+    if wanted.source:
+        query = query.where(Item.source_id == wanted.source)
+    if wanted.kind:
+        query = query.where(Item.kind == wanted.kind)
+    if wanted.change:
+        event = and_(ChangeEvent.item_id == Item.id, ChangeEvent.change == wanted.change)
+        if wanted.since is not None:
+            event = and_(event, ChangeEvent.created_at >= wanted.since)
+        if wanted.change == "new" and wanted.since is None:
+            pass  # every item has its "new" event
+        elif wanted.change == "edited" and wanted.since is None:
+            query = query.where(Item.version_count > 1)  # same set, without touching the event log
+        else:
+            query = query.where(exists(select(ChangeEvent.id).where(event)))
+    elif wanted.since is not None:
+        query = query.where(Item.first_seen >= wanted.since)
+    if wanted.q:
+        pattern = f"%{_escape_like(wanted.q.strip())}%"
+        query = query.where(
+            or_(Item.title.like(pattern, escape="\\"), Item.doc_number.like(pattern, escape="\\"))
+        )
+    rows = connection.execute(query.order_by(Item.id.desc()).limit(limit + 1)).all()
+    items = [item_summary(row) for row in rows[:limit]]
+    next_cursor = encode_cursor(items[-1]["id"]) if len(rows) > limit else None
+    return items, next_cursor
+
+
+def get_item(connection: Connection, item_id: int) -> dict[str, Any] | None:
+    row = connection.execute(select(*ITEM_COLUMNS, Item.url).where(Item.id == item_id)).first()
+    if row is None:
+        return None
+    summary = item_summary(row)
+    summary["last_url"] = row._mapping["url"]
+    return summary
+
+
+def list_versions(connection: Connection, item_id: int, with_text: bool = True) -> list[dict[str, Any]]:
+    columns = [
+        ItemVersion.version,
+        ItemVersion.change,
+        ItemVersion.content_hash,
+        ItemVersion.title,
+        ItemVersion.published,
+        ItemVersion.fetched_at,
+        func.length(ItemVersion.text).label("length"),
+    ]
+    if with_text:
+        columns.append(ItemVersion.text)
+    rows = connection.execute(
+        select(*columns).where(ItemVersion.item_id == item_id).order_by(ItemVersion.version)
+    ).all()
+    out = []
+    for row in rows:
+        m = row._mapping
+        version = {
+            "version": m["version"],
+            "change": m["change"],
+            "content_hash": m["content_hash"],
+            "title": m["title"],
+            "published": iso(m["published"]),
+            "fetched_at": iso(m["fetched_at"]),
+            "length": m["length"],
+        }
+        if with_text:
+            version["text"] = m["text"]
+        out.append(version)
+    return out
+
+
+def pick_pair(count: int, old: int | None, new: int | None) -> tuple[int, int]:
+    """The versions to compare: as asked, with the defaults 'the one before `to`' and 'the last'."""
+    if count < 1:
+        raise BadRequest("this item has no stored version")
+    new = count if new is None else new
+    old = max(1, new - 1) if old is None else old
+    for number in (old, new):
+        if not 1 <= number <= count:
+            raise BadRequest(f"no version {number} (this item has versions 1..{count})")
+    return old, new
+
+
+def version_texts(connection: Connection, item_id: int, numbers: Sequence[int]) -> dict[int, dict[str, Any]]:
+    rows = connection.execute(
+        select(ItemVersion.version, ItemVersion.title, ItemVersion.text, ItemVersion.content_hash).where(
+            ItemVersion.item_id == item_id, ItemVersion.version.in_(list(numbers))
+        )
+    ).all()
+    return {row.version: dict(row._mapping) for row in rows}
+
+
+def diff(connection: Connection, item_id: int, count: int, old: int | None, new: int | None) -> dict[str, Any]:
+    """Unified text plus side-by-side rows with character segments between two versions."""
+    old, new = pick_pair(count, old, new)
+    texts = version_texts(connection, item_id, (old, new))
+    before, after = texts[old], texts[new]
+    rows = side_by_side(before["text"], after["text"])
+    return {
+        "item_id": item_id,
+        "from": old,
+        "to": new,
+        "title_changed": before["title"] != after["title"],
+        "from_title": before["title"],
+        "to_title": after["title"],
+        "unified": unified_diff(before["text"], after["text"], f"v{old}", f"v{new}"),
+        "changed_rows": sum(1 for row in rows if row.op != "equal"),
+        "rows": [
+            {
+                "op": row.op,
+                "old": row.old,
+                "new": row.new,
+                "old_segments": [{"op": s.op, "text": s.text} for s in row.old_segments],
+                "new_segments": [{"op": s.op, "text": s.text} for s in row.new_segments],
+            }
+            for row in rows
+        ],
+    }
+
+
+# --- sources ------------------------------------------------------------------------------------------
+
+
+def sources_health(connection: Connection) -> list[dict[str, Any]]:
+    """Every source row with its health, its last run and its newest item (a few grouped queries)."""
+    sources = connection.execute(select(SourceRow).order_by(SourceRow.id)).all()
+    last_runs = select(func.max(CrawlRun.id).label("id")).group_by(CrawlRun.source_id).subquery()
+    runs = {
+        run.source_id: run
+        for run in connection.execute(select(CrawlRun).join(last_runs, last_runs.c.id == CrawlRun.id)).all()
+    }
+    newest = select(func.max(Item.id).label("id")).group_by(Item.source_id).subquery()
+    newest_items = {
+        row.source_id: row
+        for row in connection.execute(
+            select(Item.id, Item.source_id, Item.title, Item.first_seen).join(newest, newest.c.id == Item.id)
+        ).all()
+    }
+    counts = dict(
+        connection.execute(select(Item.source_id, func.count()).group_by(Item.source_id)).all()  # type: ignore[arg-type]
+    )
+    out = []
+    for source in sources:
+        run = runs.get(source.id)
+        item = newest_items.get(source.id)
+        out.append(
+            {
+                "id": source.id,
+                "name": source.name,
+                "org": source.org,
+                "profile": source.profile,
+                "listing_urls": list(source.listing_urls or []),
+                "schedule": source.schedule,
+                "enabled": source.enabled,
+                "health": source.health,
+                "health_since": iso(source.health_since),
+                "consecutive_bad_runs": source.consecutive_bad_runs,
+                "last_run_at": iso(source.last_run_at),
+                "last_new_at": iso(source.last_new_at),
+                "items": int(counts.get(source.id, 0)),
+                "last_run": None
+                if run is None
+                else {
+                    "id": run.id,
+                    "status": run.status,
+                    "started_at": iso(run.started_at),
+                    "finished_at": iso(run.finished_at),
+                    "pages_fetched": run.pages_fetched,
+                    "new": run.new,
+                    "edited": run.edited,
+                    "unchanged": run.unchanged,
+                    "deleted": run.deleted,
+                    "failed": run.failed,
+                    "blocked": run.blocked,
+                    "errors": list(run.errors or [])[:5],
+                },
+                "last_new_item": None
+                if item is None
+                else {"id": item.id, "title": item.title, "first_seen": iso(item.first_seen)},
+            }
+        )
+    return out
+
+
+def source_ids(connection: Connection) -> list[str]:
+    return list(connection.execute(select(SourceRow.id).order_by(SourceRow.id)).scalars())
+
+
+
+
+# --- feeds --------------------------------------------------------------------------------------------
+
+
+def feed_records(
+    connection: Connection, *, source: str | None = None, kind: str | None = None, limit: int = FEED_SIZE
+) -> list[dict[str, Any]]:
+    """The newest change events (export records, newest first), optionally of one source or one kind."""
+    # The same joined row as the export, so a feed entry and an export record always agree.
+    query = event_query(0, 2**62, limit).order_by(None).order_by(ChangeEvent.id.desc())
+    if source:
+        query = query.where(ChangeEvent.source_id == source)
+    if kind:
+        query = query.where(Item.kind == kind)
+    return [record_from_row(row) for row in connection.execute(query).all()]
