@@ -13,7 +13,7 @@ ITEM_STATUSES = ("active", "deleted", "blocked")
 CHANGES = ("new", "edited", "deleted")
 RUN_STATUSES = ("running", "ok", "empty", "blocked", "failing", "crashed")
 HEALTH_STATES = ("unknown", "ok", "empty", "blocked", "failing")
-OUTBOX_STATES = ("pending", "sent", "failed")
+OUTBOX_STATES = ("pending", "sending", "sent", "failed")  # sending: claimed under a lease (crawler/alerts/deliver.py)
 
 
 class SourceRow(SQLModel, table=True):

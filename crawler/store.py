@@ -174,7 +174,10 @@ class Store:
         row.last_run_at = now
         if run.new:
             row.last_new_at = now
-        if run.status in BAD_HEALTH:
+        # A crashed crawl (the process died, or was killed at its timeout) is a bad run like a failing one:
+        # it must neither reset a bad streak nor count as a recovery.
+        health = "failing" if run.status == "crashed" else run.status
+        if health in BAD_HEALTH:
             row.consecutive_bad_runs += 1
         else:
             if row.health_alerted:
@@ -183,8 +186,8 @@ class Store:
             row.health_alerted = False
             if run.status == "ok":
                 row.baseline_done = True
-        if row.health != run.status:
-            row.health, row.health_since = run.status, now
+        if row.health != health:
+            row.health, row.health_since = health, now
         session.add(row)
         return HealthChange(row.id, row.health, row.consecutive_bad_runs, notify)
 
