@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 # Each module registers its commands on `app` when imported; keep one import per command group.
+import crawler.cli.crawl_cmd  # noqa: E402,F401
 import crawler.cli.export_cmd  # noqa: E402,F401
 import crawler.cli.extract_cmd  # noqa: E402,F401
 import crawler.cli.serve_cmd  # noqa: E402,F401
