@@ -19,6 +19,8 @@ DATE_FORMATS: dict[str, re.Pattern[str]] = {
     "ymd": re.compile(r"(?<![\d.])(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d])" + _TIME),
     # 01.09.2016 23:06 — day.month.year as reposting portals print it
     "dmy": re.compile(r"(?<![\d.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?!\d)" + _TIME),
+    # 7/5/2005 9:23:57 PM — month/day/year as US-configured ASP sites print it
+    "mdy": re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})(?!\d)" + _TIME + r"(?:\s*(?P<ampm>[AaPp][Mm]))?"),
     # 二〇二〇年二月一日 — the signature date of an official document
     "cjk_numerals": re.compile(
         r"(?P<y>[〇○零Ｏ0一二三四五六七八九]{4})\s*年\s*(?P<m>[一二三四五六七八九十]{1,2})\s*月\s*"
@@ -77,12 +79,16 @@ def _from_match(m: re.Match[str], fmt: str) -> datetime | None:
         y = int("".join(str(CJK_DIGITS.get(c, 0)) for c in g["y"]))
         return make_date(y, _cjk_number(g["m"]), _cjk_number(g["d"]))
     h = int(g["h"]) if g.get("h") else 0
+    if g.get("ampm") and g["ampm"].lower() == "pm" and h < 12:
+        h += 12
     mi = int(g["mi"]) if g.get("mi") else 0
     s = int(g["s"]) if g.get("s") else 0
     return make_date(int(g["y"]), int(g["m"]), int(g["d"]), h, mi, s)
 
 
-def find_dates(text: str, formats: tuple[str, ...] = ("cjk", "ymd", "dmy", "cjk_numerals")) -> list[FoundDate]:
+def find_dates(
+    text: str, formats: tuple[str, ...] = ("cjk", "ymd", "dmy", "mdy", "cjk_numerals")
+) -> list[FoundDate]:
     """Every date in `text`, in order of position; overlapping matches keep the earliest format listed."""
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from crawler.extract.render import BLOCK_TAGS, CELL_TAGS, SKIP_TAGS, SPACES, is_hidden
+from crawler.extract.render import BLOCK_TAGS, CELL_TAGS, SKIP_TAGS, is_hidden
 
 PUNCTUATION = re.compile(r"[，。；！？、：,;!?“”]")
 SENTENCE_END = re.compile(r"[。！？!?；;]")
@@ -25,6 +25,7 @@ NEGATIVE_HINT = re.compile(
 )
 POSITIVE_HINT = re.compile(r"article|content|\bbody|\btext|\bmain|zoom|detail|\bpost|entry|\bzw\b|endtext", re.I)
 MAX_DEPTH = 300
+ALL_SPACE = re.compile(r"[\s\u00a0\u2002\u2003\u2009\u200b\u3000\ufeff]+")
 
 
 @dataclass
@@ -57,7 +58,7 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
     owner_stack: list[int] = []
 
     def flush() -> None:
-        text = SPACES.sub(" ", "".join(buf)).strip()
+        text = ALL_SPACE.sub(" ", "".join(buf)).strip()
         if text and owner_stack:
             chars = len(NON_SPACE.findall(text))
             lines.append(Line(owner_stack[-1], text, chars, min(link_buf[0], chars)))
@@ -78,9 +79,12 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
         idx = len(elements)
         elements.append(el)
         parent_of[idx] = parent_idx
-        block = tag in BLOCK_TAGS or tag in CELL_TAGS
+        # A table row is one line (its cells are words of it); any other block starts a new line.
+        block = tag in BLOCK_TAGS
         if block or tag == "br":
             flush()
+        elif tag in CELL_TAGS:
+            buf.append(" ")
         if block:
             owner_stack.append(idx)
         link = in_link or tag == "a"

@@ -22,6 +22,8 @@ CELL_TAGS = frozenset({"td", "th"})
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2002\u2003\u2009\u200b\u3000\ufeff]+")
 NEWLINES = re.compile(r"\s*\n\s*")
+# Inside a text node a newline is just a space, as in a browser (pre-formatted text keeps its lines).
+SOURCE_WHITESPACE = re.compile(r"[\s\u3000]*[\r\n][\s\u3000]*")
 MAX_DEPTH = 300
 
 
@@ -35,14 +37,18 @@ def element_text(root: etree._Element, skip_hidden: bool = True) -> str:
     """Readable text of an element, block elements on their own lines, cells of a row on one line."""
     parts: list[str] = []
 
-    def walk(el: etree._Element, depth: int, in_cell: bool = False) -> None:
+    def text_of(value: str | None, pre: bool) -> str:
+        if not value:
+            return ""
+        return value if pre else SOURCE_WHITESPACE.sub(" ", value)
+
+    def walk(el: etree._Element, depth: int, in_cell: bool = False, pre: bool = False) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
         tag = tag.lower().rpartition("}")[2]
         if not tag or tag in SKIP_TAGS or (skip_hidden and is_hidden(el)) or depth > MAX_DEPTH:
             if depth > MAX_DEPTH and tag:
                 parts.append(" ".join(el.itertext()))
-            if el.tail:
-                parts.append(el.tail)
+            parts.append(text_of(el.tail, pre))
             return
         # Inside a table cell, blocks and line breaks only separate words: a row stays one line.
         block = tag in BLOCK_TAGS and not (in_cell and tag not in ("table", "tr"))
@@ -52,17 +58,16 @@ def element_text(root: etree._Element, skip_hidden: bool = True) -> str:
             parts.append(" " if in_cell else "\n")
         elif tag in CELL_TAGS:
             parts.append(" ")
-        if el.text:
-            parts.append(el.text)
+        in_pre = pre or tag == "pre"
+        parts.append(text_of(el.text, in_pre))
         child_in_cell = (in_cell or tag in CELL_TAGS) and tag != "table"
         for child in el:
-            walk(child, depth + 1, child_in_cell)
+            walk(child, depth + 1, child_in_cell, in_pre)
         if block:
             parts.append("\n")
         elif tag in CELL_TAGS or (in_cell and tag in BLOCK_TAGS):
             parts.append(" ")
-        if el.tail:
-            parts.append(el.tail)
+        parts.append(text_of(el.tail, pre))
 
     walk(root, 0)
     return tidy("".join(parts))

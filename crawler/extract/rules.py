@@ -28,8 +28,8 @@ class LineRule:
 
 
 _DATE = (
-    r"(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})"
-    r"(?:\s*(?:T|\s)?\s*\d{1,2}[:：]\d{1,2}(?:[:：]\d{1,2})?)?"
+    r"(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{4})"
+    r"(?:\s*(?:T|\s)?\s*\d{1,2}[:：]\d{1,2}(?:[:：]\d{1,2})?(?:\s*[AaPp][Mm])?)?"
 )
 _DATE_LABEL = r"(?:发布时间|發佈時間|發布時間|发表时间|發表時間|发布日期|發佈日期|發布日期|更新时间|时间|時間|日期)\s*[:：]?\s*"
 # Byline fields printed next to the date: 来源:X 作者:Y 编辑:Z 浏览次数:3 …
@@ -37,6 +37,7 @@ _FIELD = (
     r"(?:来源|來源|信息来源|文章来源|作者|编辑|責任編輯|责任编辑|发布机构|发布者|供稿|撰稿|摄影|浏览次数|瀏覽次數|"
     r"阅读次数|阅读|点击数|点击|访问量|字号|字號)\s*[:：]\s*\S*"
 )
+_BYLINE_TAIL = r"(?:发表评论|我要评论|查看评论|评论|打印|纠错|收藏|分享)"
 _TOOLBAR_TOKEN = (
     r"(?:分享到|分享至|分享|[\[【](?:打印|列印|关闭|關閉|收藏|返回顶部|返回)[\]】]|打印本页|打印本頁|打印|列印|"
     r"关闭窗口|關閉窗口|关闭|字号|字號|[\[【(]?[大中小][\]】)]?|收藏本页|收藏|纠错|微信|微博|QQ空间|QQ|朋友圈|"
@@ -60,7 +61,7 @@ LINE_RULES: tuple[LineRule, ...] = (
         re.compile(
             r"(?:版权所有|版權所有|Copyright|©|ICP备|ICP證|ICP证|网站标识码|網站標識碼|公网安备|公網安備|"
             r"主办单位[:：]|主辦單位[:：]|承办单位[:：]|技术支持[:：]|网站地图|網站地圖|建议使用.{0,30}浏览器|"
-            r"分辨率.{0,10}浏览|联系我们|聯繫我們)",
+            r"分辨率.{0,10}浏览|联系我们|聯繫我們|国内统一刊号|國內統一刊號|邮发代号|郵發代號)",
             re.I,
         ),
         max_len=200,
@@ -75,8 +76,18 @@ LINE_RULES: tuple[LineRule, ...] = (
         max_len=400,
     ),
     LineRule("tail_related", re.compile(r"^(?:文章搜索|相关文章|相關文章|相关阅读|相關閱讀|相关新闻|相關新聞|相关链接|相關鏈接|相关推荐|"
-                                        r"延伸阅读|热点推荐|推荐阅读|猜你喜欢|精彩推荐|热门文章|最新文章)\s*[:：>»]?$"),
+                                        r"相关报道|相關報道|相关专题|相关稿件|延伸阅读|热点推荐|推荐阅读|猜你喜欢|精彩推荐|热门文章|"
+                                        r"最新文章)\s*[:：>»]?$"),
              action=STOP, zone=EDGES),
+    LineRule("tail_comments", re.compile(r"^(?:热门评论|最新评论|网友评论|網友評論|精彩评论|我要评论|发表评论|參與評論|参与评论|"
+                                         r"评论区|读者评论)\s*[:：>»]?$"), action=STOP, zone=EDGES),
+    LineRule("tail_disclaimer", re.compile(r"^.{0,12}(?:版权与免责声明|版權與免責聲明|免责声明|免責聲明|版权声明|版權聲明)\s*[:：]?$"),
+             action=STOP, zone=EDGES),
+    LineRule("editor_byline", re.compile(r"^[\[【(（]?\s*(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|校对|校對)\s*[:：]\s*\S{0,12}\s*[\]】)）]?$"),
+             max_len=30),
+    LineRule("punctuation_only", re.compile(r"^[\W_]{1,6}$"), max_len=6),
+    LineRule("url_only", re.compile(r"^(?:https?://)?(?:www\.)?[\w.-]+\.(?:com|cn|net|org)(?:\.cn)?(?:/\S*)?$", re.I),
+             max_len=120),
     LineRule("prev_next", re.compile(r"^(?:上一篇|下一篇|上一條|下一條|上一条|下一条|上一页|下一页)\s*[:：].*$"), max_len=160),
     LineRule("prev_next_bare", re.compile(r"^(?:上一篇|下一篇|上一条|下一条|返回顶部|返回頂部|返回首页|返回列表|【?关闭窗口】?|【?关闭】?)$")),
     LineRule("qr_scan", re.compile(r"^.{0,20}(?:扫一扫|掃一掃|扫描二维码|掃描二維碼|微信扫描|手机扫描).{0,30}$"), max_len=60),
@@ -88,7 +99,7 @@ LINE_RULES: tuple[LineRule, ...] = (
              action=SOURCE_LINE, max_len=60),
     LineRule(
         "date_byline",
-        re.compile(rf"^(?:{_DATE_LABEL})?{_DATE}(?:\s*(?:{_FIELD}|\|))*\s*$"),
+        re.compile(rf"^(?:{_DATE_LABEL})?{_DATE}\s*(?:更新|发布|發佈)?(?:\s*(?:{_FIELD}|\||{_BYLINE_TAIL}))*\s*$"),
         action=DATE_LINE,
         max_len=120,
     ),
@@ -97,6 +108,13 @@ LINE_RULES: tuple[LineRule, ...] = (
         re.compile(rf"^(?:{_FIELD}\s*)+(?:{_DATE_LABEL}){_DATE}(?:\s*(?:{_FIELD}|\|))*\s*$"),
         action=DATE_LINE,
         max_len=120,
+    ),
+    LineRule(
+        "byline_with_date",
+        re.compile(rf"^(?=.*{_DATE})(?=.*(?:来源|來源|作者|发布者|编辑|責任編輯)\s*[:：]).*$"),
+        action=DATE_LINE,
+        max_len=100,
+        zone=HEAD,
     ),
     LineRule("font_size_only", re.compile(r"^(?:字号|字號)\s*[:：]?.{0,20}$"), max_len=30),
 )
