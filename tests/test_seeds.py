@@ -1,0 +1,138 @@
+"""The shipped seeds: every file loads, ids are unique, each listing is usable by its profile; a broken
+seed file is reported with its path and key while the others still load. Nothing here is crawled."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crawler.config import DEFAULT_SEEDS_DIR, SeedError, load_seeds
+from crawler.profiles import get_profile
+
+SEED_FILES = sorted(DEFAULT_SEEDS_DIR.glob("*.y*ml"))
+MEE_COLUMNS = ("/ywdt/hjywnews/", "/ywdt/szyw/", "/ywdt/dfnews/", "/ywdt/xwfb/", "/ywdt/gsgg/", "/zcwj/bwj/")
+PROVINCES = (
+    "sthjt.hunan.gov.cn",
+    "sthjt.zj.gov.cn",
+    "sthj.hlj.gov.cn",
+    "gdee.gd.gov.cn",
+    "sthjt.jiangxi.gov.cn",
+    "sthjt.sc.gov.cn",
+    "sthjt.jiangsu.gov.cn",
+    "sthj.shandong.gov.cn",
+    "sthjt.henan.gov.cn",
+    "sthjt.hubei.gov.cn",
+)
+
+
+def test_every_shipped_seed_loads():
+    seeds = load_seeds(DEFAULT_SEEDS_DIR)
+    assert seeds.errors == []
+    assert len(seeds.sources) == len(SEED_FILES) >= 16
+
+
+def test_ids_are_unique_and_equal_the_file_names():
+    ids = [yaml.safe_load(path.read_text(encoding="utf-8"))["id"] for path in SEED_FILES]
+    assert len(ids) == len(set(ids))
+    assert ids == [path.stem for path in SEED_FILES]
+
+
+def test_the_required_sources_are_shipped():
+    sources = load_seeds(DEFAULT_SEEDS_DIR).sources.values()
+    urls = [listing.url for source in sources for listing in source.listings]
+    for column in MEE_COLUMNS:
+        assert any(url.startswith("https://www.mee.gov.cn" + column) for url in urls), column
+    domains = {domain for source in sources for domain in source.domains}
+    assert set(PROVINCES) <= domains
+
+
+def test_sources_are_honest_about_what_is_assumed():
+    for source in load_seeds(DEFAULT_SEEDS_DIR).sources.values():
+        assert source.notes, f"{source.id}: say what is known and what is assumed"
+        assert source.tags, source.id
+        if not source.id.startswith("mee-"):
+            assert source.verified is False, f"{source.id}: provincial structures are not confirmed"
+    hubei = load_seeds(DEFAULT_SEEDS_DIR).get("hubei-sthjt")
+    assert "412" in (hubei.notes or "") and "Ruishu" in (hubei.notes or "")
+
+
+def test_schedules_are_spread_over_the_morning():
+    sources = load_seeds(DEFAULT_SEEDS_DIR).sources.values()
+    times = []
+    for source in sources:
+        minute, hour = source.schedule.split()[:2]
+        assert all(5 <= int(h) <= 11 for h in hour.split(",")), source.id
+        times.append((hour, minute))
+    assert len(set(times)) == len(times)  # no two sources start at the same minute
+
+
+def test_every_listing_gives_its_profile_usable_first_requests():
+    for source in load_seeds(DEFAULT_SEEDS_DIR).sources.values():
+        for listing in source.listings:
+            requests = get_profile(listing.profile).first_requests(listing)
+            assert requests, source.id
+            for request in requests:
+                assert re.match(r"^https?://[^/{}]+/", request.url), (source.id, request.url)
+                assert "{page}" not in request.url and "{channel_id}" not in request.url
+            if listing.profile == "json_api":
+                pattern = listing.params.get("channel_id_pattern")
+                if pattern:
+                    assert re.compile(pattern).groups >= 1, source.id
+                paged = str(listing.params.get("api", "")) + str(listing.params.get("form", ""))
+                assert "{page}" in paged, source.id
+                assert listing.params.get("total") or listing.params.get("pages"), source.id
+
+
+# --- broken files ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def seed_copy(tmp_path: Path) -> Path:
+    """A copy of three shipped seeds to break one of."""
+    for name in ("mee-hjywnews", "hunan-sthjt", "zhejiang-sthjt"):
+        shutil.copy(DEFAULT_SEEDS_DIR / f"{name}.yaml", tmp_path / f"{name}.yaml")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("breakage", "key"),
+    [
+        (lambda text: text + "\nfrequency: daily\n", "frequency"),  # unknown key
+        (lambda text: text.replace('schedule: "10 7 * * *"', 'schedule: "10 7 * *"'), "schedule"),  # bad cron
+        (lambda text: text.replace('schedule: "10 7 * * *"', 'schedule: "99 7 * * *"'), "schedule"),
+        (lambda text: text.replace("id: hunan-sthjt", "id: hunan"), "id"),  # id ≠ file name
+        (lambda text: text.replace("id: hunan-sthjt", "id: Hunan_STHJT"), "id"),  # not a slug
+        (lambda text: text.replace("    profile: json_api", "    profile: rss"), "listings.2.profile"),
+        (
+            lambda text: text.replace(
+                "      assume_pages: 3\n", "      assume_pages: 3\n    colour: red\n", 1
+            ),
+            "listings.0.colour",
+        ),
+        (lambda text: "id: hunan-sthjt\nname: [unclosed\n", "(file)"),  # bad YAML
+        (lambda text: "just a string\n", "(file)"),
+    ],
+)
+def test_a_broken_seed_is_named_with_its_key_and_the_others_still_load(seed_copy: Path, breakage, key):
+    broken = seed_copy / "hunan-sthjt.yaml"
+    broken.write_text(breakage(broken.read_text(encoding="utf-8")), encoding="utf-8")
+    seeds = load_seeds(seed_copy)
+    assert sorted(seeds.sources) == ["mee-hjywnews", "zhejiang-sthjt"]
+    assert len(seeds.errors) == 1
+    error = seeds.errors[0]
+    assert isinstance(error, SeedError)
+    assert error.path == broken
+    assert error.key == key
+    assert str(broken) in str(error) and key in str(error)
+
+
+def test_every_broken_file_is_reported_not_just_the_first(seed_copy: Path):
+    (seed_copy / "a-bad.yaml").write_text("id: a-bad\n", encoding="utf-8")
+    (seed_copy / "b-bad.yaml").write_text(": : :\n", encoding="utf-8")
+    seeds = load_seeds(seed_copy)
+    assert len(seeds.sources) == 3
+    assert sorted(error.path.name for error in seeds.errors) == ["a-bad.yaml", "b-bad.yaml"]
