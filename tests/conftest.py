@@ -1,0 +1,120 @@
+"""Shared fixtures: a tmp SQLite URL, a throwaway PostgreSQL server (Debian's, when installed)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite database file in the test's tmp folder."""
+    return f"sqlite:///{tmp_path / 'govwatch.db'}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(found[-1]).parent if found else None
+
+
+class _PgServer:
+    """A PostgreSQL cluster in a tmp folder on a free loopback port, run by a non-root user."""
+
+    def __init__(self, bin_dir: Path) -> None:
+        self.bin_dir = bin_dir
+        self.root = Path(tempfile.mkdtemp(prefix="govwatch-pg-"))
+        self.data = self.root / "data"
+        self.port = _free_port()
+        self.user: str | None = None
+        if os.geteuid() == 0:
+            # initdb refuses to run as root: hand the folder to the postgres user and run as it.
+            self.user = "postgres"
+            entry = pwd.getpwnam(self.user)
+            os.chown(self.root, entry.pw_uid, entry.pw_gid)
+            os.chmod(self.root, 0o700)
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        command = [str(self.bin_dir / args[0]), *args[1:]]
+        if self.user:
+            command = ["runuser", "-u", self.user, "--", *command]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+    def start(self) -> None:
+        done = self._run(
+            "initdb", "-D", str(self.data), "-U", "govwatch", "-A", "trust", "-E", "UTF8", "--no-sync"
+        )
+        if done.returncode:
+            raise RuntimeError(f"initdb failed: {done.stderr[-2000:]}")
+        options = f"-p {self.port} -h 127.0.0.1 -k {self.root} -F -c fsync=off -c full_page_writes=off"
+        done = self._run(
+            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start"
+        )
+        if done.returncode:
+            log = (
+                (self.root / "log").read_text(errors="replace")[-2000:]
+                if (self.root / "log").exists()
+                else ""
+            )
+            raise RuntimeError(f"pg_ctl start failed: {done.stderr[-2000:]} {log}")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://govwatch@127.0.0.1:{self.port}/{database}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[_PgServer]:
+    """One PostgreSQL server for the test session; skipped (with the reason) when it is not installed."""
+    bin_dir = _pg_bin()
+    if bin_dir is None:
+        pytest.skip(
+            "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb; apt install postgresql)"
+        )
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed (pip install 'psycopg[binary]')")
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        pytest.skip("running as root without runuser: cannot start PostgreSQL as a non-root user")
+    server = _PgServer(bin_dir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: _PgServer) -> Iterator[str]:
+    """A fresh, empty database on the session's PostgreSQL server; dropped afterwards."""
+    import psycopg
+
+    name = f"gw_{uuid.uuid4().hex[:12]}"
+    admin = f"host=127.0.0.1 port={postgres_server.port} user=govwatch dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_server.url(name)
+    from crawler.db import dispose_engines
+
+    dispose_engines()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

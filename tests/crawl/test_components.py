@@ -1,0 +1,187 @@
+"""Settings, the retry backoff, the spider's helpers and the pipelines (real Store on SQLite)."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import timedelta
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+from sqlmodel import Session, select
+
+from crawler import clock
+from crawler import settings as crawl_settings
+from crawler.config import Source
+from crawler.db import init_db
+from crawler.models import ChangeEvent, Item, ItemVersion
+from crawler.store import Store
+from pipelines.extract import ExtractPipeline, extract_options
+from pipelines.fingerprint import FingerprintPipeline
+from pipelines.store import StorePipeline
+from spiders import stats as runstats
+from spiders.items import PageItem
+from spiders.listing import _parse_ids
+from spiders.middlewares import backoff_delay
+from tests.crawl.minisite import article_html
+
+PARAGRAPHS = [
+    "11月20日，生态环境部召开部党组会议，传达学习重要讲话精神，研究部署下一步重点工作任务。" * 2,
+    "会议强调，要坚持精准治污、科学治污、依法治污，持续深入打好蓝天、碧水、净土保卫战。" * 2,
+]
+
+
+def test_settings_are_polite_and_complete() -> None:
+    s = crawl_settings
+    assert s.ROBOTSTXT_OBEY is True and s.CONCURRENT_REQUESTS_PER_DOMAIN == 1
+    assert s.AUTOTHROTTLE_ENABLED and s.DOWNLOAD_DELAY > 0 and s.RETRY_TIMES >= 1
+    assert "+https://" in s.USER_AGENT and s.USER_AGENT.startswith("govwatch/")
+    assert s.DOWNLOAD_MAXSIZE > s.DOWNLOAD_WARNSIZE > 0 and s.HTTPCACHE_ENABLED is False
+    assert {304, 404, 410, 412, 521} <= set(s.HTTPERROR_ALLOWED_CODES)
+    assert "asyncio" in s.TWISTED_REACTOR and s.SPIDER_MODULES == ["spiders"]
+    order = sorted(s.ITEM_PIPELINES, key=s.ITEM_PIPELINES.__getitem__)
+    assert [path.rsplit(".", 1)[0] for path in order] == [
+        "pipelines.extract",
+        "pipelines.fingerprint",
+        "pipelines.store",
+    ]
+    for path in [
+        *order,
+        *(p for p, v in s.DOWNLOADER_MIDDLEWARES.items() if v),
+        *(p for p, v in s.EXTENSIONS.items() if v is not None),
+    ]:
+        module, name = path.rsplit(".", 1)
+        assert hasattr(importlib.import_module(module), name), path
+
+
+def test_backoff_doubles_up_to_the_cap() -> None:
+    assert [backoff_delay(n, 2.0, 5.0) for n in (1, 2, 3, 4)] == [2.0, 4.0, 5.0, 5.0]
+    assert backoff_delay(0, 2.0, 5.0) == 0.0 and backoff_delay(3, 0.0, 5.0) == 0.0
+
+
+def test_source_arguments() -> None:
+    assert _parse_ids("a,b", None) == ["a", "b"]
+    assert _parse_ids(None, "b, c,b") == ["b", "c"]
+    assert _parse_ids(None, None) == []
+
+
+def test_extract_options_from_seed_overrides() -> None:
+    options = extract_options({"body": "div#zoom", "encoding": "gbk", "kind": "meeting"})
+    assert (
+        options.body_selector == "div#zoom" and options.encoding == "gbk" and options.title_selector is None
+    )
+
+
+@pytest.fixture
+def pipelines(sqlite_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("GOVWATCH_DB", sqlite_url)
+    crawler = get_crawler()
+    crawler.stats.open_spider()
+    chain = [
+        ExtractPipeline.from_crawler(crawler),
+        FingerprintPipeline.from_crawler(crawler),
+        StorePipeline.from_crawler(crawler),
+    ]
+    chain[2].open_spider()
+    store = Store(sqlite_url)
+    store.sync_sources(
+        [Source(id="mini", name="Mini", org="Test", listings=[{"url": "http://127.0.0.1:9/", "profile": "html"}])]
+    )
+    return crawler, chain, store
+
+
+def _through(chain, item):  # type: ignore[no-untyped-def]
+    for pipeline in chain:
+        item = pipeline.process_item(item)
+    return item
+
+
+def _page(run_id: int, body: bytes, **extra: object) -> PageItem:
+    url = "http://127.0.0.1:9/ywdt/202611/t20261120_1.shtml"
+    return PageItem(
+        answer="content",
+        source_id="mini",
+        run_id=run_id,
+        url=url,
+        canonical_url=url,
+        body=body,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+        **extra,
+    )  # type: ignore[arg-type]
+
+
+def test_pipelines_new_unchanged_edited_gone(
+    pipelines, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    crawler, chain, store = pipelines
+    run_id = store.begin_run("mini")
+    _through(
+        chain, _page(run_id, article_html("部党组会议", PARAGRAPHS), etag='"v1"', article={"kind": "meeting"})
+    )
+    # The same text with a visit counter line changed: not an edit.
+    noisy = article_html("部党组会议", [*PARAGRAPHS, "浏览次数：123"])
+    _through(chain, _page(run_id, noisy, known_id=1, revisit=True))
+    _through(
+        chain, _page(run_id, article_html("部党组会议", [PARAGRAPHS[0], "会议强调，要改写这一句。" * 5]))
+    )
+    stats = crawler.stats
+    assert [runstats.value(stats, "mini", k) for k in ("new", "unchanged", "edited")] == [1, 1, 1]
+    with Session(init_db(sqlite_url)) as session:
+        item = session.exec(select(Item)).one()
+        versions = session.exec(select(ItemVersion).order_by(ItemVersion.version)).all()
+    assert [v.change for v in versions] == ["new", "edited"] and item.revisits_done == 1
+    assert (
+        item.kind == "meeting"
+        and "text" not in versions[0].meta
+        and versions[0].meta["title"] == "部党组会议"
+    )
+    # 304 on a revisit: counted, schedule advanced, no version.
+    monkeypatch.setenv(clock.NOW_ENV, (clock.now() + timedelta(days=4)).isoformat())
+    base = {
+        "source_id": "mini",
+        "run_id": run_id,
+        "url": item.url,
+        "canonical_url": item.canonical_url,
+        "known_id": item.id,
+    }
+    _through(chain, PageItem(answer="not_modified", revisit=True, **base))  # type: ignore[arg-type]
+    assert runstats.value(stats, "mini", "not_modified") == 1
+    # Two 404s make one deletion; a challenge page only marks the item blocked.
+    _through(chain, PageItem(answer="gone", **base))  # type: ignore[arg-type]
+    assert runstats.value(stats, "mini", "deleted") == 0
+    _through(chain, PageItem(answer="gone", **base))  # type: ignore[arg-type]
+    assert runstats.value(stats, "mini", "deleted") == 1
+    with Session(init_db(sqlite_url)) as session:
+        item = session.exec(select(Item)).one()
+        changes = [e.change for e in session.exec(select(ChangeEvent).order_by(ChangeEvent.id))]
+    assert item.status == "deleted" and item.revisits_done >= 2 and changes == ["new", "edited", "deleted"]
+
+
+def test_extraction_error_drops_the_item_and_records_why(pipelines) -> None:  # type: ignore[no-untyped-def]
+    crawler, chain, store = pipelines
+    run_id = store.begin_run("mini")
+    with pytest.raises(DropItem):
+        _through(chain, _page(run_id, b""))
+    assert runstats.value(crawler.stats, "mini", "failed") == 1
+    assert "extraction failed" in runstats.errors_of(crawler.stats, "mini")[0]
+
+
+def test_blocked_answer_marks_a_known_item(pipelines, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    crawler, chain, store = pipelines
+    run_id = store.begin_run("mini")
+    item = _through(chain, _page(run_id, article_html("部党组会议", PARAGRAPHS)))
+    _through(
+        chain,
+        PageItem(
+            answer="blocked",
+            source_id="mini",
+            run_id=run_id,
+            url=item.url,
+            canonical_url=item.canonical_url,
+            known_id=1,
+            reason="HTTP 412",
+        ),
+    )
+    with Session(init_db(sqlite_url)) as session:
+        stored = session.exec(select(Item)).one()
+        assert stored.status == "blocked" and stored.version_count == 1
