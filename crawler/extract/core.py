@@ -289,11 +289,6 @@ def extract(
     tree = _parse(html)
     page = md.read_page(tree)
 
-    selected_title = _first_text(tree, options.title_selector)
-    title = selected_title or md.choose_title(page)
-    if title:
-        title = re.sub(r"\s+", " ", title).strip()
-
     root: etree._Element | None = None
     method = ""
     chosen = _select(tree, options.body_selector)
@@ -304,25 +299,39 @@ def extract(
         if found:
             method, root = found
     raw = element_text(root, skip_hidden=False) if root is not None else ""
+    head_lines: list[str] = []
     if len(raw) < MIN_TEXT_CHARS:
         body = tree.find(".//body")
-        raw_d = density.main_text(body if body is not None else tree)
-        if len(raw_d) > len(raw):
-            raw, method, root = raw_d, "density", None
+        found_d = density.main_text(body if body is not None else tree)
+        head_lines = found_d.head_lines
+        if len(found_d.text) > len(raw):
+            raw, method, root = found_d.text, "density", None
     if len(raw) < MIN_TEXT_CHARS:
         raw_t = _trafilatura_text(html)
         if len(raw_t) > len(raw):
             raw, method, root = raw_t, "trafilatura", None
+    selected_title = _first_text(tree, options.title_selector)
+    title = selected_title or md.choose_title(
+        page,
+        [ln for ln in head_lines if not _is_chrome(ln)],
+        [ln for ln in raw.splitlines()[:40] if ln.strip() and not _is_chrome(ln.strip())],
+    )
+    if title:
+        title = re.sub(r"\s+", " ", title).strip()
+    head_cleaned = apply_rules("\n".join(head_lines), title)
     cleaned = apply_rules(raw, title)
     body_lines = cleaned.lines
     text = "\n".join(body_lines)
 
     head_text = _head_text(tree, root)
     published = md.choose_published(
-        page.meta, head_text, cleaned.date_lines, body_lines, url, _first_text(tree, options.date_selector)
+        page.meta, head_text, head_cleaned.date_lines + cleaned.date_lines, body_lines, url,
+        _first_text(tree, options.date_selector),
     )
     source = md.choose_source(
-        page.meta, cleaned.date_lines + cleaned.source_lines + head_text.splitlines()[:60],
+        page.meta,
+        head_cleaned.date_lines + head_cleaned.source_lines + cleaned.date_lines + cleaned.source_lines
+        + head_text.splitlines()[:60],
         _first_text(tree, options.source_selector),
     )
     doc_number = md.choose_doc_number(head_text, title, body_lines)
@@ -354,6 +363,11 @@ def extract(
         attachments=_attachments(root, tree, url),
         method=method,
     )
+
+
+def _is_chrome(line: str) -> bool:
+    """A line some line rule recognises as chrome (not a title candidate)."""
+    return any(len(line) <= rule.max_len and rule.pattern.search(line) for rule in LINE_RULES)
 
 
 def _first_text(tree: etree._Element, css: str | None) -> str | None:

@@ -114,11 +114,29 @@ def _hint(el: etree._Element) -> float:
     return weight
 
 
-def main_text(root: etree._Element) -> str:
+@dataclass
+class DensityResult:
+    """The article text, and the lines just above it (title, byline) for metadata."""
+
+    text: str
+    head_lines: list[str]
+
+
+# Lines that close an official document (signatory organ, date) or open it (document number): kept at the
+# edges of the body even though they are short and unpunctuated.
+SIGNATURE_LINE = re.compile(
+    r"^(?:[\u4e00-\u9fff（）()]{2,30}(?:部|厅|局|委|委员会|政府|办公厅|办公室|党组|中心|院|会|署)|"
+    r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[〇○零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)$"
+)
+DOC_NUMBER_LINE = re.compile(r"^[（(]?[\u4e00-\u9fff]{1,14}[〔\[［(（【]\d{4}[〕\]］)）】]\d{1,5}号[）)]?$")
+HEAD_LINES = 15
+
+
+def main_text(root: etree._Element) -> DensityResult:
     """The article text of a page with no known container ('' when nothing article-like is found)."""
     lines, elements, parent_of = collect_lines(root)
     if not lines:
-        return ""
+        return DensityResult("", [])
     hints: dict[int, float] = {}
     totals: dict[int, float] = {}
     for line in lines:
@@ -138,7 +156,7 @@ def main_text(root: etree._Element) -> str:
             idx = parent_of.get(idx, -1)
     best = max(totals, key=lambda i: totals[i])
     if totals[best] <= 0:
-        return ""
+        return DensityResult("", [line.text for line in lines[:HEAD_LINES]])
     last = best
     for i in range(best + 1, len(elements)):
         # Descendants of `best` follow it in document order until an element whose ancestry leaves it.
@@ -151,11 +169,18 @@ def main_text(root: etree._Element) -> str:
     inside = [line for line in lines if best <= line.owner <= last]
     good = [k for k, line in enumerate(inside) if line.weight > 0]
     if not good:
-        return ""
+        return DensityResult("", [line.text for line in lines[:HEAD_LINES]])
+    first, end = good[0], good[-1] + 1
+    while first > 0 and DOC_NUMBER_LINE.match(inside[first - 1].text.replace(" ", "")):
+        first -= 1
+    while end < len(inside) and end - good[-1] <= 3 and SIGNATURE_LINE.match(inside[end].text.replace(" ", "")):
+        end += 1
+    start_pos = next(k for k, line in enumerate(lines) if line is inside[first])
+    head_lines = [line.text for line in lines[max(0, start_pos - HEAD_LINES) : start_pos]]
     kept = []
-    for line in inside[good[0] : good[-1] + 1]:
+    for line in inside[first:end]:
         density = line.link_chars / line.chars if line.chars else 1.0
         if density >= 0.5 and line.chars > 2:
             continue
         kept.append(line.text)
-    return "\n".join(kept)
+    return DensityResult("\n".join(kept), head_lines)

@@ -31,6 +31,7 @@ DOC_NUMBER = re.compile(
 )
 ORGAN_SUFFIX = re.compile(r"(?:部|厅|局|委|委员会|政府|办公厅|办公室|党组|中心|院|会|署|处|所|站|管委会|集团)$")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
+ENUMERATED = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
 
 
 @dataclass
@@ -80,8 +81,11 @@ def _norm(s: str) -> str:
     return re.sub(r"\W+", "", s or "")
 
 
-def choose_title(page: PageMeta) -> str | None:
-    """Meta ArticleTitle, else the heading that agrees best with <title>, else <title> without the site name."""
+def choose_title(
+    page: PageMeta, head_lines: list[str] | None = None, body_start: list[str] | None = None
+) -> str | None:
+    """Meta ArticleTitle, else the heading that agrees best with <title>, else a line printed twice above the
+    text, else <title> without the site name when the page shows it, else the likeliest line above the text."""
     meta_title = _first_meta(page.meta, ("articletitle",))
     if meta_title:
         return meta_title
@@ -106,7 +110,26 @@ def choose_title(page: PageMeta) -> str | None:
     og = _first_meta(page.meta, ("og:title", "twitter:title", "dc.title"))
     if og:
         return og
-    if len(_norm(title_head)) >= 4:
+    head_lines = [ln.strip() for ln in head_lines or [] if 6 <= len(ln.strip()) <= 120]
+    body_lines = [ln.strip() for ln in body_start or [] if ln.strip()][:20]
+    # A title printed twice (page heading + document heading, legal databases, reposts) is the title.
+    candidates = head_lines + [ln for ln in body_lines if 6 <= len(ln) <= 120]
+    counts: dict[str, int] = {}
+    for line in candidates:
+        counts[_norm(line)] = counts.get(_norm(line), 0) + 1
+    for line in candidates[: len(head_lines) + 8]:
+        if counts[_norm(line)] >= 2 and len(_norm(line)) >= 6 and not ENUMERATED.match(line):
+            return line
+    head_norm = _norm(title_head)
+    for line in candidates:
+        if head_norm and len(head_norm) >= 4 and (head_norm in _norm(line) or _norm(line) in head_norm):
+            return line
+    if len(head_norm) >= 4 and (head_norm in _norm(" ".join(page.headings)) or not head_lines):
+        return title_head
+    plausible = [ln for ln in head_lines if not re.search(r"[。；;！!？?]$", ln) and CHINESE.search(ln)]
+    if plausible:
+        return max(plausible[-6:], key=len)
+    if len(head_norm) >= 4:
         return title_head
     h1 = [h for h in page.headings if len(h) >= 6]
     return (h1[0] if h1 else page.html_title.strip()) or None
