@@ -198,6 +198,8 @@ def entries_from_html(
     entries: list[ListingEntry] = []
     for node in selector.css(item_css):
         is_anchor = node.root.tag == "a" if hasattr(node.root, "tag") else False
+        if not is_anchor and require_article and node.xpath(".//li | .//tr"):
+            continue  # a menu or layout row wrapping a whole list: its inner rows are the items
         anchor = node if is_anchor else (node.css("a[href]") or [None])[0]
         if anchor is None:
             continue

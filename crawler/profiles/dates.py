@@ -1,32 +1,25 @@
-"""Dates as printed in listings (2024-05-06, 2024/5/6, 2024.05.06, 2024年5月6日, [05-06]) and in article URLs."""
+"""Dates in listing rows: full dates via the extraction date module, plus the listing-only short forms
+([05-06], 5月6日) whose year comes from the article URL."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
 
-# Full dates in listing rows; named groups y, m, d. Tried in order, first valid one wins.
-FULL_DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})(?!\d)"),
-    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
-)
+from crawler.extract.dates import find_dates, url_date
+
+CHINA = timezone(timedelta(hours=8))
+# Full-date formats that make sense in a listing row (no bare 8-digit numbers: they are ids there).
+LISTING_FORMATS: tuple[str, ...] = ("cjk", "ymd", "dmy", "mdy")
 # A month and day only ([05-06], 05-06, 5月6日); the year comes from the URL.
 SHORT_DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?<![\d-])(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d-])"),
     re.compile(r"(?<!\d)(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
 )
-# Dates carried by article URLs: TRS t20200323_…, dated folders /202003/ or /20200323/, Hanweb /art/2020/3/4/.
-URL_DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"/t(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})_\d+"),
-    re.compile(r"/art/(?P<y>(?:19|20)\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/"),
-    re.compile(r"/(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})/"),
-    re.compile(r"/(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})/"),
-    re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>\d{2})-(?P<d>\d{2})/"),  # Henan: /2023/11-20/2850423.html
-)
 URL_YEAR_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"/(?P<y>(?:19|20)\d{2})(?:0[1-9]|1[0-2])/"),  # /202003/
-    re.compile(r"/(?P<y>(?:19|20)\d{2})/"),
-    re.compile(r"[/_t](?P<y>(?:19|20)\d{2})(?:0[1-9]|1[0-2])\d{2}"),
+    re.compile(r"/(?P<y>(?:19|20)\d{2})/"),  # /art/2023/…, /2023/11-20/
+    re.compile(r"[/_t](?P<y>(?:19|20)\d{2})(?:0[1-9]|1[0-2])\d{2}"),  # t20200323_
 )
 
 
@@ -38,13 +31,9 @@ def _make(year: str | int, month: str | int, day: str | int) -> date | None:
 
 
 def date_from_url(url: str | None) -> date | None:
-    """The publication date an article URL carries, if any."""
-    for pattern in URL_DATE_PATTERNS:
-        for match in pattern.finditer(url or ""):
-            found = _make(match["y"], match["m"], match["d"])
-            if found:
-                return found
-    return None
+    """The publication date an article URL carries (t20200323_…, /art/2020/3/4/, /20220426/, /2023/11-20/)."""
+    found = url_date(url)
+    return found.date() if found else None
 
 
 def year_from_url(url: str | None) -> int | None:
@@ -58,18 +47,15 @@ def year_from_url(url: str | None) -> int | None:
 
 def date_in_text(text: str | None, year: int | None = None) -> date | None:
     """A date printed in `text`; month-day-only forms need `year` (usually taken from the URL)."""
-    text = text or ""
-    for pattern in FULL_DATE_PATTERNS:
-        for match in pattern.finditer(text):
-            found = _make(match["y"], match["m"], match["d"])
-            if found:
-                return found
+    found = find_dates(text or "", LISTING_FORMATS)
+    if found:
+        return found[0].value.date()
     if year:
         for pattern in SHORT_DATE_PATTERNS:
-            for match in pattern.finditer(text):
-                found = _make(year, match["m"], match["d"])
-                if found:
-                    return found
+            for match in pattern.finditer(text or ""):
+                short = _make(year, match["m"], match["d"])
+                if short:
+                    return short
     return None
 
 
@@ -79,13 +65,13 @@ def listing_date(text: str | None, url: str | None = None) -> date | None:
 
 
 def parse_date_value(value: object) -> date | None:
-    """A date from a JSON field: a date string, or epoch seconds/milliseconds."""
+    """A date from a JSON field: a date string, or epoch seconds/milliseconds (read in China time)."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
         seconds = value / 1000 if value > 10_000_000_000 else value
         try:
-            return datetime.fromtimestamp(seconds, tz=timezone(timedelta(hours=8))).date()
+            return datetime.fromtimestamp(seconds, tz=CHINA).date()
         except (OverflowError, OSError, ValueError):
             return None
     return listing_date(str(value))

@@ -152,3 +152,13 @@ def test_assume_pages_when_the_pager_is_drawn_elsewhere(parse):
     assert page.total_pages == 89  # a real pager wins over nothing
     page = parse("trs", url, "hanweb_dataproxy.xml", params={"assume_pages": 2}, max_pages=5)
     assert [r.url for r in page.next_requests] == ["https://sthjt.example.gov.cn/xwdt/list_tyxx_2.html"]
+
+
+def test_rows_wrapping_whole_lists_are_not_items(parse):
+    page = parse("trs", "https://sthjt.example.gov.cn/xxgk/", "trs_nested_rows.html")
+    assert [e.url for e in page.entries] == [
+        "https://sthjt.example.gov.cn/xxgk/tzgg/202402/t20240220_120.html",
+        "https://sthjt.example.gov.cn/xxgk/tzgg/202402/t20240218_119.html",
+        "https://sthjt.example.gov.cn/xxgk/zcwj/202401/t20240110_77.html",
+    ]
+    assert [e.published for e in page.entries] == [date(2024, 2, 20), date(2024, 2, 18), date(2024, 1, 10)]
