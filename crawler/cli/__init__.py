@@ -7,6 +7,7 @@ import crawler.cli.crawl_cmd  # noqa: E402,F401
 import crawler.cli.export_cmd  # noqa: E402,F401
 import crawler.cli.extract_cmd  # noqa: E402,F401
 import crawler.cli.serve_cmd  # noqa: E402,F401
+import crawler.cli.simulate_cmd  # noqa: E402,F401
 from crawler.cli import items_cmd  # noqa: E402,F401
 from crawler.cli.app import app
 

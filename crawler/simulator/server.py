@@ -1,0 +1,239 @@
+"""Threaded loopback HTTP servers: one per simulated site, with request logs and conditional GET."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Protocol
+from urllib.parse import parse_qsl, urlsplit
+
+MAX_BODY = 1 << 20  # requests larger than this are refused: nobody posts big forms to a listing proxy
+
+
+@dataclass
+class Request:
+    """What a site sees of one HTTP request."""
+
+    method: str
+    path: str  # without the query
+    query: dict[str, str]
+    form: dict[str, str]
+    headers: dict[str, str]
+    serial: int  # 1 for the site's first request, then 2, 3 … (drives per-request volatility)
+
+
+@dataclass
+class Response:
+    """What a site answers; `cacheable` pages get ETag/Last-Modified and may answer 304."""
+
+    status: int
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    cacheable: bool = False
+    last_modified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as the server saw and answered it (for politeness checks in tests)."""
+
+    method: str
+    path: str  # with the query string, as requested
+    status: int
+    bytes: int  # body bytes sent
+    headers: dict[str, str]
+    started: float
+    finished: float
+
+
+class Site(Protocol):
+    """Anything that turns a Request into a Response."""
+
+    def respond(self, request: Request) -> Response: ...
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Hands every request to the server's site and records it."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as Scrapy uses; every answer carries Content-Length
+    server: SiteServer
+    timeout = 30  # idle keep-alive connections are closed, so stop() never waits on a sleeping client
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_HEAD(self) -> None:
+        self._serve(head=True)
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
+        pass  # the request log below replaces stderr chatter
+
+    def _serve(self, head: bool = False) -> None:
+        started = time.monotonic()
+        server = self.server
+        server.enter()
+        status, sent = 500, 0
+        try:
+            parts = urlsplit(self.path)
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            form: dict[str, str] = {}
+            length = int(headers.get("content-length") or 0)
+            if length > MAX_BODY:
+                self._send(Response(413, b"too large", "text/plain"), head)
+                status = 413
+                return
+            if length:
+                raw = self.rfile.read(length)
+                if "application/x-www-form-urlencoded" in headers.get("content-type", ""):
+                    form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+            request = Request(
+                method=self.command,
+                path=parts.path,
+                query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+                form=form,
+                headers=headers,
+                serial=server.next_serial(),
+            )
+            try:
+                response = server.site.respond(request)
+            except Exception as exc:  # a bug in a page generator must show up as a 500, not a hung client
+                response = Response(500, f"simulator error: {exc!r}".encode(), "text/plain; charset=utf-8")
+            response = conditional(response, headers)
+            status = response.status
+            sent = self._send(response, head)
+        finally:
+            server.leave()
+            server.record(
+                LoggedRequest(
+                    method=self.command,
+                    path=self.path,
+                    status=status,
+                    bytes=sent,
+                    headers={key.lower(): value for key, value in self.headers.items()},
+                    started=started,
+                    finished=time.monotonic(),
+                )
+            )
+
+    def _send(self, response: Response, head: bool) -> int:
+        self.send_response(response.status)
+        body = b"" if response.status == 304 else response.body
+        if response.status != 304:
+            self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if not head and body:
+            self.wfile.write(body)
+        return 0 if head else len(body)
+
+
+def conditional(response: Response, request_headers: dict[str, str]) -> Response:
+    """Add validators derived from the exact bytes to cacheable pages; answer 304 when the client has them."""
+    if not response.cacheable or response.status != 200:
+        return response
+    etag = '"' + hashlib.sha1(response.body).hexdigest()[:20] + '"'
+    response.headers["ETag"] = etag
+    modified = response.last_modified
+    if modified is not None:
+        response.headers["Last-Modified"] = format_datetime(modified.astimezone(UTC), usegmt=True)
+    response.headers.setdefault("Cache-Control", "max-age=0")
+    if_none_match = request_headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        if etag in tags or "*" in tags:
+            return Response(304, b"", headers=response.headers)
+        return response  # If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2)
+    if_modified_since = request_headers.get("if-modified-since")
+    if if_modified_since and modified is not None:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return response
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        if modified.replace(microsecond=0) <= since:
+            return Response(304, b"", headers=response.headers)
+    return response
+
+
+class SiteServer(ThreadingHTTPServer):
+    """A threaded HTTP server for one site on one loopback address."""
+
+    daemon_threads = True  # connection threads never keep the process (or stop()) waiting
+    allow_reuse_address = True
+
+    def __init__(self, site: Site, host: str, port: int = 0) -> None:
+        if not ipaddress.ip_address(host).is_loopback:
+            raise ValueError(f"the simulator only binds loopback addresses, not {host}")
+        super().__init__((host, port), _Handler)
+        self.site = site
+        self.log: list[LoggedRequest] = []
+        self.active = 0
+        self.max_concurrency = 0
+        self._serial = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return str(self.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def next_serial(self) -> int:
+        with self._lock:
+            self._serial += 1
+            return self._serial
+
+    def enter(self) -> None:
+        with self._lock:
+            self.active += 1
+            self.max_concurrency = max(self.max_concurrency, self.active)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.active -= 1
+
+    def record(self, entry: LoggedRequest) -> None:
+        with self._lock:
+            self.log.append(entry)
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self.log.clear()
+            self.max_concurrency = self.active
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"sim-{self.base_url}",
+                daemon=True,
+            )
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.server_close()
