@@ -48,7 +48,7 @@ def _date(value: str | None) -> str:
 
 def _attendees(meeting: dict[str, Any]) -> str:
     attendees = meeting.get("attendees") or []
-    return "、".join(attendees) if isinstance(attendees, list) else str(attendees)
+    return "；".join(attendees) if isinstance(attendees, list) else str(attendees)
 
 
 def _new_message(

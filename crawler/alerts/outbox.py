@@ -45,8 +45,11 @@ def _iso(moment: datetime | None) -> str | None:
 
 def meeting_of(meta: dict[str, Any]) -> dict[str, Any] | None:
     """The meeting facts the extractor put in a version's meta ({date, host, attendees}), if any."""
-    found = meta.get("meeting") if isinstance(meta.get("meeting"), dict) else meta
-    facts = {key: found.get(key) for key in ("date", "host", "attendees") if found.get(key)}
+    if isinstance(meta.get("meeting"), dict):
+        found, keys = meta["meeting"], ("date", "host", "attendees")
+    else:  # older or hand-made versions: only keys that cannot be confused with the article's own date
+        found, keys = meta, ("host", "attendees")
+    facts = {key: found.get(key) for key in keys if found.get(key)}
     return facts or None
 
 

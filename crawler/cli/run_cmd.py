@@ -1,0 +1,78 @@
+"""`govwatch run [--once]`: the scheduler service (one per database), or every enabled source once now."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from crawler.alerts.config import AlertsConfigError
+from crawler.cli.app import app
+
+errors = Console(stderr=True)
+
+
+@app.command("run")
+def run_command(
+    once: Annotated[
+        bool, typer.Option("--once", help="Crawl every enabled source now (grouped), deliver, exit")
+    ] = False,
+    db: Annotated[
+        str | None, typer.Option("--db", help="SQLAlchemy URL (default $GOVWATCH_DB or var/govwatch.db)")
+    ] = None,
+    seeds: Annotated[
+        str | None, typer.Option("--seeds", help="Seeds folder (default $GOVWATCH_SEEDS or seeds/)")
+    ] = None,
+    logs: Annotated[
+        str | None,
+        typer.Option("--logs", help="Folder of per-run crawl logs (default $GOVWATCH_LOGS or var/logs)"),
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", min=1, help="Seconds before a crawl subprocess is stopped")
+    ] = None,
+    max_parallel: Annotated[
+        int | None, typer.Option("--max-parallel", min=1, help="Crawl subprocesses at once")
+    ] = None,
+    jitter: Annotated[
+        int | None, typer.Option("--jitter", min=0, help="Random delay (s) added to cron fire times")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --once: print each source's run status as JSON")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging")] = False,
+) -> None:
+    """Run the scheduler: each enabled source on its seed's cron (Asia/Shanghai), alerts delivered every minute."""
+    from scheduler.lock import LockHeld
+    from scheduler.service import Service, ServiceOptions, run_once
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    options = ServiceOptions.from_env(
+        db_url=db, seeds=seeds, logs_dir=logs, crawl_timeout=timeout, max_parallel=max_parallel, jitter=jitter
+    )
+    try:
+        if once:
+            outcomes = run_once(options)
+            statuses = {
+                sid: status for outcome in outcomes.values() for sid, status in outcome.statuses.items()
+            }
+            if as_json:
+                typer.echo(json.dumps({"runs": statuses}, ensure_ascii=False, sort_keys=True))
+            else:
+                for source_id, status in sorted(statuses.items()):
+                    typer.echo(f"{source_id}: {status}")
+            if any(outcome.crashed for outcome in outcomes.values()):
+                raise typer.Exit(1)
+            return
+        Service(options).run()
+    except LockHeld as exc:
+        errors.print(f"[red]govwatch run: {exc}[/red]")
+        raise typer.Exit(3) from exc
+    except AlertsConfigError as exc:
+        errors.print(f"[red]alerts file: {exc}[/red]")
+        raise typer.Exit(2) from exc

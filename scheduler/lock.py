@@ -1,0 +1,260 @@
+"""One `govwatch run` per database: a PostgreSQL advisory lock, or on SQLite a heartbeated `service_lock` row."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from crawler.models import ServiceLock
+
+log = logging.getLogger("govwatch.scheduler")
+LOCK_NAME = "govwatch-run"
+# The SQLite row is refreshed this often; a row not refreshed for STALE_AFTER belongs to a dead service.
+HEARTBEAT_EVERY = timedelta(seconds=15)
+STALE_AFTER = timedelta(seconds=90)
+
+
+class LockHeld(RuntimeError):
+    """Another `govwatch run` holds the lock on this database."""
+
+    def __init__(self, holder: str, heartbeat_at: datetime | None, database: str) -> None:
+        self.holder, self.heartbeat_at = holder, heartbeat_at
+        seen = ""
+        if heartbeat_at is not None:
+            age = (_wall_now() - heartbeat_at).total_seconds()
+            seen = f", last heartbeat {age:.0f} s ago"
+        super().__init__(
+            f"another `govwatch run` is already running on {database} (held by {holder}{seen}). "
+            "Stop it first; a lock left by a crashed service is taken over once its process is gone "
+            f"or its heartbeat is older than {STALE_AFTER.total_seconds():.0f} s."
+        )
+
+
+def _wall_now() -> datetime:
+    # Real time on purpose, not crawler.clock: GOVWATCH_NOW moves simulated days, not process liveness.
+    return datetime.now(UTC)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _parse_holder(holder: str) -> tuple[int | None, str | None]:
+    """'pid@host#token' → (pid, host)."""
+    try:
+        pid_part, rest = holder.split("@", 1)
+        return int(pid_part), rest.split("#", 1)[0]
+    except ValueError:
+        return None, None
+
+
+def _advisory_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+class RunLock:
+    """Acquire once at start, keep alive with a heartbeat thread, release on stop (also as a context manager)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        name: str = LOCK_NAME,
+        *,
+        stale_after: timedelta = STALE_AFTER,
+        heartbeat_every: timedelta = HEARTBEAT_EVERY,
+        on_lost: Callable[[], None] | None = None,
+    ) -> None:
+        self.engine, self.name = engine, name
+        self.stale_after, self.heartbeat_every = stale_after, heartbeat_every
+        self.on_lost = on_lost
+        self.holder = f"{os.getpid()}@{socket.gethostname()}#{uuid.uuid4().hex[:8]}"
+        self.held = False
+        self._pg_connection: Connection | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._io = threading.Lock()  # the held PostgreSQL connection is not shared between threads at once
+
+    @property
+    def database(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # --- acquire / release ----------------------------------------------------------------------------
+
+    def acquire(self) -> RunLock:
+        """Take the lock or raise LockHeld naming the holder."""
+        if self.dialect == "postgresql":
+            self._acquire_postgres()
+        else:
+            self._acquire_row()
+        self.held = True
+        log.info("service lock %s taken by %s", self.name, self.holder)
+        return self
+
+    def _acquire_postgres(self) -> None:
+        # A session-level advisory lock lives as long as this connection: a killed service frees it at once.
+        connection = self.engine.connect()
+        got = connection.execute(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": _advisory_key(self.name)}
+        ).scalar()
+        connection.commit()
+        if not got:
+            row = connection.execute(select(ServiceLock).where(ServiceLock.name == self.name)).first()
+            connection.close()
+            raise LockHeld(
+                row.holder if row else "another session", row.heartbeat_at if row else None, self.database
+            )
+        self._pg_connection = connection
+        now = _wall_now()
+        statement = postgresql.insert(ServiceLock).values(
+            name=self.name, holder=self.holder, acquired_at=now, heartbeat_at=now
+        )
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["name"], set_={"holder": self.holder, "acquired_at": now, "heartbeat_at": now}
+            )
+        )
+        connection.commit()
+
+    def _acquire_row(self) -> None:
+        now = _wall_now()
+        with self.engine.begin() as connection:
+            inserted = connection.execute(
+                sqlite.insert(ServiceLock)
+                .values(name=self.name, holder=self.holder, acquired_at=now, heartbeat_at=now)
+                .on_conflict_do_nothing(index_elements=["name"])
+            ).rowcount
+        if inserted == 1:
+            return
+        with self.engine.begin() as connection:
+            row = connection.execute(select(ServiceLock).where(ServiceLock.name == self.name)).first()
+            if row is None:  # released between our two statements: simply try again
+                return self._acquire_row()
+            pid, host = _parse_holder(row.holder)
+            dead = pid is not None and host == socket.gethostname() and not _pid_alive(pid)
+            stale = now - row.heartbeat_at > self.stale_after
+            if not (dead or stale):
+                raise LockHeld(row.holder, row.heartbeat_at, self.database)
+            # Take over only from the holder we judged dead: if it moved on meanwhile, we lose the race.
+            taken = connection.execute(
+                update(ServiceLock)
+                .where(ServiceLock.name == self.name, ServiceLock.holder == row.holder)
+                .values(holder=self.holder, acquired_at=now, heartbeat_at=now)
+            ).rowcount
+            if taken != 1:
+                raise LockHeld("a service that started at the same moment", None, self.database)
+            reason = (
+                "its process is gone"
+                if dead
+                else f"no heartbeat for {(now - row.heartbeat_at).total_seconds():.0f} s"
+            )
+            log.warning("took over the service lock from %s (%s)", row.holder, reason)
+
+    def heartbeat(self) -> bool:
+        """Refresh the lock; False when it is no longer ours (taken over, or the connection dropped)."""
+        if not self.held:
+            return False
+        try:
+            with self._io:
+                if self._pg_connection is not None:
+                    result = self._pg_connection.execute(
+                        update(ServiceLock)
+                        .where(ServiceLock.name == self.name, ServiceLock.holder == self.holder)
+                        .values(heartbeat_at=_wall_now())
+                    )
+                    self._pg_connection.commit()
+                    return True  # the advisory lock, not the row, is what counts on PostgreSQL
+                with self.engine.begin() as connection:
+                    result = connection.execute(
+                        update(ServiceLock)
+                        .where(ServiceLock.name == self.name, ServiceLock.holder == self.holder)
+                        .values(heartbeat_at=_wall_now())
+                    )
+                    return result.rowcount == 1
+        except Exception as exc:  # noqa: BLE001  (a database hiccup is not a lost lock on SQLite)
+            log.warning("service lock heartbeat failed: %s", exc)
+            return self._pg_connection is None
+
+    def release(self) -> None:
+        """Give the lock back (only if it is still ours) and stop the heartbeat."""
+        self.stop_heartbeat()
+        if not self.held:
+            return
+        self.held = False
+        try:
+            with self._io:
+                if self._pg_connection is not None:
+                    connection, self._pg_connection = self._pg_connection, None
+                    connection.execute(
+                        delete(ServiceLock).where(
+                            ServiceLock.name == self.name, ServiceLock.holder == self.holder
+                        )
+                    )
+                    connection.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": _advisory_key(self.name)}
+                    )
+                    connection.commit()
+                    connection.close()
+                    return
+                with self.engine.begin() as connection:
+                    connection.execute(
+                        delete(ServiceLock).where(
+                            ServiceLock.name == self.name, ServiceLock.holder == self.holder
+                        )
+                    )
+        except Exception as exc:  # noqa: BLE001  (the lock goes stale on its own if this fails)
+            log.warning("could not release the service lock cleanly: %s", exc)
+        log.info("service lock %s released by %s", self.name, self.holder)
+
+    # --- heartbeat thread -------------------------------------------------------------------------------
+
+    def start_heartbeat(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._beat, name="govwatch-lock-heartbeat", daemon=True)
+            self._thread.start()
+
+    def stop_heartbeat(self) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self._thread = None
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.heartbeat_every.total_seconds()):
+            if not self.heartbeat():
+                log.error("the service lock %s is no longer ours: stopping", self.name)
+                self.held = False
+                if self.on_lost is not None:
+                    self.on_lost()
+                return
+
+    def __enter__(self) -> RunLock:
+        self.acquire()
+        self.start_heartbeat()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release()

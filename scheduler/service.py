@@ -1,0 +1,459 @@
+"""`govwatch run`: the APScheduler service that crawls each source on its own cron and delivers the outbox.
+
+One persistent job per distinct cron expression holds the sources that share it, so sources due at the
+same moment are crawled together in one `scrapy crawl` subprocess (Scrapy keeps each domain polite on its
+own). Jobs live in the project's database (their own table), so after downtime each missed job runs once
+(coalesce) on start-up, within a generous misfire grace time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import re
+import signal
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor as PoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import MetaData, Table, delete, inspect, select
+
+from crawler import alerts, clock
+from crawler.config import load_seeds
+from crawler.db import database_url
+from crawler.store import Store
+from scheduler.lock import RunLock
+
+log = logging.getLogger("govwatch.scheduler")
+
+TIMEZONE = clock.SHANGHAI
+JOBS_TABLE = "scheduler_job"  # APScheduler's own table in the project's database
+CRAWL_JOB_PREFIX = "crawl:"
+LOGS_ENV = "GOVWATCH_LOGS"
+DEFAULT_LOGS_DIR = Path("var") / "logs"
+# A crawl job still running after this is killed (SIGTERM, then SIGKILL) and its runs recorded as crashed.
+DEFAULT_CRAWL_TIMEOUT = 2 * 3600.0
+# How late a missed run may still start: a service down for up to a week catches each job up once.
+DEFAULT_MISFIRE_GRACE = 7 * 86400
+# Random delay added to every cron fire time, so a fleet of installations does not hit a site at :00.
+DEFAULT_JITTER = 120
+DEFAULT_MAX_PARALLEL = 2  # crawl subprocesses at once
+DEFAULT_GROUP_SIZE = 200  # sources per subprocess; a bigger group runs as several subprocesses in turn
+DEFAULT_DELIVER_EVERY = 60.0  # seconds between outbox passes (retries, digests)
+DEFAULT_RUNNER = "crawler.runner:run_crawl"
+WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """Everything the service needs; plain values so that persisted jobs carry them safely."""
+
+    db_url: str | None = None
+    seeds: str | None = None
+    logs_dir: str = str(DEFAULT_LOGS_DIR)
+    crawl_timeout: float = DEFAULT_CRAWL_TIMEOUT
+    max_parallel: int = DEFAULT_MAX_PARALLEL
+    group_size: int = DEFAULT_GROUP_SIZE
+    jitter: int = DEFAULT_JITTER
+    misfire_grace: int = DEFAULT_MISFIRE_GRACE
+    deliver_every: float = DEFAULT_DELIVER_EVERY
+    runner: str = DEFAULT_RUNNER  # "module:function" with run_crawl's signature
+    crawl_settings: dict[str, Any] = field(default_factory=dict)  # Scrapy -s overrides for every crawl
+    crawl_env: dict[str, str] = field(default_factory=dict)  # extra environment for crawl subprocesses
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> ServiceOptions:
+        logs = os.environ.get(LOGS_ENV) or str(DEFAULT_LOGS_DIR)
+        values: dict[str, Any] = {"logs_dir": logs, **{k: v for k, v in overrides.items() if v is not None}}
+        return cls(**values)
+
+    def as_job_arg(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["db_url"] = database_url(self.db_url)
+        return data
+
+
+@dataclass
+class GroupOutcome:
+    """What one crawl group did: per source, the status of its run, and the log files."""
+
+    label: str
+    statuses: dict[str, str] = field(default_factory=dict)
+    log_files: list[str] = field(default_factory=list)
+    crashed: bool = False
+
+
+# --- cron ------------------------------------------------------------------------------------------------
+
+
+def _weekday_part(part: str) -> str:
+    """One comma part of a standard-cron day-of-week field, as APScheduler 3.x names.
+
+    APScheduler 3.x numbers weekdays from Monday = 0, cron from Sunday = 0 (7 too): numbers are turned
+    into names so that `0 9 * * 1` means Monday as every crontab user expects.
+    """
+    base, _, step_text = part.partition("/")
+    if not re.fullmatch(r"\*|\d(-\d)?", base) or (step_text and not step_text.isdigit()):
+        return part  # names (mon-fri) mean the same in both
+    step = int(step_text) if step_text else 1
+    if base == "*":
+        if step == 1:
+            return "*"
+        first, last = 0, 6
+    elif "-" in base:
+        first, last = (int(value) for value in base.split("-"))
+    else:
+        first = int(base)
+        last = 6 if step_text else first
+    days = [WEEKDAYS[day] for day in range(first, last + 1, step)]
+    return ",".join(dict.fromkeys(days))
+
+
+def cron_trigger(expression: str, jitter: int | None = None) -> CronTrigger:
+    """A CronTrigger from a standard 5-field crontab line, in Asia/Shanghai."""
+    minute, hour, day, month, weekday = expression.split()
+    day_of_week = ",".join(_weekday_part(part) for part in weekday.split(","))
+    return CronTrigger(
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=day_of_week,
+        timezone=TIMEZONE,
+        jitter=jitter or None,
+    )
+
+
+def crawl_groups(seeds: str | None = None) -> dict[str, list[str]]:
+    """Enabled sources grouped by identical cron expression (whitespace-normalised)."""
+    seed_set = load_seeds(seeds)
+    for error in seed_set.errors:
+        log.error("seed file not loaded: %s", error)
+    groups: dict[str, list[str]] = {}
+    for source in seed_set.enabled():
+        groups.setdefault(" ".join(source.schedule.split()), []).append(source.id)
+    return {cron: sorted(ids) for cron, ids in sorted(groups.items())}
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), max(size, 1)):
+        yield list(items[start : start + size])
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "all"
+
+
+def _runner(dotted: str) -> Callable[..., Any]:
+    module, _, name = dotted.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+# --- running a group -------------------------------------------------------------------------------------
+
+# Set while the service stops: jobs that have not launched their subprocess yet skip it.
+_stopping = threading.Event()
+
+
+def run_group(source_ids: Sequence[str], options: ServiceOptions, label: str = "manual") -> GroupOutcome:
+    """Crawl these sources in as few subprocesses as group_size allows; a crash is recorded, never raised."""
+    outcome = GroupOutcome(label=label)
+    store = Store(options.db_url)
+    runner = _runner(options.runner)
+    logs = Path(options.logs_dir)
+    for index, chunk in enumerate(_chunks(list(source_ids), options.group_size)):
+        if _stopping.is_set():
+            log.info("service stopping: crawl of %s not started", ",".join(chunk))
+            break
+        stamp = clock.to_shanghai(clock.now()) or datetime.now(UTC)
+        log_file = logs / f"{stamp:%Y%m%d-%H%M%S}-{_slug(label)}-{index}-{os.getpid()}.log"
+        log.info("crawling %d source(s) [%s]: %s (log %s)", len(chunk), label, ",".join(chunk), log_file)
+        result: Any = None
+        problem = ""
+        try:
+            result = runner(
+                chunk,
+                db_url=options.db_url,
+                seeds=options.seeds,
+                log_file=log_file,
+                timeout=options.crawl_timeout,
+                env=options.crawl_env or None,
+                settings=options.crawl_settings or None,
+            )
+        except Exception as exc:  # noqa: BLE001  (the service goes on; the runs are recorded as crashed)
+            log.exception("could not run the crawl of %s", ",".join(chunk))
+            problem = f"could not start the crawl: {type(exc).__name__}: {exc}"
+        outcome.log_files.append(str(log_file))
+        if result is not None and (result.returncode != 0 or result.timed_out):
+            problem = "timed out" if result.timed_out else f"exit status {result.returncode}"
+            log.error("crawl of %s ended badly (%s): see %s", ",".join(chunk), problem, log_file)
+        _record_outcomes(store, chunk, result, problem, log_file, outcome)
+    return outcome
+
+
+def _record_outcomes(
+    store: Store, chunk: Sequence[str], result: Any, problem: str, log_file: Path, outcome: GroupOutcome
+) -> None:
+    """Every source of the chunk ends with a finished run: a crash leaves none (or a 'crashed' one) behind."""
+    runs = {run.source_id: run for run in (result.runs if result is not None else [])}
+    for source_id in chunk:
+        run = runs.get(source_id)
+        if run is not None and run.status != "crashed":
+            outcome.statuses[source_id] = run.status
+            continue
+        outcome.crashed = True
+        try:
+            if run is None:
+                note = f"the crawl process ended without running this source ({problem or 'no run recorded'}); log: {log_file}"
+                run_id, errors = store.begin_run(source_id), [note]
+            else:
+                # The runner already closed it as crashed; finishing it again counts it in the source's health.
+                run_id, errors = run.id or 0, [*run.errors, f"log: {log_file}"]
+            change = store.finish_run(run_id, "crashed", {}, errors)
+            outcome.statuses[source_id] = "crashed"
+            alerts.health_changed(store, change)
+        except Exception:  # noqa: BLE001
+            log.exception("could not record the crashed run of %s", source_id)
+
+
+def crawl_job(cron: str, source_ids: list[str], options: dict[str, Any]) -> dict[str, str]:
+    """The persisted job: crawl one cron group, then deliver what it queued. Never raises."""
+    opts = ServiceOptions(**options)
+    try:
+        outcome = run_group(source_ids, opts, label=cron)
+    except Exception:  # noqa: BLE001
+        log.exception("crawl job %r failed", cron)
+        return {}
+    deliver_job(options)
+    return outcome.statuses
+
+
+def deliver_job(options: dict[str, Any]) -> int:
+    """The periodic job: send due outbox rows (retries, and digests whose time has come)."""
+    try:
+        delivered = alerts.deliver_due(Store(options.get("db_url")))
+    except Exception:  # noqa: BLE001  (a broken alerts.yaml or database hiccup: try again next time)
+        log.exception("outbox delivery failed")
+        return 0
+    if delivered:
+        log.info("delivered %d alert message(s)", delivered)
+    return delivered
+
+
+# --- the service -----------------------------------------------------------------------------------------
+
+
+class Service:
+    """Build, start and stop the scheduler; hold the one-service-per-database lock while it runs."""
+
+    def __init__(
+        self, options: ServiceOptions, scheduler_class: type[BaseScheduler] = BlockingScheduler
+    ) -> None:
+        self.options = options
+        self.scheduler_class = scheduler_class
+        self.store = Store(options.db_url)
+        self.lock = RunLock(self.store.engine, on_lost=self.request_stop)
+        self.scheduler: BaseScheduler | None = None
+        self._stop_thread: threading.Thread | None = None
+
+    # --- jobs -------------------------------------------------------------------------------------------
+
+    def _stored_next_run_times(self) -> dict[str, float | None]:
+        engine = self.store.engine
+        if JOBS_TABLE not in inspect(engine).get_table_names():
+            return {}
+        table = Table(JOBS_TABLE, MetaData(), autoload_with=engine)
+        with engine.connect() as connection:
+            return {
+                row.id: row.next_run_time
+                for row in connection.execute(select(table.c.id, table.c.next_run_time))
+            }
+
+    def _drop_stale_jobs(self, keep: set[str]) -> None:
+        engine = self.store.engine
+        if JOBS_TABLE not in inspect(engine).get_table_names():
+            return
+        table = Table(JOBS_TABLE, MetaData(), autoload_with=engine)
+        with engine.begin() as connection:
+            removed = connection.execute(
+                delete(table).where(table.c.id.like(f"{CRAWL_JOB_PREFIX}%"), table.c.id.not_in(keep or {""}))
+            ).rowcount
+        if removed:
+            log.info("removed %d job(s) whose sources changed schedule or were disabled", removed)
+
+    def build(self) -> BaseScheduler:
+        """The scheduler with one job per cron group (missed runs kept) and the delivery job."""
+        opts = self.options
+        groups = crawl_groups(opts.seeds)
+        seeds = load_seeds(opts.seeds)
+        self.store.sync_sources(seeds.sources.values())
+        scheduler = self.scheduler_class(
+            timezone=TIMEZONE,
+            jobstores={
+                "default": SQLAlchemyJobStore(engine=self.store.engine, tablename=JOBS_TABLE),
+                "memory": MemoryJobStore(),
+            },
+            executors={
+                "default": ThreadPoolExecutor(opts.max_parallel),  # bounds concurrent crawl subprocesses
+                "delivery": ThreadPoolExecutor(1),
+            },
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": opts.misfire_grace},
+        )
+        stored = self._stored_next_run_times()
+        wanted = {f"{CRAWL_JOB_PREFIX}{cron}" for cron in groups}
+        self._drop_stale_jobs(wanted)
+        job_arg = opts.as_job_arg()
+        for cron, source_ids in groups.items():
+            job_id = f"{CRAWL_JOB_PREFIX}{cron}"
+            extra: dict[str, Any] = {}
+            if stored.get(job_id) is not None:
+                # Keep the stored next run time: if it passed while we were down, the job runs once now.
+                extra["next_run_time"] = datetime.fromtimestamp(float(stored[job_id] or 0), UTC)
+            scheduler.add_job(
+                crawl_job,
+                trigger=cron_trigger(cron, opts.jitter),
+                args=[cron, source_ids, job_arg],
+                id=job_id,
+                name=f"crawl {len(source_ids)} source(s) at '{cron}'",
+                replace_existing=True,
+                **extra,
+            )
+            log.info("job %s: %s", job_id, ",".join(source_ids))
+        scheduler.add_job(
+            deliver_job,
+            trigger=IntervalTrigger(seconds=opts.deliver_every, start_date=clock.now(), timezone=TIMEZONE),
+            args=[job_arg],
+            id="deliver",
+            name="deliver the outbox",
+            jobstore="memory",
+            executor="delivery",
+            replace_existing=True,
+            next_run_time=clock.now(),
+        )
+        scheduler.add_listener(self._on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        self.scheduler = scheduler
+        return scheduler
+
+    @staticmethod
+    def _on_event(event: JobExecutionEvent) -> None:
+        if event.code == EVENT_JOB_MISSED:
+            log.warning(
+                "job %s missed its run at %s (beyond the misfire grace time)",
+                event.job_id,
+                event.scheduled_run_time,
+            )
+        elif event.exception is not None:
+            log.error("job %s failed: %s", event.job_id, event.exception)
+
+    # --- life cycle ---------------------------------------------------------------------------------------
+
+    def run(self, install_signals: bool = True) -> None:
+        """Take the lock, run until SIGTERM/SIGINT (or stop()), release the lock. Raises LockHeld."""
+        alerts_config_check()
+        self.lock.acquire()
+        _stopping.clear()
+        blocking = issubclass(self.scheduler_class, BlockingScheduler)
+        try:
+            scheduler = self.build()
+            if install_signals:
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    signal.signal(sig, lambda signum, _frame: self.request_stop(signal.Signals(signum).name))
+            self.lock.start_heartbeat()
+            log.info(
+                "govwatch run: %d crawl group(s); Ctrl-C or SIGTERM stops", len(scheduler.get_jobs()) - 1
+            )
+            scheduler.start()  # a BlockingScheduler returns only after shutdown
+        except BaseException:
+            self._finish()
+            raise
+        if blocking:
+            self._finish()
+
+    def request_stop(self, reason: str = "stop requested") -> None:
+        """Safe from a signal handler: stop in a helper thread (shutdown waits for running jobs)."""
+        if self._stop_thread is not None:
+            log.warning("already stopping (%s)", reason)
+            return
+        log.info("stopping: %s", reason)
+        self._stop_thread = threading.Thread(target=self._shutdown, name="govwatch-stop", daemon=True)
+        self._stop_thread.start()
+
+    def _shutdown(self) -> None:
+        _stopping.set()
+        terminate_crawls()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+
+    def stop(self) -> None:
+        """Stop and wait (for tests and embedding)."""
+        self.request_stop()
+        if self._stop_thread is not None:
+            self._stop_thread.join(timeout=60)
+        self._finish()
+
+    def _finish(self) -> None:
+        self.lock.release()
+        log.info("govwatch run stopped")
+
+
+def alerts_config_check() -> None:
+    """Refuse to start with a broken alerts.yaml (raises AlertsConfigError naming file and key)."""
+    from crawler.alerts.config import load_alerts
+
+    load_alerts()
+
+
+def terminate_crawls() -> list[int]:
+    """SIGTERM the crawl subprocesses this process started (each leads its own process group; Linux /proc)."""
+    me, stopped = os.getpid(), []
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return stopped
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"^PPid:\s*(\d+)", status, re.MULTILINE)
+        if match and int(match.group(1)) == me:
+            pid = int(entry.name)
+            try:
+                if os.getpgid(pid) == pid:  # a crawl started with start_new_session: stop its whole group
+                    os.killpg(pid, signal.SIGTERM)
+                    stopped.append(pid)
+            except (ProcessLookupError, PermissionError):
+                continue
+    if stopped:
+        log.info("asked %d running crawl(s) to stop: %s", len(stopped), stopped)
+    return stopped
+
+
+def run_once(options: ServiceOptions) -> dict[str, GroupOutcome]:
+    """`govwatch run --once`: every enabled source now (grouped by cron), then deliver; holds the lock."""
+    alerts_config_check()
+    store = Store(options.db_url)
+    seeds = load_seeds(options.seeds)
+    store.sync_sources(seeds.sources.values())
+    groups = crawl_groups(options.seeds)
+    with RunLock(store.engine):
+        _stopping.clear()
+        with PoolExecutor(max_workers=max(options.max_parallel, 1)) as pool:
+            futures = {cron: pool.submit(run_group, ids, options, cron) for cron, ids in groups.items()}
+            outcomes = {cron: future.result() for cron, future in futures.items()}
+        deliver_job(options.as_job_arg())
+    return outcomes
