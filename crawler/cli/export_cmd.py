@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -48,8 +49,11 @@ def export_command(
         else:
             result = export(engine, sys.stdout, options)
     except BrokenPipeError:
-        # The reader went away (e.g. `| head`): the write is incomplete, so no consumer moved.
-        sys.stderr.close()
+        # The reader went away (e.g. `| head`): the write is incomplete, so no consumer moved. Point stdout
+        # at /dev/null so that the interpreter's final flush does not fail a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        errors.print("the reader closed the output before the end: nothing was acknowledged", highlight=False)
         raise typer.Exit(1) from None
     except ExportError as exc:
         errors.print(f"[red]{exc}[/red]")
@@ -60,7 +64,7 @@ def export_command(
 
 def _summary(result: ExportResult, output: str | None) -> None:
     where = output or "stdout"
-    line = f"exported {result.count} events (ids {result.since_id + 1 if result.count else '-'}..{result.last_id if result.count else '-'}) to {where}"
+    line = f"exported {result.count} events after id {result.since_id} (last id {result.last_id}) to {where}"
     if result.consumer is not None:
         line += f"; consumer {result.consumer!r} now at {result.position}"
     errors.print(line, markup=False, highlight=False)
