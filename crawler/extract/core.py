@@ -318,12 +318,16 @@ def extract(
     )
     if title:
         title = re.sub(r"\s+", " ", title).strip()
+    head_text_cache = None
+    if not head_lines and root is not None:
+        head_text_cache = _head_text(tree, root)
+        head_lines = head_text_cache.splitlines()[-15:]
     head_cleaned = apply_rules("\n".join(head_lines), title)
     cleaned = apply_rules(raw, title)
     body_lines = cleaned.lines
     text = "\n".join(body_lines)
 
-    head_text = _head_text(tree, root)
+    head_text = head_text_cache if root is not None and head_text_cache is not None else _head_text(tree, root)
     published = md.choose_published(
         page.meta, head_text, head_cleaned.date_lines + cleaned.date_lines, body_lines, url,
         _first_text(tree, options.date_selector),
@@ -335,7 +339,7 @@ def extract(
         _first_text(tree, options.source_selector),
     )
     doc_number = md.choose_doc_number(head_text, title, body_lines)
-    organ = md.choose_organ(page.meta, head_text, title, body_lines, source)
+    organ = md.choose_organ(page.meta, head_text, title, body_lines, source, page.html_title)
     column = md.choose_column(page.meta, _breadcrumb(tree))
     kind = kinds.classify(title, text, doc_number)
     script = detect_script((title or "") + text)

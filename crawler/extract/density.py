@@ -129,6 +129,8 @@ SIGNATURE_LINE = re.compile(
     r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[〇○零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)$"
 )
 DOC_NUMBER_LINE = re.compile(r"^[（(]?[\u4e00-\u9fff]{1,14}[〔\[［(（【]\d{4}[〕\]］)）】]\d{1,5}号[）)]?$")
+# 同志们： / 各设区市生态环境局： — the addressee line that opens a speech or a notice.
+SALUTATION = re.compile(r"^[\u4e00-\u9fff、，,（）()]{2,40}[:：]$")
 HEAD_LINES = 15
 
 
@@ -171,7 +173,9 @@ def main_text(root: etree._Element) -> DensityResult:
     if not good:
         return DensityResult("", [line.text for line in lines[:HEAD_LINES]])
     first, end = good[0], good[-1] + 1
-    while first > 0 and DOC_NUMBER_LINE.match(inside[first - 1].text.replace(" ", "")):
+    while first > 0 and (
+        DOC_NUMBER_LINE.match(inside[first - 1].text.replace(" ", "")) or SALUTATION.match(inside[first - 1].text)
+    ):
         first -= 1
     while end < len(inside) and end - good[-1] <= 3 and SIGNATURE_LINE.match(inside[end].text.replace(" ", "")):
         end += 1

@@ -259,8 +259,9 @@ def _clean_number(s: str) -> str:
 
 
 def choose_organ(meta: dict[str, str], head_text: str, title: str | None, body_lines: list[str],
-                 source: str | None) -> str | None:
-    """Labelled 发布机关, else the signatory above the closing date, else the organ naming the title."""
+                 source: str | None, html_title: str = "") -> str | None:
+    """Labelled 发布机关, else the signatory above the closing date, else the organ naming the title, else the
+    source, else the site (meta SiteName or the <title> suffix) when it is named like an organ."""
     labelled = labelled_value(head_text, ORGAN_LABEL)
     if labelled and CHINESE.search(labelled):
         return labelled
@@ -272,8 +273,14 @@ def choose_organ(meta: dict[str, str], head_text: str, title: str | None, body_l
         m = re.match(r"^(?:中共)?([\u4e00-\u9fff]{2,20}?(?:部|厅|局|委员会|委|政府|办公厅|党组|署))(?:党组)?(?:关于|召开|印发|发布)", title)
         if m:
             return title[: m.end(1) + (2 if title[m.end(1) : m.end(1) + 2] == "党组" else 0)].strip()
-    value = _first_meta(meta, META_ORGAN)
-    return value or source
+    value = _first_meta(meta, META_ORGAN) or source
+    if value:
+        return value
+    for site in [_first_meta(meta, ("sitename", "og:site_name")) or ""] + TITLE_SEPARATORS.split(html_title)[1:][::-1]:
+        site = site.strip()
+        if 2 <= len(site) <= 30 and ORGAN_SUFFIX.search(site):
+            return site
+    return None
 
 
 def choose_column(meta: dict[str, str], breadcrumb: str | None) -> str | None:
