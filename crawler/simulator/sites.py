@@ -20,7 +20,7 @@ from crawler.simulator.world import Article, Column, SiteSpec, World
 
 CHINA = timezone(timedelta(hours=8))
 RELATED_COUNT = 4
-PAGE_CACHE_SIZE = 256  # rendered static pages kept (bounded: the scaled world has thousands of pages)
+PAGE_CACHE_SIZE = 64  # rendered static pages kept (bounded: the scaled world has thousands of pages)
 
 
 class SiteContext(Protocol):

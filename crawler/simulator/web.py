@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -14,6 +14,7 @@ import yaml
 
 from crawler.simulator.server import LoggedRequest, SiteServer
 from crawler.simulator.sites import (
+    CHINA,
     BaseSite,
     BlockedSite,
     GbkSite,
@@ -295,6 +296,11 @@ class SimulatedWeb:
     def date_of(self, day: int) -> date:
         return self.world.date_of(day)
 
+    def now(self, day: int | None = None) -> datetime:
+        """A crawl time on `day` (aware, Asia/Shanghai) after that day's publishing; for $GOVWATCH_NOW."""
+        day = self.day if day is None else day
+        return datetime.combine(self.date_of(day), time(20, 0), CHINA)
+
     def advance_to(self, day: int) -> None:
         """Move to `day`: new items appear, one item is edited, one deleted (deterministic by seed)."""
         self.world.advance_to(day)
@@ -462,7 +468,7 @@ class SimulatedWeb:
                     "params": {
                         "api": f"{base}/common/search/{column.channel}?_isAgg=true&_isJson=true&_pageSize=20"
                         "&_template=index&page={page}",
-                        "first_page": 1,
+                        "per_page": 20,
                         "results": "data.results",
                         "title": "title",
                         "url": "url",
