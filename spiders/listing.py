@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -28,7 +29,7 @@ from crawler.profiles import get_profile
 from crawler.profiles.base import ListingPage, PageRequest
 from crawler.run_status import classify
 from crawler.store import DELETION_CONFIRMATIONS, KnownItem, Store
-from crawler.urls import canonical_url
+from crawler.urls import canonical_url, is_mirror
 from spiders import stats as runstats
 from spiders.items import PageItem
 
@@ -47,6 +48,7 @@ class SourceRun:
     revisits_used: int = 0
     revisits_scheduled: bool = False
     handled: set[str] = field(default_factory=set)  # canonical URLs fetched or decided this run
+    further_pages: dict[int, list[PageRequest]] = field(default_factory=dict)  # per listing, not yet asked
     finished: bool = False
 
 
@@ -277,11 +279,25 @@ class ListingSpider(scrapy.Spider):
         self._count(source.id, "listing_items", len(page.entries))
         for message in page.errors:
             self._error(source.id, message if response.url in message else f"{response.url}: {message}")
-        for next_request in page.next_requests:
-            request = self._listing_request(run, response.meta["gw_listing"], next_request)
+        listing_index = response.meta["gw_listing"]
+        waiting = run.further_pages.setdefault(listing_index, [])
+        waiting.extend(page.next_requests)
+        articles = list(self._article_requests(run, [entry.url for entry in page.entries]))
+        unknown = sum(1 for request in articles if request.meta["gw_known"] is None)
+        # Incremental paging: the next page only while this one still shows articles we have never seen
+        # (or showed nothing yet: a shell page). Older items on deeper pages are re-checked by the revisit
+        # schedule, so an unchanged site costs one listing page, not all of them.
+        while waiting and (unknown or not page.entries):
+            request = self._listing_request(run, listing_index, waiting.pop(0))
             if request is not None:
                 yield request
-        yield from self._article_requests(run, [entry.url for entry in page.entries])
+                break
+        if not (unknown or not page.entries) and waiting:
+            self.logger.debug(
+                "[%s] %s: nothing new, %d further page(s) not read", source.id, response.url, len(waiting)
+            )
+            waiting.clear()
+        yield from articles
 
     def listing_failed(self, failure: Failure) -> Iterator[Request]:
         request = failure.request  # type: ignore[attr-defined]
@@ -302,6 +318,8 @@ class ListingSpider(scrapy.Spider):
         by_canonical: dict[str, str] = {}
         for url in urls:
             canonical = canonical_url(url)
+            if is_mirror(url) and self._original_crawled_elsewhere(run, canonical):
+                continue  # a converted copy: the original's own source fetches and owns the item
             if canonical not in run.handled and canonical not in by_canonical:
                 by_canonical[canonical] = url
         if not by_canonical:
@@ -322,6 +340,10 @@ class ListingSpider(scrapy.Spider):
             if due is not None and due <= now and run.revisits_used < source.revisit.budget:
                 run.revisits_used += 1
                 yield self._article_request(run, url, canonical, item, revisit=True)
+
+    def _original_crawled_elsewhere(self, run: SourceRun, canonical: str) -> bool:
+        host = urlsplit(canonical).hostname or ""
+        return any(other is not run and host in other.source.domains for other in self.runs.values())
 
     def _claimed_elsewhere(self, run: SourceRun, canonical: str) -> bool:
         return any(other is not run and canonical in other.handled for other in self.runs.values())
