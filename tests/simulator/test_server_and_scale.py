@@ -1,0 +1,158 @@
+"""Server mechanics (loopback only, idempotent start/stop, logs, concurrency), the scaled world and the CLI."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from crawler.simulator import SimulatedWeb
+from crawler.simulator.server import Request, Response, SiteServer
+
+
+class _SlowSite:
+    """Answers after a pause, so parallel clients overlap inside the server."""
+
+    def respond(self, request: Request) -> Response:
+        time.sleep(0.2)
+        return Response(200, b"ok", "text/plain")
+
+
+def _get(url: str, method: str = "GET") -> int:
+    with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=10) as answer:
+        answer.read()
+        return answer.status
+
+
+def test_refuses_non_loopback_addresses() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        SiteServer(_SlowSite(), "0.0.0.0")
+
+
+def test_max_concurrency_counts_overlapping_requests() -> None:
+    server = SiteServer(_SlowSite(), "127.0.0.2")
+    server.start()
+    try:
+        threads = [threading.Thread(target=_get, args=(server.base_url + f"/{i}",)) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert server.max_concurrency >= 2
+        assert len(server.log) == 3 and all(entry.status == 200 for entry in server.log)
+        server.clear_log()
+        _get(server.base_url + "/one")
+        assert server.max_concurrency == 1
+    finally:
+        server.stop()
+
+
+def test_start_and_stop_are_idempotent() -> None:
+    web = SimulatedWeb(sites=["gbk"])
+    web.start()
+    url = web.url("gbk", "/robots.txt")
+    web.start()  # no second set of servers
+    assert web.url("gbk", "/robots.txt") == url and _get(url) == 200
+    web.stop()
+    web.stop()
+    with pytest.raises(RuntimeError):
+        web.url("gbk")
+    with pytest.raises(OSError):
+        _get(url)
+    with web:  # and it can be started again
+        assert _get(web.url("gbk", "/robots.txt")) == 200
+
+
+def test_two_webs_run_side_by_side() -> None:
+    with SimulatedWeb(sites=["mee"]) as one, SimulatedWeb(sites=["mee"]) as two:
+        assert one.url("mee") != two.url("mee")
+        assert _get(one.url("mee", "/ywdt/hjywnews/")) == _get(two.url("mee", "/ywdt/hjywnews/")) == 200
+
+
+def test_site_selection_pulls_in_the_mirrors_original() -> None:
+    web = SimulatedWeb(sites=["mee-big5"])
+    assert {spec.key for spec in web.specs} == {"mee", "mee-big5"}
+    with pytest.raises(ValueError, match="unknown simulated sites"):
+        SimulatedWeb(sites=["nope"])
+
+
+def test_head_requests_send_no_body() -> None:
+    with SimulatedWeb(sites=["mee"]) as web:
+        assert _get(web.url("mee", "/ywdt/hjywnews/"), method="HEAD") == 200
+        (entry,) = web.requests("mee")
+        assert entry.method == "HEAD" and entry.bytes == 0
+
+
+def test_scaled_world_has_many_sites_and_pages(tmp_path: Path) -> None:
+    web = SimulatedWeb.scaled(sites=4, articles_per_site=90, page_size=20)
+    assert len(web.specs) == 4
+    with web:
+        hosts = {web.url(spec.key) for spec in web.specs}
+        assert len(hosts) == 4
+        site = web.specs[2].key
+        listing = web.url(site, "/ywdt/hjywnews/")
+        first = urllib.request.urlopen(listing, timeout=10).read().decode()
+        assert first.count('class="cjcx_biaob"') == 20
+        # 90 articles, 20 a page: 5 pages, whatever pagination form this site uses.
+        assert re.search(r"(countPage = 5 |createPageHTML\(5, 0,)", first)
+        assert _get(listing + "index_4.shtml") == 200
+        with pytest.raises(urllib.error.HTTPError):
+            _get(listing + "index_5.shtml")
+        assert len(web.articles()) == 360
+        web.advance_to(3)
+        assert len(web.truth(3).new) >= 3
+        paths = web.write_seeds(tmp_path)
+        assert len(paths) == 4
+
+
+def test_scaled_world_keeps_article_text_lazy() -> None:
+    web = SimulatedWeb.scaled(sites=2, articles_per_site=300)
+    article = next(iter(web.world.articles.values()))
+    assert not any(isinstance(value, str) and len(value) > 200 for value in vars(article).values())
+    assert sum(len(p) for p in article.paragraphs(1)) > 100
+
+
+def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from crawler.cli import app; app()",
+            "simulate",
+            "serve",
+            "--day",
+            "2",
+            "--sites",
+            "hanweb,gbk",
+            "--write-seeds",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob("*.yaml")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert {p.name for p in tmp_path.glob("*.yaml")} == {"sim-hanweb.yaml", "sim-gbk.yaml"}
+        seed = (tmp_path / "sim-hanweb.yaml").read_text(encoding="utf-8")
+        url = re.search(r"url: (http://127\.0\.0\.\d+:\d+/col/col1234/index\.html)", seed).group(1)
+        time.sleep(0.3)
+        page = urllib.request.urlopen(url, timeout=10).read().decode()
+        assert "2026年11月2日" in page  # serving day 2
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "127.0.0." in out and "hanweb" in out
