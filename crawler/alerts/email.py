@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import html
 import socket
 from collections.abc import Sequence
@@ -19,6 +20,10 @@ KINDS_HEADER = "X-Govwatch-Kinds"
 EVENTS_HEADER = "X-Govwatch-Events"
 SUBSCRIPTION_HEADER = "X-Govwatch-Subscription"
 TYPE_HEADER = "X-Govwatch-Type"  # change | digest | health | test
+
+# Python's header folding drops the space between two encoded words at a fold ("会议 <审议>" arrives as
+# "会议<审议>"); with long lines allowed a subject is never folded, so it arrives exactly as written.
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 CHANGE_WORDS = {"new": "新发布", "edited": "已修改", "deleted": "已删除"}
 KIND_WORDS = {"meeting": "会议", "notice": "通知公告", "speech": "讲话", "policy": "政策文件", "news": "新闻"}
@@ -54,7 +59,7 @@ def _attendees(meeting: dict[str, Any]) -> str:
 def _new_message(
     to: Sequence[str], sender: str, subject: str, kind: str, message_id: str | None
 ) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = subject  # non-ASCII is RFC 2047-encoded as UTF-8 by the default policy
     message["From"] = sender
     message["To"] = ", ".join(to)
@@ -173,10 +178,10 @@ def change_message(
     separator = "\n\n" + "-" * 40 + "\n\n"
     text = separator.join(_event_text(event) for event in ordered)
     footer = f"\n\n-- \ngovwatch · 订阅 {subscription}\n"
-    message.set_content(text + footer, charset="utf-8")
+    message.set_content(text + footer, charset="utf-8", cte="base64")
     body = "\n<hr>\n".join(_event_html(event) for event in ordered)
     body += f'<p class="meta">govwatch · 订阅 {_e(subscription)}</p>'
-    message.add_alternative(_html_page(subject, body), subtype="html", charset="utf-8")
+    message.add_alternative(_html_page(subject, body), subtype="html", charset="utf-8", cte="base64")
     return message
 
 
@@ -210,19 +215,19 @@ def health_message(
     message = _new_message(to, sender, subject, "health", message_id)
     message["X-Govwatch-Source"] = source_id
     text = "\n".join(line for line in lines if line is not None)
-    message.set_content(text + "\n\n-- \ngovwatch\n", charset="utf-8")
+    message.set_content(text + "\n\n-- \ngovwatch\n", charset="utf-8", cte="base64")
     body = "".join(f"<p>{_e(line)}</p>" for line in lines if line)
-    message.add_alternative(_html_page(subject, body), subtype="html", charset="utf-8")
+    message.add_alternative(_html_page(subject, body), subtype="html", charset="utf-8", cte="base64")
     return message
 
 
-def test_message(*, to: Sequence[str], sender: str) -> EmailMessage:
+def sample_message(*, to: Sequence[str], sender: str) -> EmailMessage:
     """`govwatch alerts test`: proves the SMTP settings and the UTF-8 rendering of both parts."""
     subject = f"{SUBJECT_PREFIX} 测试邮件 / test message"
     message = _new_message(to, sender, subject, "test", None)
     now = clock.to_shanghai(clock.now())
     text = f"这是一封 govwatch 测试邮件。This is a govwatch test message.\n时间: {now:%Y-%m-%d %H:%M} (Asia/Shanghai)\n"
-    message.set_content(text, charset="utf-8")
+    message.set_content(text, charset="utf-8", cte="base64")
     message.add_alternative(
         _html_page(subject, f"<p>{_e(text)}</p><p>&lt;escaped&gt; &amp; ok</p>"), subtype="html"
     )

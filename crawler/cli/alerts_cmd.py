@@ -36,12 +36,12 @@ def test_command(
     to: Annotated[list[str], typer.Option("--to", help="Recipient address (repeatable)")],
 ) -> None:
     """Send a test email with the SMTP settings from the environment (GOVWATCH_SMTP_URL or GOVWATCH_SMTP_HOST…)."""
-    from crawler.alerts.email import test_message
+    from crawler.alerts.email import sample_message
     from crawler.alerts.smtp import SmtpNotConfigured, send_message, settings_from_env
 
     try:
         settings = settings_from_env()
-        send_message(settings, test_message(to=to, sender=settings.mail_from))
+        send_message(settings, sample_message(to=to, sender=settings.mail_from))
     except SmtpNotConfigured as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
