@@ -12,6 +12,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,3 +119,14 @@ def postgres_url(postgres_server: _PgServer) -> Iterator[str]:
     dispose_engines()
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def simulated_web(tmp_path: Path) -> Iterator[tuple[Any, Path]]:
+    """The default simulated government web, running on loopback, with its seeds in tmp_path/seeds."""
+    from crawler.simulator import SimulatedWeb
+
+    with SimulatedWeb() as web:
+        seeds = tmp_path / "seeds"
+        web.write_seeds(seeds)
+        yield web, seeds

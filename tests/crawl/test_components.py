@@ -85,7 +85,14 @@ def pipelines(sqlite_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore
     chain[2].open_spider()
     store = Store(sqlite_url)
     store.sync_sources(
-        [Source(id="mini", name="Mini", org="Test", listings=[{"url": "http://127.0.0.1:9/", "profile": "html"}])]
+        [
+            Source(
+                id="mini",
+                name="Mini",
+                org="Test",
+                listings=[{"url": "http://127.0.0.1:9/", "profile": "html"}],
+            )
+        ]
     )
     return crawler, chain, store
 

@@ -1,0 +1,88 @@
+"""Helpers for the end-to-end crawl tests: crawl a simulated day, read back what the runs changed."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import Session, col, select
+
+from crawler.db import init_db
+from crawler.models import ChangeEvent, Item, ItemVersion
+from crawler.runner import CrawlResult, run_crawl
+
+# Tests need no politeness pause, and retries only a short one.
+FAST = {"GOVWATCH_RETRY_BACKOFF_BASE": 0.05, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0}
+
+
+def daily_revisits(seeds: Path, budget: int = 1000) -> None:
+    """Make every simulated source re-check each known item every day, so each day's edits are seen that day."""
+    for path in seeds.glob("*.yaml"):
+        seed = yaml.safe_load(path.read_text(encoding="utf-8"))
+        seed["revisit"] = {"days": list(range(1, 31)), "budget": budget}
+        path.write_text(yaml.safe_dump(seed, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def now_of(web: Any, day: int, hour: int = 8) -> str:
+    """GOVWATCH_NOW for a simulated day (naive = Asia/Shanghai)."""
+    return datetime.combine(web.date_of(day), time(hour, 0)).isoformat()
+
+
+def crawl_day(
+    web: Any,
+    day: int,
+    db_url: str,
+    seeds: Path,
+    log_dir: Path,
+    sources: list[str] | None = None,
+    **kwargs: Any,
+) -> CrawlResult:
+    web.advance_to(day)
+    return run_crawl(
+        sources or [],
+        db_url=db_url,
+        seeds=seeds,
+        log_file=log_dir / f"day{day}.log",
+        timeout=kwargs.pop("timeout", 180),
+        env={"GOVWATCH_NOW": kwargs.pop("now", now_of(web, day))},
+        settings={**FAST, **kwargs.pop("settings", {})},
+        **kwargs,
+    )
+
+
+def changes_of(db_url: str, result: CrawlResult) -> dict[str, set[str]]:
+    """Canonical URLs per change (new / edited / deleted) recorded by the runs of one crawl."""
+    run_ids = [run.id for run in result.runs]
+    found: dict[str, set[str]] = {"new": set(), "edited": set(), "deleted": set()}
+    with Session(init_db(db_url)) as session:
+        rows = session.exec(
+            select(ChangeEvent.change, Item.canonical_url)
+            .where(ChangeEvent.item_id == Item.id)
+            .where(col(ChangeEvent.crawl_run_id).in_(run_ids))
+        ).all()
+    for change, url in rows:
+        found[change].add(url)
+    return found
+
+
+def integrity_problems(db_url: str) -> list[str]:
+    """Items whose rows disagree with their versions: what a half-written item would look like."""
+    problems: list[str] = []
+    with Session(init_db(db_url)) as session:
+        for item in session.exec(select(Item)).all():
+            versions = session.exec(
+                select(ItemVersion).where(ItemVersion.item_id == item.id).order_by(col(ItemVersion.version))
+            ).all()
+            numbers = [version.version for version in versions]
+            if numbers != list(range(1, item.version_count + 1)):
+                problems.append(
+                    f"{item.canonical_url}: versions {numbers} but version_count {item.version_count}"
+                )
+            elif versions and versions[-1].content_hash != item.content_hash:
+                problems.append(f"{item.canonical_url}: content_hash differs from its last version")
+            events = session.exec(select(ChangeEvent).where(ChangeEvent.item_id == item.id)).all()
+            if sum(1 for event in events if event.change == "new") != 1:
+                problems.append(f"{item.canonical_url}: {len(events)} events, not exactly one 'new'")
+    return problems
