@@ -90,7 +90,7 @@ LINE_RULES: tuple[LineRule, ...] = (
              max_len=120),
     LineRule("prev_next", re.compile(r"^(?:上一篇|下一篇|上一條|下一條|上一条|下一条|上一页|下一页)\s*[:：].*$"), max_len=160),
     LineRule("prev_next_bare", re.compile(r"^(?:上一篇|下一篇|上一条|下一条|返回顶部|返回頂部|返回首页|返回列表|【?关闭窗口】?|【?关闭】?)$")),
-    LineRule("qr_scan", re.compile(r"^.{0,20}(?:扫一扫|掃一掃|扫描二维码|掃描二維碼|微信扫描|手机扫描).{0,30}$"), max_len=60),
+    LineRule("qr_scan", re.compile(r"^[^，。,；;]{0,20}(?:扫一扫|掃一掃|扫描二维码|掃描二維碼|微信扫描|手机扫描)[^，。,；;]{0,30}$"), max_len=60),
     LineRule(
         "view_counter",
         re.compile(r"^[\[【(（]?(?:浏览次数|瀏覽次數|阅读次数|閱讀次數|点击数|點擊數|点击量|访问量|阅读量|浏览量)\s*[:：]?\s*\d*\s*次?[\]】)）]?$"),

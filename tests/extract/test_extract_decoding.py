@@ -1,0 +1,86 @@
+"""Bytes → text: BOM, header, meta, detection, gb2312/gbk read as gb18030, and headers that lie."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from crawler.extract import decode_html
+from crawler.extract.decoding import header_charset, meta_charset, normalize_encoding
+
+TEXT = "示范省生态环境厅召开会议，朱镕一、王喆出席会议。会议强调，要坚持精准治污、科学治污、依法治污。"
+
+
+def page(charset: str | None, text: str = TEXT) -> str:
+    meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if charset else ""
+    return f"<html><head>{meta}<title>测试</title></head><body><p>{text}</p></body></html>"
+
+
+def test_meta_gb2312_is_read_as_gb18030_so_rare_characters_survive() -> None:
+    raw = page("gb2312").encode("gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("gb2312")  # a strict gb2312 codec fails on 镕 and 喆
+    text, encoding = decode_html(raw)
+    assert encoding == "gb18030" and TEXT in text
+
+
+def test_header_charset_wins_when_plausible() -> None:
+    raw = page(None).encode("gb18030")
+    text, encoding = decode_html(raw, {"Content-Type": "text/html; charset=GBK"})
+    assert encoding == "gb18030" and TEXT in text
+
+
+def test_header_claiming_utf8_on_gbk_bytes_is_caught() -> None:
+    raw = page("gbk").encode("gb18030")
+    text, encoding = decode_html(raw, {"content-type": "text/html; charset=utf-8"})
+    assert encoding == "gb18030" and TEXT in text
+
+
+def test_meta_claiming_gbk_on_utf8_bytes_is_caught() -> None:
+    raw = page("gb2312").encode("utf-8")
+    text, encoding = decode_html(raw)
+    assert encoding == "utf-8" and TEXT in text
+
+
+def test_no_charset_anywhere_gbk_bytes_detected() -> None:
+    raw = page(None).encode("gb18030")
+    text, encoding = decode_html(raw, {"Content-Type": "text/html"})
+    assert encoding == "gb18030" and TEXT in text
+
+
+def test_latin1_server_default_is_not_believed_for_chinese_bytes() -> None:
+    raw = page(None).encode("utf-8")
+    text, encoding = decode_html(raw, {"Content-Type": "text/html; charset=ISO-8859-1"})
+    assert encoding == "utf-8" and TEXT in text
+
+
+@pytest.mark.parametrize(
+    ("bom", "codec"),
+    [(codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")],
+)
+def test_bom_decides(bom: bytes, codec: str) -> None:
+    raw = bom + page("gb2312").encode(codec)
+    text, encoding = decode_html(raw, {"Content-Type": "text/html; charset=gbk"})
+    assert encoding == codec and TEXT in text and not text.startswith("\ufeff")
+
+
+def test_forced_encoding_overrides_everything() -> None:
+    raw = page("utf-8").encode("big5hkscs", errors="replace")
+    _, encoding = decode_html(raw, forced="big5")
+    assert encoding == "big5hkscs"
+
+
+def test_helpers() -> None:
+    assert normalize_encoding("GB2312") == "gb18030"
+    assert normalize_encoding("x-gbk") == "gb18030"
+    assert normalize_encoding("UTF8") == "utf-8"
+    assert normalize_encoding("no-such-codec") is None
+    assert header_charset({"Content-Type": 'text/html; charset="gbk"'}) == "gbk"
+    assert header_charset({b"Content-Type": [b"text/html;charset=utf-8"]}) == "utf-8"
+    assert meta_charset(b'<meta charset="GB2312">') == "GB2312"
+
+
+def test_broken_bytes_never_raise() -> None:
+    text, encoding = decode_html(b"\xff\xfe\xfa<html>\x80\x81\x82</html>" * 3)
+    assert isinstance(text, str) and encoding

@@ -1,0 +1,146 @@
+"""Whole pages we wrote in the style of the seed documents and of real government CMS pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+from extract_helpers import PAGES, page_bytes
+
+from crawler.extract import Extraction, ExtractOptions, extract
+from crawler.extract.dates import SHANGHAI
+
+# Markers of site chrome that must never reach the text (the boilerplate classes of the issue).
+CHROME = re.compile(
+    r"手机版|手機版|电脑版|当前位置|當前位置|您所在的位置|您的位置|分享到|\[打印\]|\[列印\]|字号[:：]|字號|版权所有|ICP备|"
+    r"网站标识码|公网安备|法宝引证码|原文链接|正式会员|当前仅显示|目录/提纲|文章搜索|相关文章|扫一扫|浏览次数|联系我们"
+)
+URL = "http://www.example.gov.cn/ywdt/hjyw/202404/t20240418_1.shtml"
+
+
+def run(name: str, url: str | None = URL, **kw) -> Extraction:
+    return extract(page_bytes(name), url=url, **kw)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PAGES.glob("*.html")))
+def test_no_chrome_in_text_and_title_not_duplicated(name: str) -> None:
+    result = run(name)
+    assert result.text, name
+    assert not CHROME.search(result.text), [ln for ln in result.text.splitlines() if CHROME.search(ln)]
+    assert result.title and result.title not in result.text.splitlines()
+
+
+def test_trs_meeting_page() -> None:
+    r = run("mee_meeting_trs.html")
+    assert r.title == "示范省生态环境厅召开厅党组（扩大）会议"
+    assert r.published == datetime(2024, 4, 17, 14, 46, tzinfo=SHANGHAI) and not r.published_guessed
+    assert (r.source, r.organ, r.column) == ("示范省生态环境厅", "示范省生态环境厅", "环境要闻")
+    assert r.kind == "meeting" and r.method == "trs_editor"
+    assert r.meeting == {
+        "date": "2024-04-16",
+        "host": "示范省生态环境厅党组书记、厅长王示范",
+        "attendees": ["厅党组成员、副厅长李一、赵二、孙三出席会议", "厅机关各处室、直属各单位主要负责同志列席会议"],
+    }
+    assert r.text.startswith("4月16日上午") and "打印材料和会议记录由办公室统一归档" in r.text  # real text with 打印 stays
+    assert [(a.name, a.url) for a in r.attachments] == [
+        ("会议纪要.pdf", "http://www.example.gov.cn/ywdt/hjyw/202404/P020240417_001.pdf")
+    ]
+
+
+def test_hanweb_gbk_notice() -> None:
+    r = run("hanweb_notice_gbk.html", url="http://www.example.gov.cn/art/2024/6/3/art_1_2.html")
+    assert r.encoding == "gb18030" and "朱镕一" in r.text
+    assert r.title == "示范省生态环境厅关于开展2024年度排污许可证执行报告检查的通知"
+    assert (r.doc_number, r.organ, r.kind, r.column) == ("示环字〔2024〕15号", "示范省生态环境厅", "notice", "通知公告")
+    assert r.published == datetime(2024, 6, 3, 10, 20, tzinfo=SHANGHAI)
+    assert "1 东城市 30家" in r.text.splitlines()  # a table row is a line
+    assert r.text.splitlines()[-3:-1] == ["示范省生态环境厅", "2024年5月30日"]  # signature kept
+    assert r.attachments[0].url == "http://www.example.gov.cn/module/download/downfile.jsp?filename=abc.docx"
+
+
+def test_xxgk_policy_page_metadata_table() -> None:
+    r = run("xxgk_policy.html", url=None)
+    assert r.title == "示范省建设用地土壤污染风险管控办法"
+    assert (r.doc_number, r.organ, r.kind) == ("示环规〔2024〕3号", "示范省生态环境厅", "policy")
+    assert r.published == datetime(2024, 9, 11, tzinfo=SHANGHAI)
+    assert "离开本网站" not in r.text and r.text.startswith("第一条")
+
+
+def test_legal_database_repost() -> None:
+    r = run("legal_db_notice.html", url=None)
+    assert r.title == "示范省生态环境厅关于做好春季大气污染防治工作的通知"
+    assert r.doc_number == "示环办〔2024〕12号" and r.kind == "notice"
+    assert r.published == datetime(2024, 3, 5, tzinfo=SHANGHAI) and not r.published_guessed  # signature date
+    assert r.organ == "示范省生态环境厅"
+    assert r.text.splitlines()[-2:] == ["示范省生态环境厅", "二〇二四年三月五日"]
+
+
+def test_writing_portal_speech_with_paywall() -> None:
+    r = run("wenmi_speech_paywall.html", url=None)
+    assert r.title == "在全区生态环境保护工作推进会议上的讲话" and r.kind == "speech"
+    assert r.truncated
+    assert r.published == datetime(2024, 3, 5, 9, 30, 12, tzinfo=SHANGHAI)
+    lines = r.text.splitlines()
+    assert lines[0] == "同志们:" and lines[-1].startswith("要聚焦突出问题")
+    assert lines.count("一、统一思想认识") == 1  # the generated outline is gone, the heading stays
+
+
+def test_portal_repost_masked_and_dotted_date() -> None:
+    r = run("portal_repost_masked.html", url=None)
+    assert r.masked and r.kind == "meeting"
+    assert r.published == datetime(2024, 5, 6, tzinfo=SHANGHAI)
+    assert r.source == "示范省生态环境厅官网" and r.column == "环保新闻"
+    assert "来源" not in r.text
+
+
+def test_day_month_year_repost() -> None:
+    r = run("dmy_meeting.html", url=None)
+    assert r.published == datetime(2016, 9, 1, 23, 6, tzinfo=SHANGHAI)
+    assert r.title == "市环保局召开党组扩大会安排部署下半年重点工作" and r.kind == "meeting"
+    assert r.meeting and r.meeting["date"] == "2016-08-31" and r.meeting["host"] == "市环保局党组书记周示范"
+
+
+def test_traditional_mirror() -> None:
+    r = run("big5_mirror_meeting.html")
+    assert r.script == "traditional"
+    assert r.text_simplified.startswith("3月23日，示范省生态环境厅党组书记")
+    assert r.published == datetime(2024, 3, 23, tzinfo=SHANGHAI)  # the page's date, not the URL's
+    assert r.source == "示範省生態環境廳" and r.kind == "meeting"
+
+
+def test_short_notice_keeps_navigation_out() -> None:
+    r = run("short_notice_nav.html", url=None)
+    assert r.text == "国庆节放假期间，我局实行24小时值班制度。如遇突发环境事件，请拨打值班电话，我们将及时处置。"
+    assert r.title == "关于国庆节放假期间值班安排的公告" and r.kind == "notice"
+    assert r.published == datetime(2024, 9, 29, tzinfo=SHANGHAI)
+    assert r.organ == "示范市环境保护局"  # the site named in <title>
+
+
+def test_url_date_when_the_page_has_none() -> None:
+    html = "<html><body><div class='TRS_Editor'><p>" + "会议强调，要抓好重点工作，确保取得实效。" * 3 + "</p></div></body></html>"
+    r = extract(html.encode(), url="http://www.example.gov.cn/a/202306/t20230602_9.shtml")
+    assert r.published == datetime(2023, 6, 2, tzinfo=SHANGHAI) and not r.published_guessed
+
+
+def test_unlabelled_date_is_marked_guessed() -> None:
+    html = "<html><body><p>" + "会议强调，要抓好重点工作，确保取得实效。" * 3 + "</p><p>据统计，2023年6月2日以来共检查企业三百家。</p></body></html>"
+    r = extract(html.encode())
+    assert r.published == datetime(2023, 6, 2, tzinfo=SHANGHAI) and r.published_guessed
+
+
+def test_options_override_selectors_and_encoding() -> None:
+    options = ExtractOptions(body_selector="div.text", title_selector="h3", source_selector="div.info")
+    r = run("short_notice_nav.html", options=options)
+    assert r.method == "selector" and r.title == "通知公告"
+    assert r.text.startswith("国庆节放假期间")
+    forced = run("hanweb_notice_gbk.html", options=ExtractOptions(encoding="gbk"))
+    assert forced.encoding == "gb18030"
+
+
+def test_to_dict_is_json_ready() -> None:
+    import json
+
+    data = run("mee_meeting_trs.html").to_dict()
+    assert data["published"] == "2024-04-17T14:46:00+08:00"
+    assert json.loads(json.dumps(data, ensure_ascii=False))["attachments"][0]["name"] == "会议纪要.pdf"
