@@ -83,51 +83,52 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, head: bool = False) -> None:
         started = time.monotonic()
         server = self.server
+        headers = {key.lower(): value for key, value in self.headers.items()}
         server.enter()
-        status, sent = 500, 0
         try:
-            parts = urlsplit(self.path)
-            headers = {key.lower(): value for key, value in self.headers.items()}
-            form: dict[str, str] = {}
-            length = int(headers.get("content-length") or 0)
-            if length > MAX_BODY:
-                self._send(Response(413, b"too large", "text/plain"), head)
-                status = 413
-                return
-            if length:
-                raw = self.rfile.read(length)
-                if "application/x-www-form-urlencoded" in headers.get("content-type", ""):
-                    form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-            request = Request(
-                method=self.command,
-                path=parts.path,
-                query=dict(parse_qsl(parts.query, keep_blank_values=True)),
-                form=form,
-                headers=headers,
-                serial=server.next_serial(),
-            )
-            try:
-                response = server.site.respond(request)
-            except Exception as exc:  # a bug in a page generator must show up as a 500, not a hung client
-                response = Response(500, f"simulator error: {exc!r}".encode(), "text/plain; charset=utf-8")
-            response = conditional(response, headers)
-            status = response.status
-            sent = self._send(response, head)
+            response = self._answer(headers)
+        except Exception as exc:  # a bug in a page generator must show up as a 500, not a hung client
+            response = Response(500, f"simulator error: {exc!r}".encode(), "text/plain; charset=utf-8")
         finally:
+            # Leave before the answer goes out: a polite client's next request may arrive right after
+            # it reads this one, and must not be counted as overlapping.
             server.leave()
-            server.record(
-                LoggedRequest(
-                    method=self.command,
-                    path=self.path,
-                    status=status,
-                    bytes=sent,
-                    headers={key.lower(): value for key, value in self.headers.items()},
-                    started=started,
-                    finished=time.monotonic(),
-                )
+        sent = 0 if head or response.status == 304 else len(response.body)
+        # Logged before sending, so a client that has its answer always finds the request in the log.
+        server.record(
+            LoggedRequest(
+                method=self.command,
+                path=self.path,
+                status=response.status,
+                bytes=sent,
+                headers=headers,
+                started=started,
+                finished=time.monotonic(),
             )
+        )
+        self._send(response, head)
 
-    def _send(self, response: Response, head: bool) -> int:
+    def _answer(self, headers: dict[str, str]) -> Response:
+        parts = urlsplit(self.path)
+        form: dict[str, str] = {}
+        length = int(headers.get("content-length") or 0)
+        if length > MAX_BODY:
+            return Response(413, b"too large", "text/plain")
+        if length:
+            raw = self.rfile.read(length)
+            if "application/x-www-form-urlencoded" in headers.get("content-type", ""):
+                form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        request = Request(
+            method=self.command,
+            path=parts.path,
+            query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+            form=form,
+            headers=headers,
+            serial=self.server.next_serial(),
+        )
+        return conditional(self.server.site.respond(request), headers)
+
+    def _send(self, response: Response, head: bool) -> None:
         self.send_response(response.status)
         body = b"" if response.status == 304 else response.body
         if response.status != 304:
@@ -138,7 +139,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if not head and body:
             self.wfile.write(body)
-        return 0 if head else len(body)
 
 
 def conditional(response: Response, request_headers: dict[str, str]) -> Response:
