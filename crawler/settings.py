@@ -27,7 +27,8 @@ AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 COOKIES_ENABLED = False  # we never log in; challenge cookies are exactly what we must not chase
-TELNETCONSOLE_ENABLED = False
+TELNETCONSOLE_ENABLED = False  # no listening ports in an unattended crawler
+REMOTE_CONTROL_ENABLED = False  # (Scrapy's HTTP remote control: the same reason)
 
 # --- retries and time limits -----------------------------------------------------------------------------
 RETRY_ENABLED = True

@@ -1,0 +1,122 @@
+"""Bad input gives a recorded error and the other sources go on: broken seed, unreachable site,
+non-HTML and oversized responses, a malformed listing, an article robots.txt forbids."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from crawler.db import dispose_engines, init_db
+from crawler.models import Item, SourceRow
+from crawler.runner import run_crawl
+from tests.crawl.helpers import FAST
+from tests.crawl.minisite import MiniSite, Page, article_html, listing_html
+
+pytestmark = pytest.mark.slow
+
+PARAGRAPHS = [
+    "11月20日，临湖市生态环境局召开党组会议，传达学习全国生态环境保护大会精神，研究部署重点工作。",
+    "会议强调，要坚持精准治污、科学治污、依法治污，持续深入打好蓝天、碧水、净土保卫战。",
+]
+
+
+def _seed(folder: Path, source_id: str, listing_url: str, extra: str = "") -> None:
+    (folder / f"{source_id}.yaml").write_text(
+        f"id: {source_id}\nname: {source_id}\norg: 测试\nlistings:\n  - url: {listing_url}\n    profile: html\n"
+        f"politeness:\n  download_delay: 0\n  retry_times: 1\n{extra}",
+        encoding="utf-8",
+    )
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed when the with-block ends: connections are refused
+
+
+def test_bad_input_is_recorded_and_other_sources_go_on(tmp_path: Path) -> None:
+    big = article_html("超大页面", PARAGRAPHS * 400)  # far over the seed's max_response_bytes
+    good_pages = {
+        "/robots.txt": Page(b"User-agent: *\nDisallow: /private/\n", content_type="text/plain"),
+        "/news/index.html": Page(
+            listing_html(
+                [
+                    ("/news/202611/t20261120_1.shtml", "党组会议", "2026-11-20"),
+                    ("/news/202611/t20261120_2.shtml", "附件", "2026-11-20"),
+                    ("/news/202611/t20261120_3.shtml", "超大页面", "2026-11-20"),
+                    ("/private/202611/t20261120_4.shtml", "内部", "2026-11-20"),
+                    ("/news/202611/t20261120_5.shtml", "已撤下", "2026-11-20"),
+                ]
+            )
+        ),
+        "/news/202611/t20261120_1.shtml": Page(article_html("临湖市生态环境局召开党组会议", PARAGRAPHS)),
+        "/news/202611/t20261120_2.shtml": Page(b"%PDF-1.4\n%...", content_type="application/pdf"),
+        "/news/202611/t20261120_3.shtml": Page(big),
+        "/private/202611/t20261120_4.shtml": Page(article_html("内部", PARAGRAPHS)),
+        "/bad/index.html": Page(b"<html><body><p>\xff\xfe garbage <<<< no list here</p></body></html>"),
+    }
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    with MiniSite(good_pages) as site:
+        _seed(seeds, "good", f"{site.base}/news/index.html", "  max_response_bytes: 20000\n")
+        _seed(seeds, "malformed", f"{site.base}/bad/index.html")
+        _seed(seeds, "unreachable", f"http://127.0.0.1:{_closed_port()}/news/index.html")
+        (seeds / "broken.yaml").write_text(
+            "id: broken\nname: x\norg: y\nlistings:\n  - url: http://127.0.0.1:9/\n    profile: html\ncolour: red\n",
+            encoding="utf-8",
+        )
+        db_url = f"sqlite:///{tmp_path / 'govwatch.db'}"
+        result = run_crawl(
+            [], db_url=db_url, seeds=seeds, log_file=tmp_path / "crawl.log", timeout=120, settings=FAST
+        )
+        requested = site.paths()
+    assert result.returncode == 0 and not result.timed_out
+    runs = {run.source_id: run for run in result.runs}
+    assert set(runs) == {"good", "malformed", "unreachable", "broken"}
+    assert all(run.status != "running" for run in runs.values())
+
+    good = runs["good"]
+    assert good.status == "ok" and good.new == 1 and good.failed == 4, (
+        good.errors
+    )  # pdf, too big, 404, robots
+    errors = "\n".join(good.errors)
+    assert "t20261120_2.shtml: non-HTML content (application/pdf" in errors
+    assert "t20261120_3.shtml: response too large" in errors
+    assert "t20261120_5.shtml: HTTP 404" in errors
+    # robots.txt was read first, and the disallowed article never requested.
+    assert requested[0] == "/robots.txt" and not [path for path in requested if path.startswith("/private/")]
+    assert "robots.txt" in errors
+
+    assert runs["malformed"].status == "empty" and "no entries" in "\n".join(runs["malformed"].errors)
+    unreachable = runs["unreachable"]
+    assert unreachable.status == "failing" and "connection refused" in "\n".join(unreachable.errors)
+    broken = runs["broken"]
+    assert (
+        broken.status == "failing"
+        and "broken.yaml" in broken.errors[0]
+        and "colour" in "\n".join(broken.errors)
+    )
+
+    with Session(init_db(db_url)) as session:
+        items = session.exec(select(Item)).all()
+        assert [item.title for item in items] == ["临湖市生态环境局召开党组会议"]
+        health = {row.id: row.health for row in session.exec(select(SourceRow)).all()}
+    assert health["good"] == "ok" and health["unreachable"] == "failing" and health["malformed"] == "empty"
+    dispose_engines()
+
+
+def test_unknown_source_id_is_a_clean_error(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    result = run_crawl(
+        ["nope"],
+        db_url=f"sqlite:///{tmp_path / 'g.db'}",
+        seeds=seeds,
+        log_file=tmp_path / "c.log",
+        timeout=60,
+    )
+    assert result.returncode == 0 and result.runs == []
+    assert "unknown source 'nope'" in (tmp_path / "c.log").read_text()
