@@ -16,9 +16,15 @@ from crawler.chinese import to_simplified
 VOLATILE_LINE_PATTERNS: dict[str, re.Pattern[str]] = {
     "visit_counter": re.compile(r"^(?:浏览|访问|阅读|点击)(?:次数|量|数)?[:：]?\s*\d+\s*次?$"),
     "counter_bracket": re.compile(r"^[\[【(（]?(?:浏览|访问|阅读|点击)(?:次数|量)?[:：]?\s*\d+\s*次?[\]】)）]?$"),
-    "today": re.compile(r"^(?:今天是|今日|当前时间[:：]?)\s*\d{4}年\d{1,2}月\d{1,2}日.{0,12}$"),
-    "clock": re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*(?:星期|周)[一二三四五六日天]$"),
+    "today": re.compile(r"^(?:今天是|今日是?|当前时间|现在时间)[:：]?\s*\d{4}年\d{1,2}月\d{1,2}日"),
+    "clock": re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*(?:星期|周)[一二三四五六日天]"),
     "weekday": re.compile(r"^(?:星期|周)[一二三四五六日天]$"),
+}
+# Parts of a line that change on their own: a counter printed beside the date and source keeps the rest of
+# the line (which does matter) but loses its number.
+VOLATILE_INLINE_PATTERNS: dict[str, re.Pattern[str]] = {
+    "counter_value": re.compile(r"((?:浏览|访问|阅读|点击)(?:次数|量|数|率)?\s*[:：]\s*)\d+(\s*次)?"),
+    "visits_phrase": re.compile(r"(已有|共有)\d+(人|次)(浏览|阅读|访问|点击)"),
 }
 WHITESPACE = re.compile(r"\s+")
 
@@ -28,6 +34,7 @@ class FingerprintOptions:
     """What normalization removes; the defaults are the project's definition of 'the same content'."""
 
     volatile_patterns: tuple[re.Pattern[str], ...] = tuple(VOLATILE_LINE_PATTERNS.values())
+    volatile_inline: tuple[re.Pattern[str], ...] = tuple(VOLATILE_INLINE_PATTERNS.values())
     fold_script: bool = True  # traditional and simplified copies of one text hash the same
 
 
@@ -42,8 +49,14 @@ def normalize_lines(text: str, options: FingerprintOptions | None = None) -> lis
         line = WHITESPACE.sub(" ", raw_line).strip()
         if not line or any(pattern.match(line) for pattern in options.volatile_patterns):
             continue
+        for pattern in options.volatile_inline:
+            line = pattern.sub(_blank_digits, line)
         lines.append(line)
     return lines
+
+
+def _blank_digits(match: re.Match[str]) -> str:
+    return re.sub(r"\d+", "#", match.group(0))
 
 
 def content_hash(title: str | None, text: str, options: FingerprintOptions | None = None) -> str:

@@ -44,3 +44,13 @@ def test_sentence_mentioning_a_count_is_kept() -> None:
 
 def test_title_is_not_confused_with_body() -> None:
     assert content_hash("甲", "乙") != content_hash(None, "甲\n乙")
+
+
+def test_inline_counters_and_date_banners_are_ignored() -> None:
+    day_one = "今天是：2026年11月1日 星期日 08:00:35 网站首页 | 工作动态\n发布时间：2026-10-14 来源：某局 点击数：85\n" + BODY
+    day_two = "今天是：2026年11月2日 星期一 08:01:38 网站首页 | 工作动态\n发布时间：2026-10-14 来源：某局 点击数：94\n" + BODY
+    assert content_hash("标题", day_one) == content_hash("标题", day_two)
+    # The rest of a line holding a counter still counts.
+    other_source = day_two.replace("来源：某局", "来源：另一局")
+    assert content_hash("标题", other_source) != content_hash("标题", day_two)
+    assert content_hash("标题", "本文已有12人阅读\n" + BODY) == content_hash("标题", "本文已有99人阅读\n" + BODY)

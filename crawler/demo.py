@@ -1,0 +1,158 @@
+"""The offline demo: the simulated web, two (or more) days of real crawls into SQLite, and the alert mails."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import Session, col, select
+
+from crawler.alerts.capture import LoopbackSMTP
+from crawler.alerts.config import ALERTS_ENV
+from crawler.clock import NOW_ENV
+from crawler.db import dispose_engines, init_db
+from crawler.models import ChangeEvent, CrawlRun, Item
+from crawler.runner import run_crawl
+from crawler.simulator import SimulatedWeb
+
+DEFAULT_WORKDIR = Path("var") / "demo"
+DEMO_RECIPIENT = "policy-team@example.org"  # delivered to the loopback SMTP server only
+CRAWL_TIMEOUT_SECONDS = 300
+# The demo's subscription: a mail for every new meeting item, the product's headline alert.
+DEMO_ALERTS = {
+    "subscriptions": [
+        {
+            "name": "meeting-notices",
+            "recipients": [DEMO_RECIPIENT],
+            "filters": {"kinds": ["meeting"], "changes": ["new"]},
+            "mode": "immediate",
+        }
+    ],
+    "admin": {"recipients": ["admin@example.org"], "bad_runs_before_alert": 3},
+}
+
+
+@dataclass
+class DayReport:
+    """What one simulated day's crawl found, next to what the simulator really changed."""
+
+    day: int
+    new: int = 0
+    edited: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    blocked: int = 0  # sources whose run ended blocked (challenge pages)
+    failed: int = 0
+    false_edits: list[str] = field(default_factory=list)  # edited URLs the simulator did not edit
+    missed: list[str] = field(default_factory=list)  # true new/edited/deleted URLs the crawl did not flag
+    new_items: list[dict[str, Any]] = field(default_factory=list)
+    edited_items: list[dict[str, Any]] = field(default_factory=list)
+    deleted_items: list[dict[str, Any]] = field(default_factory=list)
+    blocked_sources: list[str] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"day": self.day, "new": self.new, "edited": self.edited, "deleted": self.deleted,
+                "unchanged": self.unchanged, "blocked": self.blocked}
+
+
+@dataclass
+class DemoReport:
+    """The whole demo: the database it wrote and each day's report."""
+
+    db: str
+    days: list[DayReport]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "db": self.db,
+            "days": [day.counts() for day in self.days],
+            "false_edits": sum(len(day.false_edits) for day in self.days),
+            "missed": sum(len(day.missed) for day in self.days),
+            "alerts": [alert for day in self.days for alert in day.alerts],
+        }
+
+
+def _events_of_runs(session: Session, run_ids: list[int]) -> list[tuple[ChangeEvent, Item]]:
+    if not run_ids:
+        return []
+    rows = session.exec(
+        select(ChangeEvent, Item)
+        .join(Item, col(Item.id) == col(ChangeEvent.item_id))
+        .where(col(ChangeEvent.crawl_run_id).in_(run_ids))
+        .order_by(col(ChangeEvent.id))
+    ).all()
+    return list(rows)
+
+
+def _describe(item: Item) -> dict[str, Any]:
+    return {"id": item.id, "title": item.title, "kind": item.kind, "source_id": item.source_id,
+            "url": item.canonical_url}
+
+
+def _report_day(session: Session, web: SimulatedWeb, day: int, runs: list[CrawlRun]) -> DayReport:
+    report = DayReport(day=day)
+    for run in runs:
+        report.new += run.new
+        report.edited += run.edited
+        report.deleted += run.deleted
+        report.unchanged += run.unchanged + run.not_modified
+        report.failed += run.failed
+        if run.status == "blocked":
+            report.blocked += 1
+            report.blocked_sources.append(run.source_id)
+    truth = web.truth(day)
+    flagged: dict[str, set[str]] = {"new": set(), "edited": set(), "deleted": set()}
+    for event, item in _events_of_runs(session, [run.id for run in runs if run.id is not None]):
+        flagged[event.change].add(item.canonical_url)
+        getattr(report, f"{event.change}_items").append(_describe(item))
+    report.false_edits = sorted(flagged["edited"] - truth.edited)
+    report.missed = sorted((truth.new - flagged["new"]) | (truth.edited - flagged["edited"])
+                           | (truth.deleted - flagged["deleted"]))
+    return report
+
+
+def run_demo(
+    workdir: Path = DEFAULT_WORKDIR,
+    days: int = 2,
+    progress: Callable[[str], None] | None = None,
+) -> DemoReport:
+    """Serve the simulated web, crawl `days` days into a fresh SQLite file, collect the alert mails."""
+    say = progress or (lambda _message: None)
+    workdir = workdir.resolve()
+    shutil.rmtree(workdir, ignore_errors=True)
+    seeds_dir = workdir / "seeds"
+    workdir.mkdir(parents=True)
+    db_path = workdir / "govwatch.db"
+    db_url = f"sqlite:///{db_path}"
+    alerts_path = workdir / "alerts.yaml"
+    alerts_path.write_text(yaml.safe_dump(DEMO_ALERTS, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    engine = init_db(db_url)
+    reports: list[DayReport] = []
+    with SimulatedWeb() as web, LoopbackSMTP() as smtp:
+        web.write_seeds(seeds_dir)
+        say(f"simulated web on {', '.join(sorted({web.base_url(key) for key in web.servers}))}")
+        for day in range(1, days + 1):
+            web.advance_to(day)
+            env = {**smtp.env(), ALERTS_ENV: str(alerts_path), NOW_ENV: web.now(day).isoformat()}
+            say(f"day {day} ({web.date_of(day).isoformat()}): crawling every simulated source …")
+            mails_before = len(smtp.messages)
+            result = run_crawl([], db_url=db_url, seeds=seeds_dir, env=env, timeout=CRAWL_TIMEOUT_SECONDS,
+                               log_file=workdir / f"crawl-day{day}.log")
+            if not result.ok:
+                raise RuntimeError(
+                    f"the day-{day} crawl failed (exit {result.returncode}); see {result.log_file}"
+                )
+            with Session(engine, expire_on_commit=False) as session:
+                report = _report_day(session, web, day, result.runs)
+            report.alerts = [dict(mail.summary(), day=day) for mail in smtp.messages[mails_before:]
+                             if mail.type in ("change", "digest")]
+            reports.append(report)
+            say(f"day {day}: {report.new} new, {report.edited} edited, {report.deleted} deleted, "
+                f"{report.unchanged} unchanged, {report.blocked} blocked, {len(report.alerts)} alert mails")
+    dispose_engines()
+    return DemoReport(db=str(db_path), days=reports)

@@ -1,0 +1,47 @@
+"""`govwatch demo --json`, end to end: the numbers the README promises, and alerts only for meetings."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_json(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli.main_entry", "demo", "--json", "--workdir", str(tmp_path / "demo")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert Path(report["db"]).is_file()
+    day1, day2 = report["days"]
+    assert day1["day"] == 1 and day1["new"] >= 20 and day1["edited"] == 0 and day1["blocked"] == 1
+    assert day2["new"] >= 3 and day2["edited"] >= 1 and day2["deleted"] >= 1 and day2["blocked"] == 1
+    assert report["false_edits"] == 0 and report["missed"] == 0
+    alerts = report["alerts"]
+    # The baseline day alerts nothing; day 2's new meetings each come once, and nothing else is mailed.
+    assert alerts and all(alert["day"] == 2 for alert in alerts)
+    assert all(alert["kinds"] == ["meeting"] for alert in alerts)
+    item_ids = [item_id for alert in alerts for item_id in alert["item_ids"]]
+    assert len(item_ids) == len(set(item_ids))
+    assert all(alert["to"] == ["policy-team@example.org"] for alert in alerts)
+    # Every new meeting of day 2 (the crawl's clock is fixed, so day 2's events share the latest timestamp)
+    # was alerted, and only those.
+    import sqlite3
+
+    with sqlite3.connect(report["db"]) as connection:
+        day2_meetings = {
+            row[0]
+            for row in connection.execute(
+                "SELECT item.id FROM change_event JOIN item ON item.id = change_event.item_id "
+                "WHERE change_event.change = 'new' AND item.kind = 'meeting' "
+                "AND change_event.created_at = (SELECT MAX(created_at) FROM change_event)"
+            )
+        }
+    assert day2_meetings and set(item_ids) == day2_meetings
