@@ -309,7 +309,10 @@ class TrsSite(BaseSite):
                 site=self.spec.name,
             )
         else:
-            body = "\n".join(trs_paragraph(p, i, article) for i, p in enumerate(paragraphs))
+            if article.digest:
+                body = self._digest_body(article)
+            else:
+                body = "\n".join(trs_paragraph(p, i, article) for i, p in enumerate(paragraphs))
             main = t.render(
                 t.TRS_ARTICLE,
                 parent=parent_name(column),
@@ -323,6 +326,18 @@ class TrsSite(BaseSite):
                 hidden_related=hidden,
             )
         return self._head(article.title, column.name, day, meta) + main + self._footer()
+
+    def _digest_body(self, article: Article) -> str:
+        """一周要闻: a bold heading per item, its lead sentence and an absolute link to the full item."""
+        lines = []
+        for heading, summary, uid in article.digest:
+            target = self.world.get(uid)
+            href = self.url_of(target) if target is not None else self.base_url + "/"
+            lines.append(f"<div>　　<b>{html.escape(heading)}</b></div>")
+            lines.append(
+                f'<div>　　{html.escape(summary)}&gt;&gt;&gt;<a href="{href}">更多内容，点击阅读</a></div>'
+            )
+        return "\n".join(lines)
 
 
 def trs_paragraph(text: str, index: int, article: Article) -> str:

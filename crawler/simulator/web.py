@@ -49,6 +49,7 @@ DEFAULT_SITES: tuple[SiteSpec, ...] = (
                 6,
                 "countpage",
                 code=28943,
+                digest=True,
             ),
             Column("szyw", "时政要闻", "/ywdt/szyw/", ("meeting", "speech"), 4, 6, "countpage", code=28944),
             Column("dfnews", "地方快讯", "/ywdt/dfnews/", ("news",), 5, 6, "countpage", code=28945),

@@ -12,6 +12,15 @@ from crawler.simulator import phrases
 
 KINDS = ("meeting", "notice", "speech", "policy", "news")
 FIRST_UID = 1_000_101
+DIGEST_MORE = ">>>更多内容，点击阅读"  # the link text that ends each digest entry
+DIGEST_LEAD = {
+    "meeting": 0,
+    "news": 0,
+    "notice": 2,
+    "policy": 2,
+    "speech": 3,
+}  # the body line a digest quotes
+DIGEST_WEEKDAY = 6  # Sunday: digests of the past week appear on Sundays
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,7 @@ class Column:
     layout: str = "article"  # TRS only: article | policy
     code: int = 0  # Hanweb columnid / JSON column number / TRS catalog id
     channel: str = ""  # JSON API channelId
+    digest: bool = False  # publishes a weekly digest (一周要闻) of its site's other columns every Sunday
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,10 @@ class Article:
     created_day: int
     deleted_day: int | None = None
     edits: list[tuple[int, str]] = field(default_factory=list)  # (day, new wording of the fact sentence)
+    site_org: str = ""
+    abbr: str = ""
+    # Weekly digests (一周要闻) are written once from other items: their text is fixed, with links out.
+    digest: tuple[tuple[str, str, int], ...] = ()  # (heading, summary, uid of the full item)
 
     def live_on(self, day: int) -> bool:
         return self.created_day <= day and (self.deleted_day is None or day < self.deleted_day)
@@ -81,9 +95,6 @@ class Article:
             if edit_day <= day:
                 fact = wording
         return fact
-
-    site_org: str = ""
-    abbr: str = ""
 
     @property
     def doc_number(self) -> str | None:
@@ -98,6 +109,8 @@ class Article:
 
     def paragraphs(self, day: int) -> list[str]:
         """The body as it reads on `day` (the fact sentence carries the latest edit)."""
+        if self.digest:
+            return [line for heading, summary, _ in self.digest for line in (heading, summary + DIGEST_MORE)]
         values = dict(_fields(self.seed, self.site_org))
         values["fact"] = self.fact_on(day)
         values["doc"] = self.doc_number or ""
@@ -279,6 +292,7 @@ class World:
                 kind = column.kinds[index % len(column.kinds)]
                 events.new.append(self._new_article(site, column, kind, moment, 1).uid)
         self.events[1] = events
+        events.new.extend(self._digests(1))
 
     def _build_day(self, day: int) -> None:
         rng = random.Random(f"{self.seed}:day:{day}")
@@ -315,5 +329,37 @@ class World:
                 gone = rng.choice(remaining)
                 gone.deleted_day = day
                 events.deleted.append(gone.uid)
+        events.new.extend(self._digests(day))
         self.events[day] = events
         self._listing_cache.clear()
+
+    def _digests(self, day: int) -> list[int]:
+        """On Sundays, columns with `digest` publish 一周要闻 of their site's items of the past seven days."""
+        today = self.date_of(day)
+        if today.weekday() != DIGEST_WEEKDAY:
+            return []
+        made = []
+        for site, column in self._columns():
+            if not column.digest:
+                continue
+            week = [
+                a
+                for a in self.articles.values()
+                if a.site == site.key
+                and not a.digest
+                and a.live_on(day)
+                and today - timedelta(days=7) <= a.published.date() < today
+            ]
+            week.sort(key=lambda a: (a.published, a.uid))
+            if not week:
+                continue
+            first, last = today - timedelta(days=7), today - timedelta(days=1)
+            moment = datetime.combine(today, time(16, 30))
+            digest = self._new_article(site, column, "news", moment, day)
+            digest.title = f"{site.org}一周要闻（{first.month}.{first.day}-{last.month}.{last.day}）"
+            digest.digest = tuple(
+                (f"{index}.{a.title}", a.paragraphs(day)[DIGEST_LEAD[a.kind]], a.uid)
+                for index, a in enumerate(week[:10], start=1)
+            )
+            made.append(digest.uid)
+        return made

@@ -338,3 +338,16 @@ def test_write_seeds_validate_with_the_config_schema(web: SimulatedWeb, tmp_path
             assert urlsplit(listing.url).hostname.startswith("127.0.0.")
     mirror = loaded.sources["sim-mee-big5-hjywnews"].listings[0].url
     assert "/gate/big5/" in mirror
+
+
+def test_weekly_digest_links_out_to_full_items(fresh_web: SimulatedWeb) -> None:
+    web = fresh_web
+    (digest,) = [a for a in web.articles() if "一周要闻" in a.title]
+    assert digest.title.endswith("（10.25-10.31）")
+    page = fetch(digest.url).text
+    links = re.findall(r'&gt;&gt;&gt;<a href="([^"]+)">更多内容，点击阅读</a>', page)
+    assert len(links) == len(digest.paragraphs) // 2 >= 3
+    live = {a.url for a in web.articles()}
+    assert set(links) <= live
+    web.advance_to(8)  # the next Sunday brings the next digest
+    assert any("一周要闻（11.1-11.7）" in a.title for a in web.articles() if a.url in web.truth(8).new)
