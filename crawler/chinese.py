@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
+import opencc
 from opencc import OpenCC
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-# Share of Han characters that t2s changes above which a text counts as traditional. Simplified text is
-# changed by t2s only on a handful of ambiguous characters, far below this.
+# Share of Han characters that are traditional-only forms above which a text counts as traditional.
+# Simplified text has a few such characters at most (著, 乾 in names), far below this.
 TRADITIONAL_SHARE = 0.04
-# Enough Han characters to judge; fewer are judged on whatever is there.
 SAMPLE_CHARS = 4000
+DICTIONARY_DIR = Path(opencc.__file__).parent / "dictionary"
 
 
 @lru_cache(maxsize=1)
@@ -21,21 +23,40 @@ def _t2s() -> OpenCC:
     return OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def traditional_chars() -> tuple[frozenset[str], frozenset[str]]:
+    """Characters that t2s changes: traditional-only forms, plus those changed only inside phrases (覆 in 回覆)."""
+    chars: set[str] = set()
+    with open(DICTIONARY_DIR / "TSCharacters.txt", encoding="utf-8") as fh:
+        for line in fh:
+            key, _, values = line.rstrip("\n").partition("\t")
+            if key and values and values.split(" ")[0] != key:
+                chars.add(key)
+    phrase_chars: set[str] = set()
+    with open(DICTIONARY_DIR / "TSPhrases.txt", encoding="utf-8") as fh:
+        for line in fh:
+            key, _, values = line.rstrip("\n").partition("\t")
+            value = values.split(" ")[0]
+            if len(key) == len(value):
+                phrase_chars.update(k for k, v in zip(key, value, strict=True) if k != v)
+    return frozenset(chars), frozenset(phrase_chars - chars)
+
+
 def to_simplified(text: str) -> str:
-    """Traditional → simplified; simplified text comes back unchanged."""
+    """Traditional → simplified; text without any convertible character comes back as is, cheaply."""
     if not text:
         return text or ""
+    trad, phrase_only = traditional_chars()
+    if not any(c in trad or c in phrase_only for c in text):
+        return text
     return _t2s().convert(text)
 
 
 def detect_script(text: str) -> str:
-    """'traditional' when a noticeable share of the Han characters are traditional forms, else 'simplified'."""
-    sample = "".join(HAN.findall(text or "")[:SAMPLE_CHARS])
+    """'traditional' when a noticeable share of the Han characters are traditional-only forms."""
+    sample = HAN.findall(text or "")[:SAMPLE_CHARS]
     if not sample:
         return "simplified"
-    converted = to_simplified(sample)
-    if len(converted) != len(sample):  # phrase conversions can change length; compare by position anyway
-        changed = sum(1 for a, b in zip(sample, converted, strict=False) if a != b)
-    else:
-        changed = sum(1 for a, b in zip(sample, converted, strict=True) if a != b)
-    return "traditional" if changed >= 2 and changed / len(sample) >= TRADITIONAL_SHARE else "simplified"
+    trad, _ = traditional_chars()
+    count = sum(1 for c in sample if c in trad)
+    return "traditional" if count >= 2 and count / len(sample) >= TRADITIONAL_SHARE else "simplified"

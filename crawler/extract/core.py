@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -43,6 +42,8 @@ BREADCRUMB_XPATH = (
 )
 # Below this many characters a method's result is "too little" and the next method is tried.
 MIN_TEXT_CHARS = 40
+# Characters of page text above the body searched for labelled metadata (dates, 文号, 发布机关).
+HEAD_BUDGET = 6000
 
 
 class ExtractionError(ValueError):
@@ -300,10 +301,12 @@ def extract(
             method, root = found
     raw = element_text(root, skip_hidden=False) if root is not None else ""
     head_lines: list[str] = []
+    page_top: str | None = None
     if len(raw) < MIN_TEXT_CHARS:
         body = tree.find(".//body")
         found_d = density.main_text(body if body is not None else tree)
         head_lines = found_d.head_lines
+        page_top = found_d.page_top
         if len(found_d.text) > len(raw):
             raw, method, root = found_d.text, "density", None
     if len(raw) < MIN_TEXT_CHARS:
@@ -327,7 +330,10 @@ def extract(
     body_lines = cleaned.lines
     text = "\n".join(body_lines)
 
-    head_text = head_text_cache if root is not None and head_text_cache is not None else _head_text(tree, root)
+    if root is not None and head_text_cache is not None:
+        head_text = head_text_cache
+    else:
+        head_text = _head_text(tree, root, page_top)
     published = md.choose_published(
         page.meta, head_text, head_cleaned.date_lines + cleaned.date_lines, body_lines, url,
         _first_text(tree, options.date_selector),
@@ -382,24 +388,30 @@ def _first_text(tree: etree._Element, css: str | None) -> str | None:
     return text or None
 
 
-def _head_text(tree: etree._Element, root: etree._Element | None) -> str:
-    """Text of the page above the article body (title block, byline, metadata table), for metadata."""
-    body = tree.find(".//body")
-    if body is None:
-        body = tree
+def _head_text(tree: etree._Element, root: etree._Element | None, page_top: str | None = None) -> str:
+    """Text of the page above the article body (title block, byline, metadata table), for metadata.
+
+    Only what precedes the body is rendered, nearest first, within a budget: the body itself and the page
+    below it are never walked again.
+    """
     if root is None:
-        return element_text(body)[:6000]
-    # Everything in document order before the body container, rendered cheaply.
-    marker = "\uE000GOVWATCH_BODY\uE000"
-    probe = copy.copy(root)
-    probe.clear()
-    probe.text = marker
-    parent = root.getparent()
-    if parent is None:
-        return ""
-    parent.replace(root, probe)
-    try:
-        text = element_text(body)
-    finally:
-        parent.replace(probe, root)
-    return text.split(marker, 1)[0][-6000:]
+        if page_top is not None:
+            return page_top
+        body = tree.find(".//body")
+        return element_text(body if body is not None else tree)[:HEAD_BUDGET]
+    chunks: list[str] = []
+    total = 0
+    node = root
+    while node is not None and total < HEAD_BUDGET:
+        for sibling in node.itersiblings(preceding=True):
+            text = element_text(sibling)
+            if text:
+                chunks.append(text)
+                total += len(text)
+            if total >= HEAD_BUDGET:
+                break
+        parent = node.getparent()
+        if parent is not None and parent.text and parent.text.strip():
+            chunks.append(parent.text.strip())
+        node = parent
+    return "\n".join(reversed(chunks))[-HEAD_BUDGET:]

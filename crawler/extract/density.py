@@ -120,6 +120,7 @@ class DensityResult:
 
     text: str
     head_lines: list[str]
+    page_top: str = ""  # the page's first lines, whatever they are (labelled metadata is searched there)
 
 
 # Lines that close an official document (signatory organ, date) or open it (document number): kept at the
@@ -132,6 +133,7 @@ DOC_NUMBER_LINE = re.compile(r"^[（(]?[\u4e00-\u9fff]{1,14}[〔\[［(（【]\d{
 # 同志们： / 各设区市生态环境局： — the addressee line that opens a speech or a notice.
 SALUTATION = re.compile(r"^[\u4e00-\u9fff、，,（）()]{2,40}[:：]$")
 HEAD_LINES = 15
+PAGE_TOP_CHARS = 6000
 
 
 def main_text(root: etree._Element) -> DensityResult:
@@ -139,6 +141,14 @@ def main_text(root: etree._Element) -> DensityResult:
     lines, elements, parent_of = collect_lines(root)
     if not lines:
         return DensityResult("", [])
+    top: list[str] = []
+    size = 0
+    for line in lines:
+        if size >= PAGE_TOP_CHARS:
+            break
+        top.append(line.text)
+        size += len(line.text) + 1
+    page_top = "\n".join(top)[:PAGE_TOP_CHARS]
     hints: dict[int, float] = {}
     totals: dict[int, float] = {}
     for line in lines:
@@ -158,7 +168,7 @@ def main_text(root: etree._Element) -> DensityResult:
             idx = parent_of.get(idx, -1)
     best = max(totals, key=lambda i: totals[i])
     if totals[best] <= 0:
-        return DensityResult("", [line.text for line in lines[:HEAD_LINES]])
+        return DensityResult("", [line.text for line in lines[:HEAD_LINES]], page_top)
     last = best
     for i in range(best + 1, len(elements)):
         # Descendants of `best` follow it in document order until an element whose ancestry leaves it.
@@ -171,7 +181,7 @@ def main_text(root: etree._Element) -> DensityResult:
     inside = [line for line in lines if best <= line.owner <= last]
     good = [k for k, line in enumerate(inside) if line.weight > 0]
     if not good:
-        return DensityResult("", [line.text for line in lines[:HEAD_LINES]])
+        return DensityResult("", [line.text for line in lines[:HEAD_LINES]], page_top)
     first, end = good[0], good[-1] + 1
     while first > 0 and (
         DOC_NUMBER_LINE.match(inside[first - 1].text.replace(" ", "")) or SALUTATION.match(inside[first - 1].text)
@@ -187,4 +197,4 @@ def main_text(root: etree._Element) -> DensityResult:
         if density >= 0.5 and line.chars > 2:
             continue
         kept.append(line.text)
-    return DensityResult("\n".join(kept), head_lines)
+    return DensityResult("\n".join(kept), head_lines, page_top)
