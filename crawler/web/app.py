@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Connection, Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crawler import clock
 from crawler.db import init_db
@@ -37,19 +38,52 @@ def _parse_since(value: str | None) -> datetime | None:
         raise BadRequest(f"since: not an ISO 8601 date or datetime: {value!r}") from exc
 
 
-def _token_ok(request: Request, token: str) -> tuple[bool, bool]:
-    """(authorized, came in the query string): Bearer header, ?token=, or the cookie set by a ?token= visit."""
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    candidates = [
-        (value.strip() if scheme.lower() == "bearer" else "", False),
-        (request.query_params.get("token", ""), True),
-        (request.cookies.get(TOKEN_COOKIE, ""), False),
-    ]
-    for candidate, from_query in candidates:
-        if candidate and hmac.compare_digest(candidate.encode(), token.encode()):
-            return True, from_query
-    return False, False
+class TokenGuard:
+    """ASGI middleware: every request needs the token (Bearer header, ?token=, or the cookie a ?token= visit set).
+
+    A plain ASGI class rather than @app.middleware("http"), which would buffer each response through a
+    second task; this costs nothing measurable per request.
+    """
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.token = token.encode()
+
+    def _matches(self, candidate: str) -> bool:
+        return bool(candidate) and hmac.compare_digest(candidate.encode(), self.token)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        from_query = self._matches(request.query_params.get("token", ""))
+        authorized = (
+            (scheme.lower() == "bearer" and self._matches(value.strip()))
+            or from_query
+            or self._matches(request.cookies.get(TOKEN_COOKIE, ""))
+        )
+        if not authorized:
+            response = JSONResponse(
+                {"detail": "a token is required: Authorization: Bearer <token>, or ?token=<token>"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+            await response(scope, receive, send)
+            return
+        if not from_query:
+            await self.app(scope, receive, send)
+            return
+        cookie = f"{TOKEN_COOKIE}={self.token.decode()}; HttpOnly; Path=/; SameSite=strict"
+
+        async def send_with_cookie(message: Message) -> None:
+            # A browser that came with ?token= keeps it for the links it follows next.
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", cookie.encode())]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
 
 
 def _connection(request: Request) -> Iterator[Connection]:
@@ -75,22 +109,8 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
     templates.env.globals["shanghai"] = _shanghai_short
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    @app.middleware("http")
-    async def require_token(request: Request, call_next):  # type: ignore[no-untyped-def]
-        if token is None:
-            return await call_next(request)
-        authorized, from_query = _token_ok(request, token)
-        if not authorized:
-            return JSONResponse(
-                {"detail": "a token is required: Authorization: Bearer <token>, or ?token=<token>"},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        response = await call_next(request)
-        if from_query:
-            # A browser that came with ?token= keeps it for the links it follows next.
-            response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
-        return response
+    if token is not None:
+        app.add_middleware(TokenGuard, token=token)
 
     @app.exception_handler(BadRequest)
     async def bad_request(request: Request, exc: BadRequest) -> Response:
@@ -125,7 +145,7 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
         q: Annotated[str | None, Query(description="substring of the title or document number")] = None,
         cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
         limit: Annotated[int, Query(ge=1, le=queries.PAGE_MAX)] = queries.PAGE_DEFAULT,
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         """Items, newest first, keyset-paginated: follow `next_cursor` until it is null."""
         wanted = ItemQuery(source, kind, change, _parse_since(since), q, cursor, limit)
         items, next_cursor = queries.list_items(conn, wanted)
@@ -133,23 +153,23 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
         if next_cursor:
             params = {k: v for k, v in request.query_params.items() if k not in ("cursor", "token")}
             next_url = f"{request.url.path}?{urlencode({**params, 'cursor': next_cursor})}"
-        return {"items": items, "next_cursor": next_cursor, "next": next_url}
+        return JSONResponse({"items": items, "next_cursor": next_cursor, "next": next_url})
 
     @app.get("/api/items/{item_id}", tags=["api"])
-    def api_item(item_id: int, conn: Conn) -> dict[str, Any]:
+    def api_item(item_id: int, conn: Conn) -> JSONResponse:
         """One item: metadata, current text and its versions (without their texts)."""
         item = item_or_404(conn, item_id)
         versions = queries.list_versions(conn, item_id, with_text=False)
         texts = queries.version_texts(conn, item_id, [item["version"]])
         item["text"] = texts[item["version"]]["text"] if item["version"] in texts else None
         item["versions"] = versions
-        return item
+        return JSONResponse(item)
 
     @app.get("/api/items/{item_id}/versions", tags=["api"])
-    def api_versions(item_id: int, conn: Conn) -> dict[str, Any]:
+    def api_versions(item_id: int, conn: Conn) -> JSONResponse:
         """Every version of the item, oldest first, with its text."""
         item_or_404(conn, item_id)
-        return {"item_id": item_id, "versions": queries.list_versions(conn, item_id)}
+        return JSONResponse({"item_id": item_id, "versions": queries.list_versions(conn, item_id)})
 
     @app.get("/api/items/{item_id}/diff", tags=["api"])
     def api_diff(
@@ -157,15 +177,15 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
         conn: Conn,
         from_: Annotated[int | None, Query(alias="from", ge=1, description="default: the version before `to`")] = None,
         to: Annotated[int | None, Query(ge=1, description="default: the last version")] = None,
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         """Unified diff and side-by-side rows (character segments) between two versions."""
         item = item_or_404(conn, item_id)
-        return queries.diff(conn, item_id, item["version"], from_, to)
+        return JSONResponse(queries.diff(conn, item_id, item["version"], from_, to))
 
     @app.get("/api/sources", tags=["api"])
-    def api_sources(conn: Conn) -> dict[str, Any]:
+    def api_sources(conn: Conn) -> JSONResponse:
         """Every source with its health, last run and newest item."""
-        return {"sources": queries.sources_health(conn)}
+        return JSONResponse({"sources": queries.sources_health(conn)})
 
     # --- Atom feeds -------------------------------------------------------------------------------
 
