@@ -124,6 +124,9 @@ ARTICLE_URL_PATTERNS: tuple[re.Pattern[str], ...] = (
 # Where a row's date usually sits, tried in order when no selector is configured.
 DEFAULT_DATE_SELECTORS: tuple[str, ...] = (".date", ".time", "span", "td:last-child", "em", "i")
 WHITESPACE = re.compile(r"\s+")
+# A date printed inside the link text itself (<a><p>title</p><span>2020-08-02</span></a>): not title.
+_DATE_TEXT = r"[\[(（【]?(?:\d{4}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?[\])）】]?"
+TITLE_DATE_EDGES = re.compile(rf"^\s*{_DATE_TEXT}\s+|\s+{_DATE_TEXT}\s*$")
 
 
 def clean_text(value: str | None) -> str | None:
@@ -180,6 +183,14 @@ def _row_date(row: Selector, anchor: Selector, date_selector: str | None, url: s
     return date_from_url(url)
 
 
+def _title_from_text(anchor: Selector) -> str | None:
+    """The link text without a date printed at either end of it."""
+    text = clean_text(" ".join(anchor.xpath(".//text()").getall()))
+    if not text:
+        return None
+    return clean_text(TITLE_DATE_EDGES.sub("", text)) or text
+
+
 def entries_from_html(
     selector: Selector,
     page_url: str,
@@ -210,9 +221,7 @@ def entries_from_html(
         published = _row_date(row, anchor, date_css, url)
         if require_article and not (looks_like_article(url) or published):
             continue
-        title = clean_text(anchor.attrib.get("title")) or clean_text(
-            " ".join(anchor.xpath(".//text()").getall())
-        )
+        title = clean_text(anchor.attrib.get("title")) or _title_from_text(anchor)
         if require_article and not title:
             continue
         seen.add(url)

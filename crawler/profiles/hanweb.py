@@ -69,6 +69,14 @@ PROXY_URL = re.compile(r"\bproxyUrl\s*[:=]\s*[\"']([^\"']+)[\"']", re.I)
 # JS options that sometimes carry the form fields instead of the nextgroup link.
 JS_FIELD = r"\b{name}\s*[:=]\s*[\"']?([\w/.-]+)"
 RECORD_ITEM_CSS = "a[href]"
+# 信息公开 lists: POST /module/xxgk/search.jsp with infotypeId/jdid/divid and currpage=N; the answer is an
+# HTML fragment of rows (tr.tr_main_value_odd/even or li) and a pager that states the page count.
+XXGK_PATH = "/module/xxgk/search.jsp"
+XXGK_ROWS = "tr.tr_main_value_odd, tr.tr_main_value_even, li, tr"
+XXGK_TOTAL_PAGES: tuple[re.Pattern[str], ...] = (
+    re.compile(r"共\s*(\d+)\s*页"),
+    re.compile(r"\b(?:totalpage|totalPage|pageCount|page_count)\s*[=:]\s*[\"']?(\d+)"),
+)
 
 
 def _first_int(patterns: tuple[re.Pattern[str], ...] | re.Pattern[str], text: str) -> int | None:
@@ -118,12 +126,20 @@ def _entries(
 
 @register
 class HanwebProfile(Profile):
-    """Hanweb JCMS columns: `<datastore>` records, then `dataproxy.jsp?startrecord=A&endrecord=B&perpage=P`."""
+    """Hanweb JCMS columns: `<datastore>` records, then `dataproxy.jsp?startrecord=A&endrecord=B&perpage=P`;
+    with `params.xxgk` (form fields) a 信息公开 list read through `/module/xxgk/search.jsp` instead."""
 
     name = "hanweb"
 
+    def first_requests(self, listing: Listing) -> list[PageRequest]:
+        if isinstance(listing.params.get("xxgk"), dict):
+            return [xxgk_request(listing, 1)]
+        return [PageRequest(url=listing.url)]
+
     def parse_page(self, listing: Listing, request: PageRequest, text: str, max_pages: int) -> ListingPage:
         params = listing.params
+        if urlsplit(request.url).path.endswith(XXGK_PATH):
+            return _parse_xxgk(listing, request, text, max_pages)
         fragments = records(text)
         is_xml = bool(DATASTORE.search(text)) or bool(fragments)
         if not is_xml:
@@ -182,3 +198,30 @@ class HanwebProfile(Profile):
 def _proxy_url(text: str) -> str | None:
     match = PROXY_URL.search(text)
     return match[1] if match else None
+
+
+def xxgk_request(listing: Listing, page: int) -> PageRequest:
+    """Page `page` of a 信息公开 list: a POST of the seed's `params.xxgk` fields (infotypeId, jdid, divid …)."""
+    fields = {str(k): str(v) for k, v in dict(listing.params.get("xxgk") or {}).items()}
+    form = {"requestUrl": listing.url, **fields, "currpage": str(page)}
+    return PageRequest(url=urljoin(listing.url, XXGK_PATH), method="POST", formdata=form, page=page)
+
+
+def _parse_xxgk(listing: Listing, request: PageRequest, text: str, max_pages: int) -> ListingPage:
+    selector = html_selector(text)
+    custom = listing.selectors.item
+    entries = entries_from_html(
+        selector, request.url, custom or XXGK_ROWS, listing.selectors.date, require_article=not custom
+    )
+    total = _first_int(XXGK_TOTAL_PAGES, text) or _int_param(listing.params.get("assume_pages"))
+    page = ListingPage(entries=entries, total_pages=total)
+    if request.page == 1 and total:
+        page.next_requests = [xxgk_request(listing, n) for n in range(2, min(total, max_pages) + 1)]
+    return page
+
+
+def _int_param(value: object) -> int | None:
+    try:
+        return int(str(value)) if value is not None else None
+    except ValueError:
+        return None

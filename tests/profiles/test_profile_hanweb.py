@@ -90,3 +90,44 @@ def test_missing_column_id_is_an_error_not_a_crash(parse):
     assert page.entries  # the records still count
     assert page.next_requests == []
     assert any("columnid" in error for error in page.errors)
+
+
+XXGK = {"infotypeId": "B001A011", "jdid": "99", "divid": "div1229106886"}
+
+
+def test_xxgk_lists_are_posts_to_search_jsp():
+    from crawler.config import Listing
+    from crawler.profiles import get_profile
+
+    listing = Listing(url=COLUMN, profile="hanweb", params={"xxgk": XXGK})
+    (first,) = get_profile("hanweb").first_requests(listing)
+    assert first.url == "https://sthjt.example.gov.cn/module/xxgk/search.jsp"
+    assert first.method == "POST"
+    assert first.formdata == {**XXGK, "requestUrl": COLUMN, "currpage": "1"}
+
+
+def test_xxgk_answer_rows_dates_and_pages(parse):
+    request = PageRequest(
+        url="https://sthjt.example.gov.cn/module/xxgk/search.jsp",
+        method="POST",
+        formdata={**XXGK, "currpage": "1"},
+        page=1,
+    )
+    page = parse(
+        "hanweb", COLUMN, "hanweb_xxgk_search.html", request=request, params={"xxgk": XXGK}, max_pages=3
+    )
+    assert page.errors == []
+    assert [(e.title, e.published) for e in page.entries] == [
+        ("示例厅关于印发排污许可管理办法的通知", date(2024, 5, 8)),
+        ("《示例管理办法》政策解读", date(2024, 4, 30)),
+    ]
+    assert page.total_pages == 4
+    assert [(r.formdata["currpage"], r.page, r.method) for r in page.next_requests] == [
+        ("2", 2, "POST"),
+        ("3", 3, "POST"),
+    ]
+    later = PageRequest(url=request.url, method="POST", formdata={**XXGK, "currpage": "2"}, page=2)
+    assert (
+        parse("hanweb", COLUMN, "hanweb_xxgk_search.html", request=later, params={"xxgk": XXGK}).next_requests
+        == []
+    )

@@ -170,3 +170,11 @@ def test_post_api_with_a_form_carrying_the_page(parse):
         ("POST", "3", 3),
     ]
     assert all(r.formdata["datas[0][value]"] == "4" for r in page.next_requests)
+
+
+def test_dates_inside_the_link_text_are_not_part_of_the_title(parse):
+    page = parse("html", "https://xxgk.example.gov.cn/", "html_anchor_wraps_date.html")
+    assert [(e.title, e.published) for e in page.entries] == [
+        ("示例局关于印发安全专项整治方案的通知", date(2020, 8, 2)),
+        ("示例局启用专用章的通告", date(2020, 7, 31)),
+    ]
