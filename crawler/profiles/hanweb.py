@@ -167,19 +167,20 @@ class HanwebProfile(Profile):
             return page  # a dataproxy answer: the column page already asked for every further group
         form = {**FORM_DEFAULTS, **{k: str(v) for k, v in params.items() if k in FORM_DEFAULTS}}
         form.update(form_from_page(text))
-        if not form["columnid"]:
-            if max_pages > 1 and is_xml:
-                page.errors.append(f"{request.url}: no columnid for dataproxy.jsp (set params.columnid)")
-            return page
-        form.setdefault("unitid", "")
         wanted = max_pages * per_page
         if total_records is not None:
             wanted = min(wanted, total_records)
         elif total_pages is not None:
             wanted = min(wanted, total_pages * per_page)
+        start = len(fragments) + 1 if fragments else 1
+        if start > wanted:
+            return page  # the column page already holds every record wanted
+        if not form["columnid"]:
+            if is_xml:
+                page.errors.append(f"{request.url}: no columnid for dataproxy.jsp (set params.columnid)")
+            return page
         proxy = urljoin(request.url, str(params.get("proxy_url") or _proxy_url(text) or DATAPROXY_PATH))
         method = str(params.get("method") or "POST").upper()
-        start = len(fragments) + 1 if fragments else 1
         while start <= wanted:
             end = start + group * per_page - 1
             query = urlencode({"startrecord": start, "endrecord": end, "perpage": per_page})

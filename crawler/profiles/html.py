@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from parsel import Selector
+
 from crawler.profiles.base import (
     ListingPage,
     PageRequest,
@@ -50,7 +52,7 @@ class HtmlProfile(Profile):
         return page
 
     @staticmethod
-    def _next_url(selector, page_url: str, next_css: str | None) -> str | None:  # noqa: ANN001
+    def _next_url(selector: Selector, page_url: str, next_css: str | None) -> str | None:
         against = base_url(selector, page_url)
         if next_css:
             nodes = selector.css(next_css)

@@ -143,3 +143,20 @@ def test_html_like_garbage_never_crashes_parse(name, fragments):
 
 def test_henan_style_url_dates():
     assert date_from_url("https://sthjt.example.gov.cn/2023/11-20/2850423.html") == date(2023, 11, 20)
+
+
+@settings(max_examples=80, deadline=None)
+@given(body=st.binary(max_size=2000), page_number=st.integers(min_value=0, max_value=3))
+def test_random_bytes_never_crash_the_hanweb_xxgk_and_dataproxy_readers(body, page_number):
+    listing = Listing(
+        url="https://www.example.gov.cn/col/col1/index.html", profile="hanweb", params={"xxgk": {"jdid": "1"}}
+    )
+    text = body.decode("utf-8", errors="replace")
+    for url in (
+        "https://www.example.gov.cn/module/xxgk/search.jsp",
+        "https://www.example.gov.cn/module/web/jpage/dataproxy.jsp",
+    ):
+        request = PageRequest(url=url, method="POST", formdata={"currpage": "1"}, page=page_number)
+        page = get_profile("hanweb").parse(listing, request, body, text, 5)
+        assert isinstance(page, ListingPage)
+        assert len(page.next_requests) <= 4
