@@ -153,7 +153,10 @@ def resolve(href: str, against: str) -> str | None:
     """An absolute http(s) URL for `href`, or None for anchors, scripts and other non-links."""
     if href is None or SKIPPED_HREF.match(href):
         return None
-    url = urljoin(against, href.strip())
+    try:
+        url = urljoin(against, href.strip())
+    except ValueError:  # e.g. a malformed IPv6 host: one bad link, not a bad page
+        return None
     return url if url.startswith(("http://", "https://")) else None
 
 

@@ -160,3 +160,13 @@ def test_random_bytes_never_crash_the_hanweb_xxgk_and_dataproxy_readers(body, pa
         page = get_profile("hanweb").parse(listing, request, body, text, 5)
         assert isinstance(page, ListingPage)
         assert len(page.next_requests) <= 4
+
+
+def test_one_malformed_link_does_not_sink_the_page():
+    listing = Listing(url="https://www.example.gov.cn/news/", profile="html")
+    text = (
+        '<ul><li><a href="http://[oops/t20240101_1.html">坏链接</a><span>2024-01-01</span></li>'
+        '<li><a href="./202401/t20240102_2.html">好链接</a><span>2024-01-02</span></li></ul>'
+    )
+    page = get_profile("html").parse(listing, PageRequest(url=listing.url), text.encode(), text, 1)
+    assert [e.url for e in page.entries] == ["https://www.example.gov.cn/news/202401/t20240102_2.html"]
