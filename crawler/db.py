@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,13 +70,18 @@ def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
     return config
 
 
+# Alembic's command API keeps module-global proxies: two threads running it at once (the scheduler's crawl
+# and delivery jobs each opening a Store) fail with KeyError('script'). One at a time per process.
+_INIT_LOCK = threading.Lock()
+
+
 def init_db(url: str | None = None) -> Engine:
     """Bring the schema to the newest revision: create and stamp a new database, migrate an old one."""
     from alembic import command
 
     engine = get_engine(url)
     config = _alembic_config(engine)
-    with engine.begin() as connection:
+    with _INIT_LOCK, engine.begin() as connection:
         config.attributes["connection"] = connection
         tables = set(inspect(connection).get_table_names())
         if "item" not in tables:
