@@ -166,12 +166,22 @@ def _runner(dotted: str) -> Callable[..., Any]:
 
 # Set while the service stops: jobs that have not launched their subprocess yet skip it.
 _stopping = threading.Event()
+_stores: dict[str | None, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def _store(db_url: str | None) -> Store:
+    """One Store per database for the job threads (opening one checks the schema: do it once)."""
+    with _stores_lock:
+        if db_url not in _stores:
+            _stores[db_url] = Store(db_url)
+        return _stores[db_url]
 
 
 def run_group(source_ids: Sequence[str], options: ServiceOptions, label: str = "manual") -> GroupOutcome:
     """Crawl these sources in as few subprocesses as group_size allows; a crash is recorded, never raised."""
     outcome = GroupOutcome(label=label)
-    store = Store(options.db_url)
+    store = _store(options.db_url)
     runner = _runner(options.runner)
     logs = Path(options.logs_dir)
     for index, chunk in enumerate(_chunks(list(source_ids), options.group_size)):
@@ -244,7 +254,7 @@ def crawl_job(cron: str, source_ids: list[str], options: dict[str, Any]) -> dict
 def deliver_job(options: dict[str, Any]) -> int:
     """The periodic job: send due outbox rows (retries, and digests whose time has come)."""
     try:
-        delivered = alerts.deliver_due(Store(options.get("db_url")))
+        delivered = alerts.deliver_due(_store(options.get("db_url")))
     except Exception:  # noqa: BLE001  (a broken alerts.yaml or database hiccup: try again next time)
         log.exception("outbox delivery failed")
         return 0
@@ -417,7 +427,11 @@ def alerts_config_check() -> None:
 
 
 def terminate_crawls() -> list[int]:
-    """SIGTERM the crawl subprocesses this process started (each leads its own process group; Linux /proc)."""
+    """SIGTERM the `scrapy crawl` subprocesses this process started (each leads its own process group).
+
+    Scrapy stops gracefully on SIGTERM and closes its runs with what they counted; the runner's wait then
+    returns and the job thread ends. Linux only (/proc); elsewhere the crawls finish or time out.
+    """
     me, stopped = os.getpid(), []
     proc = Path("/proc")
     if not proc.is_dir():
@@ -430,7 +444,13 @@ def terminate_crawls() -> list[int]:
         except OSError:
             continue
         match = re.search(r"^PPid:\s*(\d+)", status, re.MULTILINE)
-        if match and int(match.group(1)) == me:
+        if not match or int(match.group(1)) != me:
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"scrapy" in command and b"crawl" in command:
             pid = int(entry.name)
             try:
                 if os.getpgid(pid) == pid:  # a crawl started with start_new_session: stop its whole group

@@ -1,0 +1,138 @@
+"""The real scheduler (persisted APScheduler jobs) on a controlled clock: a week of cron fire times in seconds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sched_helpers
+from sched_helpers import CountingScheduler, Driver, use_virtual_clock, write_seed
+from sqlmodel import select
+
+from crawler import clock
+from crawler.models import CrawlRun
+from crawler.store import Store
+from scheduler.lock import LockHeld, RunLock
+from scheduler.service import Service, ServiceOptions, cron_trigger
+
+SH = clock.SHANGHAI
+START = datetime(2026, 11, 1, 0, 0, tzinfo=SH)  # a Sunday
+
+
+@pytest.fixture
+def world(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServiceOptions]:
+    use_virtual_clock(monkeypatch)
+    monkeypatch.setenv(clock.NOW_ENV, START.isoformat())
+    monkeypatch.setenv("GOVWATCH_ALERTS", str(tmp_path / "no-alerts.yaml"))
+    seeds = tmp_path / "seeds"
+    write_seed(seeds, "daily-a", "0 8 * * *")
+    write_seed(seeds, "daily-b", "0  8 * * *")  # same cron, other spacing: the same group
+    write_seed(seeds, "evening-d", "0 20 * * *")
+    write_seed(seeds, "monday-c", "30 9 * * 1")  # crontab Monday (APScheduler 3 would read 1 as Tuesday)
+    write_seed(seeds, "off-e", "0 8 * * *", enabled=False)
+    sched_helpers.CALLS.clear()
+    yield ServiceOptions(
+        db_url=sqlite_url,
+        seeds=str(seeds),
+        logs_dir=str(tmp_path / "logs"),
+        jitter=0,
+        runner="sched_helpers:recording_run_crawl",
+        deliver_every=3600,
+    )
+
+
+def calls_between(start: datetime, end: datetime) -> list[tuple[str, tuple[str, ...]]]:
+    return [
+        (moment.astimezone(SH).strftime("%a %d %H:%M"), sources)
+        for moment, sources in sched_helpers.CALLS
+        if start <= moment < end
+    ]
+
+
+def test_a_week_of_per_source_crons_then_downtime_caught_up_once(
+    world: ServiceOptions, tmp_path: Path
+) -> None:
+    driver = Driver(Service(world, scheduler_class=CountingScheduler)).start()
+    week_end = START + timedelta(days=7)
+    driver.advance_to(week_end)
+    driver.stop()
+
+    expected = []
+    for day in range(7):
+        date = START + timedelta(days=day)
+        expected.append((date.replace(hour=8).strftime("%a %d %H:%M"), ("daily-a", "daily-b")))
+        if date.weekday() == 0:
+            expected.append((date.replace(hour=9, minute=30).strftime("%a %d %H:%M"), ("monday-c",)))
+        expected.append((date.replace(hour=20).strftime("%a %d %H:%M"), ("evening-d",)))
+    assert calls_between(START, week_end) == expected
+    assert ("Mon 02 09:30", ("monday-c",)) in expected
+    # One crawl_run per source per fire, a log file per subprocess; the disabled source never ran.
+    with Store(world.db_url).session() as session:
+        runs = session.exec(select(CrawlRun)).all()
+    assert len(runs) == 7 * 2 + 7 + 1 and "off-e" not in {run.source_id for run in runs}
+    assert len(list((tmp_path / "logs").glob("*.log"))) == len(expected)
+
+    # Down for two and a half days (Sun 08 00:00 → Tue 10 12:00): 3 daily, 2 evening and 1 Monday fire missed.
+    back = START + timedelta(days=9, hours=12)
+    driver.set_now(back)
+    driver = Driver(Service(world, scheduler_class=CountingScheduler)).start()
+    caught_up = calls_between(week_end, back + timedelta(seconds=1))
+    assert sorted(caught_up) == sorted(
+        [
+            ("Tue 10 12:00", ("daily-a", "daily-b")),
+            ("Tue 10 12:00", ("evening-d",)),
+            ("Tue 10 12:00", ("monday-c",)),
+        ]
+    )  # each missed job once, not once per missed fire
+    driver.advance_to(back + timedelta(days=1))
+    driver.stop()
+    after = calls_between(back + timedelta(seconds=1), back + timedelta(days=1))
+    assert after == [("Tue 10 20:00", ("evening-d",)), ("Wed 11 08:00", ("daily-a", "daily-b"))]
+
+
+def test_changed_schedule_replaces_the_job(world: ServiceOptions) -> None:
+    driver = Driver(Service(world, scheduler_class=CountingScheduler)).start()
+    driver.advance_to(START + timedelta(hours=12))
+    driver.stop()
+    write_seed(Path(world.seeds or ""), "evening-d", "0 21 * * *")
+    driver = Driver(Service(world, scheduler_class=CountingScheduler)).start()
+    ids = sorted(job.id for job in driver.scheduler.get_jobs())
+    assert ids == ["crawl:0 21 * * *", "crawl:0 8 * * *", "crawl:30 9 * * 1", "deliver"]
+    driver.advance_to(START + timedelta(days=1))
+    driver.stop()
+    assert calls_between(START + timedelta(hours=12), START + timedelta(days=1)) == [
+        ("Sun 01 21:00", ("evening-d",))
+    ]
+
+
+def test_a_second_service_on_the_same_database_is_refused(world: ServiceOptions) -> None:
+    driver = Driver(Service(world, scheduler_class=CountingScheduler)).start()
+    try:
+        with pytest.raises(LockHeld, match="already running"):
+            Service(world, scheduler_class=CountingScheduler).run(install_signals=False)
+    finally:
+        driver.stop()
+    # Released on stop: the next one starts.
+    with RunLock(Store(world.db_url).engine):
+        pass
+
+
+def test_crontab_weekdays_mean_what_crontab_says() -> None:
+    sunday = datetime(2026, 11, 1, 0, 0, tzinfo=SH)
+    for expression, weekday in (
+        ("0 9 * * 1", 0),
+        ("0 9 * * 0", 6),
+        ("0 9 * * 7", 6),
+        ("0 9 * * 5", 4),
+        ("0 9 * * sat", 5),
+    ):
+        fire = cron_trigger(expression).get_next_fire_time(None, sunday)
+        assert fire is not None and fire.weekday() == weekday, expression
+    weekdays = cron_trigger("0 9 * * 1-5")
+    fires, moment = [], sunday
+    for _ in range(6):
+        moment = weekdays.get_next_fire_time(None, moment + timedelta(minutes=1))
+        fires.append(moment.weekday())
+    assert fires == [0, 1, 2, 3, 4, 0]
