@@ -15,7 +15,7 @@ from crawler.chinese import detect_script, to_simplified
 from crawler.extract import classify as kinds
 from crawler.extract import density
 from crawler.extract import metadata as md
-from crawler.extract.containers import CONTAINERS
+from crawler.extract.containers import BY_CLASS, BY_ID, CONTAINERS
 from crawler.extract.decoding import decode_html
 from crawler.extract.render import element_text, tidy
 from crawler.extract.rules import (
@@ -128,16 +128,65 @@ def _select(tree: etree._Element, css: str | None) -> list[etree._Element]:
         return []
 
 
-def _find_container(tree: etree._Element) -> tuple[str, etree._Element] | None:
-    """The first known CMS article container with enough text in it."""
-    for container in CONTAINERS:
-        found = tree.xpath(container.xpath)
-        if not found:
+@dataclass
+class PageScan:
+    """What one pass over all elements finds: head metadata, headings and known containers."""
+
+    page: md.PageMeta
+    containers: dict[str, etree._Element]
+
+
+def _scan(tree: etree._Element) -> PageScan:
+    """One walk over the tree: meta tags, <title>, heading candidates and known containers' first elements."""
+    meta: dict[str, str] = {}
+    html_title = ""
+    heading_els: list[etree._Element] = []
+    hits: dict[str, etree._Element] = {}
+    for el in tree.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
             continue
-        # When a container class repeats (nested Custom_UnionStyle), the outermost holds the whole text.
-        el = found[0]
-        text_len = len("".join(el.itertext()).strip())
-        if text_len >= container.min_chars:
+        if tag == "meta":
+            key = (el.get("name") or el.get("property") or el.get("itemprop") or "").strip().lower()
+            value = (el.get("content") or "").strip()
+            if key and value and key not in meta:
+                meta[key] = value
+            continue
+        if tag == "title":
+            if not html_title:
+                html_title = tidy(el.text_content()).replace("\n", " ")
+            continue
+        el_id = el.get("id")
+        el_class = el.get("class")
+        if tag in ("h1", "h2", "h3"):
+            heading_els.append(el)
+        elif (el_class and "title" in el_class.lower()) or (el_id and "title" in el_id.lower()):
+            heading_els.append(el)
+        if el_id and el_id in BY_ID:
+            hits.setdefault(BY_ID[el_id].name, el)
+        if el_class:
+            for token in el_class.split():
+                if token in BY_CLASS:
+                    hits.setdefault(BY_CLASS[token].name, el)
+    headings: list[str] = []
+    for el in heading_els[:80]:
+        text = tidy(el.text_content()).replace("\n", " ")
+        if 4 <= len(text) <= 120 and md.CHINESE.search(text) and text not in headings:
+            headings.append(text)
+    return PageScan(md.PageMeta(meta, html_title, headings), hits)
+
+
+def _find_container(tree: etree._Element, hits: dict[str, etree._Element]) -> tuple[str, etree._Element] | None:
+    """The first known CMS article container (in priority order) with enough text in it."""
+    for container in CONTAINERS:
+        el = hits.get(container.name)
+        if el is None and container.xpath and not hits:
+            found = tree.xpath(container.xpath)
+            el = found[0] if found else None
+        if el is None:
+            continue
+        # When a container class repeats (nested Custom_UnionStyle), the first (outermost) holds the whole text.
+        if len("".join(el.itertext()).strip()) >= container.min_chars:
             return container.name, el
     return None
 
@@ -288,7 +337,8 @@ def extract(
         raise ExtractionError(f"expected bytes or str, got {type(content).__name__}")
     _check_html(html)
     tree = _parse(html)
-    page = md.read_page(tree)
+    scan = _scan(tree)
+    page = scan.page
 
     root: etree._Element | None = None
     method = ""
@@ -296,7 +346,7 @@ def extract(
     if chosen:
         root, method = chosen[0], "selector"
     else:
-        found = _find_container(tree)
+        found = _find_container(tree, scan.containers)
         if found:
             method, root = found
     raw = element_text(root, skip_hidden=False) if root is not None else ""
