@@ -27,7 +27,7 @@ from crawler.models import CrawlRun
 SETTINGS_MODULE = "crawler.settings"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # After SIGTERM (Scrapy's graceful stop: runs are closed with what they counted) wait this long, then SIGKILL.
-TERM_GRACE_SECONDS = 10.0
+TERM_GRACE_SECONDS = 30.0
 CRASH_NOTE = "the crawl process ended before finishing this run"
 
 

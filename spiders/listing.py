@@ -19,12 +19,14 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import FormRequest, Request, Response
+from sqlmodel import col, select
 from twisted.python.failure import Failure
 
 from crawler import alerts, clock
 from crawler.challenge import detect_challenge, not_html
 from crawler.config import Listing, SeedError, Source, load_seeds
 from crawler.extract.decoding import decode_html
+from crawler.models import CrawlRun
 from crawler.profiles import get_profile
 from crawler.profiles.base import ListingPage, PageRequest
 from crawler.run_status import classify
@@ -49,6 +51,9 @@ class SourceRun:
     revisits_scheduled: bool = False
     handled: set[str] = field(default_factory=set)  # canonical URLs fetched or decided this run
     further_pages: dict[int, list[PageRequest]] = field(default_factory=dict)  # per listing, not yet asked
+    # Read every page up to max_pages (not only while unseen items show): the first crawl, and after a
+    # run that did not end "ok" (crashed, failing …), whose deeper pages may never have been read.
+    full_paging: bool = True
     finished: bool = False
 
 
@@ -187,6 +192,7 @@ class ListingSpider(scrapy.Spider):
         self._record_broken_seeds()
         for source in self.sources:
             run = SourceRun(source=source, run_id=self.store.begin_run(source.id, pid=os.getpid()))
+            run.full_paging = self._previous_status(source.id, run.run_id) != "ok"
             self.runs[source.id] = run
             for listing_index, listing in enumerate(source.listings):
                 try:
@@ -202,6 +208,17 @@ class ListingSpider(scrapy.Spider):
                         yield request
             if run.pending_listings == 0:
                 self._finish_source(run)
+
+    def _previous_status(self, source_id: str, run_id: int) -> str | None:
+        """The status of the source's run before this one (None for a first crawl)."""
+        assert self.store is not None
+        with self.store.session() as session:
+            return session.exec(
+                select(CrawlRun.status)
+                .where(CrawlRun.source_id == source_id, col(CrawlRun.id) < run_id)
+                .order_by(col(CrawlRun.id).desc())
+                .limit(1)
+            ).first()
 
     def _record_broken_seeds(self) -> None:
         """A requested source whose seed file is broken gets a failing run naming the file and key."""
@@ -287,12 +304,13 @@ class ListingSpider(scrapy.Spider):
         # Incremental paging: the next page only while this one still shows articles we have never seen
         # (or showed nothing yet: a shell page). Older items on deeper pages are re-checked by the revisit
         # schedule, so an unchanged site costs one listing page, not all of them.
-        while waiting and (unknown or not page.entries):
+        keep_paging = unknown or not page.entries or run.full_paging
+        while waiting and keep_paging:
             request = self._listing_request(run, listing_index, waiting.pop(0))
             if request is not None:
                 yield request
                 break
-        if not (unknown or not page.entries) and waiting:
+        if not keep_paging and waiting:
             self.logger.debug(
                 "[%s] %s: nothing new, %d further page(s) not read", source.id, response.url, len(waiting)
             )
