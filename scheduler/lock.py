@@ -34,10 +34,16 @@ class LockHeld(RuntimeError):
         if heartbeat_at is not None:
             age = (_wall_now() - heartbeat_at).total_seconds()
             seen = f", last heartbeat {age:.0f} s ago"
+        if database.startswith("postgresql"):
+            hint = "a crashed service's lock is freed as soon as its database session ends"
+        else:
+            hint = (
+                "a lock left by a crashed service is taken over once its process is gone "
+                f"or its heartbeat is older than {STALE_AFTER.total_seconds():.0f} s"
+            )
         super().__init__(
             f"another `govwatch run` is already running on {database} (held by {holder}{seen}). "
-            "Stop it first; a lock left by a crashed service is taken over once its process is gone "
-            f"or its heartbeat is older than {STALE_AFTER.total_seconds():.0f} s."
+            f"Stop it first; {hint}."
         )
 
 
