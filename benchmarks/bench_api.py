@@ -28,11 +28,13 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from crawler.clock import SHANGHAI  # noqa: E402
 from crawler.db import init_db  # noqa: E402
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow  # noqa: E402
 
 KINDS = ("meeting", "news", "news", "notice", "policy", "speech", "meeting", "news", "notice", "news")
 TARGET_MS = 100.0
+BASE = datetime(2026, 1, 1, tzinfo=UTC)
 # Without TCP_NODELAY the client's small writes meet delayed ACKs and every request waits ~40 ms for nothing.
 NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 PARAGRAPH = "会议强调，要深入打好污染防治攻坚战，持续改善生态环境质量，推动绿色低碳高质量发展。"
@@ -59,7 +61,7 @@ def measure(call: Callable[[], object], repeats: int) -> Timing:
 
 def fill(engine: Engine, items: int, sources: int) -> dict[str, int]:
     """Bulk rows: items over sources, one version each, every tenth edited (two), one in a hundred deleted."""
-    base = datetime(2026, 1, 1, tzinfo=UTC)
+    base = BASE
     source_ids = [f"src-{n:02d}" for n in range(sources)]
     chunk = 10_000
     version_id = event_id = 0
@@ -217,11 +219,20 @@ def main() -> None:
 
                 return decode_cursor(cursor) if cursor else None
 
+            # The newest tenth of the items was first seen after this moment (the bench's items are a minute apart).
+            since = BASE + timedelta(minutes=args.items - args.items // 10 + 1)
+            since_local = since.astimezone(SHANGHAI).replace(tzinfo=None).isoformat()
+            since_utc = since.strftime("%Y-%m-%d %H:%M:%S.%f")
             scenarios = [
                 ("all items", {}, "", [0, 5_000, 50_000, args.items - 50]),
                 ("source=src-07", {"source": "src-07"}, "source_id = 'src-07'", [0, (args.items // args.sources) - 50]),
                 ("kind=meeting", {"kind": "meeting"}, "kind = 'meeting'", [0, (args.items // 5) - 50]),
                 ("change=edited", {"change": "edited"}, "version_count > 1", [0, (args.items // 10) - 50]),
+                ("change=deleted", {"change": "deleted"},
+                 "id IN (SELECT item_id FROM change_event WHERE change = 'deleted')", [0, (args.items // 100) - 50]),
+                (f"since={since_local[:16]}", {"since": since_local},
+                 f"id IN (SELECT item_id FROM change_event WHERE change = 'new' AND created_at >= '{since_utc}')",
+                 [0, (args.items // 10) - 50]),
             ]
             for label, params, where, depths in scenarios:
                 found = cursors(params, depths)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from crawler.diffing import side_by_side, unified_diff
@@ -128,18 +128,16 @@ def list_items(connection: Connection, wanted: ItemQuery) -> tuple[list[dict[str
         query = query.where(Item.source_id == wanted.source)
     if wanted.kind:
         query = query.where(Item.kind == wanted.kind)
-    if wanted.change:
-        event = and_(ChangeEvent.item_id == Item.id, ChangeEvent.change == wanted.change)
+    change = wanted.change or ("new" if wanted.since is not None else None)
+    if change == "edited" and wanted.since is None:
+        query = query.where(Item.version_count > 1)  # the same set, without touching the event log
+    elif change is not None and not (change == "new" and wanted.since is None):  # every item has its "new"
+        # The matching events are few next to the items (ix_change_event_change_id, ix_change_event_created_at):
+        # select their item ids once rather than probe the log for every item walked.
+        events = select(ChangeEvent.item_id).where(ChangeEvent.change == change)
         if wanted.since is not None:
-            event = and_(event, ChangeEvent.created_at >= wanted.since)
-        if wanted.change == "new" and wanted.since is None:
-            pass  # every item has its "new" event
-        elif wanted.change == "edited" and wanted.since is None:
-            query = query.where(Item.version_count > 1)  # same set, without touching the event log
-        else:
-            query = query.where(exists(select(ChangeEvent.id).where(event)))
-    elif wanted.since is not None:
-        query = query.where(Item.first_seen >= wanted.since)
+            events = events.where(ChangeEvent.created_at >= wanted.since)
+        query = query.where(Item.id.in_(events))
     if wanted.q:
         pattern = f"%{_escape_like(wanted.q.strip())}%"
         query = query.where(
