@@ -155,3 +155,6 @@ FACTS = (
 
 MEETING_NAMES = ("党组（扩大）会议", "党组会议", "常务会议", "专题会议", "工作调度会议")
 SOURCES = ("{org}", "{org}办公室", "{org}宣传教育处", "{place}生态环境局")
+
+# Attachment names of notices and policy documents (linked as ./W0…pdf files next to the article).
+ATTACHMENTS = ("工作任务清单", "名单汇总表", "技术指南（征求意见稿）", "编制说明", "检查要点及评分表")

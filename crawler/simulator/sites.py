@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol
 
 from crawler.simulator import templates as t
-from crawler.simulator.phrases import WEEKDAYS
+from crawler.simulator.phrases import ATTACHMENTS, WEEKDAYS
 from crawler.simulator.server import Request, Response
 from crawler.simulator.world import Article, Column, SiteSpec, World
 
@@ -69,6 +69,9 @@ def not_found() -> Response:
     return Response(404, t.NOT_FOUND.encode("utf-8"))
 
 
+ATTACHMENT = re.compile(r"/W0(?P<uid>\d+)_(?P<n>\d)\.pdf$")
+# Just enough of a PDF for a client to see what it is.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 ARTICLE_UID = re.compile(r"_(\d+)\.s?html?$|/(\d+)\.htm$")
 
 
@@ -183,6 +186,22 @@ class TrsSite(BaseSite):
             kind = "text/css" if path.endswith(".css") else "application/javascript"
             return Response(200, b"/* simulated asset */\n", kind)
         day = self.world.day
+        attachment = ATTACHMENT.search(path)
+        if attachment:
+            article = self.world.get(int(attachment.group("uid")))
+            if article is not None and article.site == self.spec.key and article.live_on(day):
+                if (
+                    path.rsplit("/", 1)[0]
+                    == article_path(self.spec, self.spec.column(article.column), article).rsplit("/", 1)[0]
+                ):
+                    return Response(
+                        200,
+                        PDF_BYTES,
+                        "application/pdf",
+                        cacheable=True,
+                        last_modified=article.published.replace(tzinfo=CHINA),
+                    )
+            return not_found()
         return self.cache.get((path, day), lambda: self.render(path, day))
 
     def render(self, path: str, day: int) -> Response:
@@ -292,8 +311,9 @@ class TrsSite(BaseSite):
             for a in self.related(article, day, day + 1)
         )
         visits = 120 + (article.uid * 37 + day * 211) % 4000
+        attachments = trs_attachments(article)
         if column.layout == "policy":
-            body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+            body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs) + attachments
             main = t.render(
                 t.TRS_POLICY,
                 parent=parent_name(column),
@@ -312,7 +332,7 @@ class TrsSite(BaseSite):
             if article.digest:
                 body = self._digest_body(article)
             else:
-                body = "\n".join(trs_paragraph(p, i, article) for i, p in enumerate(paragraphs))
+                body = "\n".join(trs_paragraph(p, i, article) for i, p in enumerate(paragraphs)) + attachments
             main = t.render(
                 t.TRS_ARTICLE,
                 parent=parent_name(column),
@@ -338,6 +358,20 @@ class TrsSite(BaseSite):
                 f'<div>　　{html.escape(summary)}&gt;&gt;&gt;<a href="{href}">更多内容，点击阅读</a></div>'
             )
         return "\n".join(lines)
+
+
+def trs_attachments(article: Article) -> str:
+    """Notices and policy documents link their attachments as ./W0…pdf files, with TRS's oldsrc attribute."""
+    if article.kind not in ("notice", "policy"):
+        return ""
+    count = 1 + article.seed % 2
+    lines = []
+    for n in range(1, count + 1):
+        name = ATTACHMENTS[(article.seed >> (4 * n)) % len(ATTACHMENTS)]
+        file = f"W0{article.uid}_{n}.pdf"
+        label = "附件：" if n == 1 else "　　　"
+        lines.append(f'<p>{label}<a href="./{file}" oldsrc="{file}">{n}.{html.escape(name)}.pdf</a></p>')
+    return "\n" + "\n".join(lines)
 
 
 def trs_paragraph(text: str, index: int, article: Article) -> str:
@@ -392,8 +426,8 @@ class MirrorSite(BaseSite):
 
     def _convert(self, inner: Request) -> Response:
         page = self.original.respond(inner)
-        if page.status != 200:
-            return page
+        if page.status != 200 or not page.content_type.startswith("text/html"):
+            return page  # errors and attachments pass through unconverted
         text = page.body.decode("utf-8")
         with self._convert_lock:
             text = self.converter.convert(text)

@@ -316,8 +316,10 @@ class World:
         older = sorted(
             (a for a in self.articles.values() if a.created_day < day and a.live_on(day)), key=lambda a: a.uid
         )
-        if older:
-            edited = rng.choice(older)
+        # Digests are written once and never revised, so only ordinary items get edited.
+        editable = [a for a in older if not a.digest]
+        if editable:
+            edited = rng.choice(editable)
             old_fact = edited.fact_on(day)
             wording = old_fact
             while wording == old_fact:

@@ -351,3 +351,16 @@ def test_weekly_digest_links_out_to_full_items(fresh_web: SimulatedWeb) -> None:
     assert set(links) <= live
     web.advance_to(8)  # the next Sunday brings the next digest
     assert any("一周要闻（11.1-11.7）" in a.title for a in web.articles() if a.url in web.truth(8).new)
+
+
+def test_notices_link_attachments_next_to_the_article(web: SimulatedWeb) -> None:
+    notice = next(a for a in web.articles() if a.site == "mee" and a.kind == "notice")
+    page = fetch(notice.url).text
+    files = re.findall(r'<a href="(\./W0\d+_\d\.pdf)" oldsrc="W0\d+_\d\.pdf">', page)
+    assert files
+    attachment = fetch(urljoin(notice.url, files[0]))
+    assert attachment.status == 200 and attachment.headers["content-type"] == "application/pdf"
+    assert attachment.body.startswith(b"%PDF-")
+    mirrored = fetch(web.mirror_url(urljoin(notice.url, files[0])))
+    assert mirrored.body == attachment.body and mirrored.headers["content-type"] == "application/pdf"
+    assert fetch(urljoin(notice.url, "./W0999_1.pdf")).status == 404
