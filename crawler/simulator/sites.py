@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import json
 import random
 import re
@@ -32,7 +33,13 @@ class SiteContext(Protocol):
 
 
 def article_path(spec: SiteSpec, column: Column, article: Article) -> str:
-    """The article's path on its site, in the URL style of the site's CMS."""
+    """The article's path on its site, in the URL style of the site's CMS (computed once per article)."""
+    if article.path is None:
+        article.path = _article_path(spec, column, article)
+    return article.path
+
+
+def _article_path(spec: SiteSpec, column: Column, article: Article) -> str:
     p = article.published
     if spec.cms == "trs":
         return f"{column.path}{p:%Y%m}/t{p:%Y%m%d}_{article.uid}.shtml"
@@ -107,8 +114,10 @@ class BaseSite:
 
     def related(self, article: Article, day: int, turn: int) -> list[Article]:
         """A rotating 相关文章 list: other live items of the site, a different slice every `turn`."""
-        pool = [a for column in self.spec.columns for a in self.world.listing(self.spec.key, column.key, day)]
-        pool = [a for a in pool if a.uid != article.uid][:60]
+        everything = (
+            a for column in self.spec.columns for a in self.world.listing(self.spec.key, column.key, day)
+        )
+        pool = list(itertools.islice((a for a in everything if a.uid != article.uid), 60))
         if not pool:
             return []
         start = (turn * 3 + article.uid) % len(pool)

@@ -85,6 +85,7 @@ class Article:
     abbr: str = ""
     # Weekly digests (一周要闻) are written once from other items: their text is fixed, with links out.
     digest: tuple[tuple[str, str, int], ...] = ()  # (heading, summary, uid of the full item)
+    path: str | None = field(default=None, repr=False)  # set once by the site that serves it
 
     def live_on(self, day: int) -> bool:
         return self.created_day <= day and (self.deleted_day is None or day < self.deleted_day)
