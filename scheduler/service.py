@@ -32,7 +32,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import MetaData, Table, delete, inspect, select
 
 from crawler import alerts, clock
-from crawler.config import load_seeds
+from crawler.config import SeedSet, load_seeds
 from crawler.db import database_url
 from crawler.store import Store
 from scheduler.lock import RunLock
@@ -137,15 +137,23 @@ def cron_trigger(expression: str, jitter: int | None = None) -> CronTrigger:
     )
 
 
-def crawl_groups(seeds: str | None = None) -> dict[str, list[str]]:
+def crawl_groups(seed_set: SeedSet) -> dict[str, list[str]]:
     """Enabled sources grouped by identical cron expression (whitespace-normalised)."""
-    seed_set = load_seeds(seeds)
-    for error in seed_set.errors:
-        log.error("seed file not loaded: %s", error)
     groups: dict[str, list[str]] = {}
     for source in seed_set.enabled():
         groups.setdefault(" ".join(source.schedule.split()), []).append(source.id)
     return {cron: sorted(ids) for cron, ids in sorted(groups.items())}
+
+
+def load_sources(store: Store, seeds: str | None) -> SeedSet:
+    """Load the seeds (broken files logged, the others kept) and refresh the source rows from them."""
+    seed_set = load_seeds(seeds)
+    for error in seed_set.errors:
+        log.error("seed file not loaded: %s", error)
+    if not seed_set.enabled():
+        log.warning("no enabled source in the seeds folder: nothing will be crawled")
+    store.sync_sources(seed_set.sources.values())
+    return seed_set
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
@@ -307,9 +315,7 @@ class Service:
     def build(self) -> BaseScheduler:
         """The scheduler with one job per cron group (missed runs kept) and the delivery job."""
         opts = self.options
-        groups = crawl_groups(opts.seeds)
-        seeds = load_seeds(opts.seeds)
-        self.store.sync_sources(seeds.sources.values())
+        groups = crawl_groups(load_sources(self.store, opts.seeds))
         scheduler = self.scheduler_class(
             timezone=TIMEZONE,
             jobstores={
@@ -467,9 +473,7 @@ def run_once(options: ServiceOptions) -> dict[str, GroupOutcome]:
     """`govwatch run --once`: every enabled source now (grouped by cron), then deliver; holds the lock."""
     alerts_config_check()
     store = Store(options.db_url)
-    seeds = load_seeds(options.seeds)
-    store.sync_sources(seeds.sources.values())
-    groups = crawl_groups(options.seeds)
+    groups = crawl_groups(load_sources(store, options.seeds))
     with RunLock(store.engine):
         _stopping.clear()
         with PoolExecutor(max_workers=max(options.max_parallel, 1)) as pool:

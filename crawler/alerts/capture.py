@@ -7,10 +7,13 @@ import email.policy
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import yaml
 from aiosmtpd.controller import Controller
 
 from crawler.alerts.email import ITEMS_HEADER, KINDS_HEADER, SUBSCRIPTION_HEADER, TYPE_HEADER
@@ -183,3 +186,22 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((LOOPBACK, 0))
         return int(probe.getsockname()[1])
+
+
+def write_meeting_alerts(
+    path: str | Path, recipients: Sequence[str] = ("demo@localhost.localdomain",), admin: Sequence[str] = ()
+) -> Path:
+    """An alerts.yaml with one immediate subscription to meeting notices (the demo's); returns its path.
+
+    Point $GOVWATCH_ALERTS at it (crawl subprocesses inherit it) together with LoopbackSMTP.env().
+    """
+    document = {
+        "subscriptions": [
+            {"name": "meetings", "recipients": list(recipients), "filters": {"kinds": ["meeting"]}}
+        ],
+        "admin": {"recipients": list(admin)},
+    }
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target

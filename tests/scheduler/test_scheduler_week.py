@@ -136,3 +136,38 @@ def test_crontab_weekdays_mean_what_crontab_says() -> None:
         moment = weekdays.get_next_fire_time(None, moment + timedelta(minutes=1))
         fires.append(moment.weekday())
     assert fires == [0, 1, 2, 3, 4, 0]
+
+
+def test_run_once_crawls_every_enabled_source_now_grouped_by_cron(world: ServiceOptions) -> None:
+    from scheduler.service import run_once
+
+    outcomes = run_once(world)
+    assert sorted(sources for _, sources in sched_helpers.CALLS) == [
+        ("daily-a", "daily-b"),
+        ("evening-d",),
+        ("monday-c",),
+    ]
+    assert {moment for moment, _ in sched_helpers.CALLS} == {START}
+    assert {
+        source: status for outcome in outcomes.values() for source, status in outcome.statuses.items()
+    } == {
+        "daily-a": "ok",
+        "daily-b": "ok",
+        "evening-d": "ok",
+        "monday-c": "ok",
+    }
+    # It held the lock while running and gave it back.
+    with RunLock(Store(world.db_url).engine):
+        pass
+
+
+def test_run_once_is_refused_while_the_service_runs(world: ServiceOptions) -> None:
+    from scheduler.service import run_once
+
+    driver = Driver(Service(world, scheduler_class=CountingScheduler)).start()
+    try:
+        with pytest.raises(LockHeld):
+            run_once(world)
+    finally:
+        driver.stop()
+    assert sched_helpers.CALLS == []
