@@ -35,6 +35,7 @@ from crawler.extract.rules import (
 ATTACHMENT_EXT = re.compile(r"\.(?:pdf|docx?|xlsx?|zip|rar|7z|wps|et|ofd|pptx?|txt|csv)(?:$|[?#])", re.I)
 ATTACHMENT_NAME = re.compile(r"\.(?:pdf|docx?|xlsx?|zip|rar|7z|wps|et|ofd|pptx?)$", re.I)
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+STRAY_END_TAGS = re.compile(r"</(?:html|body)\s*>", re.I)
 LOOKS_LIKE_HTML = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|table|meta|title|span|a|br|h[1-6])[\s>/]", re.I)
 BREADCRUMB_XPATH = (
     "//*[not(self::script)][contains(text(),'当前位置') or contains(text(),'您所在的位置') or "
@@ -100,6 +101,9 @@ class Extraction:
 
 def _parse(html: str) -> etree._Element:
     html = XML_DECLARATION.sub("", html, count=1)
+    # A stray </html> or </body> from a server-side include makes libxml2 drop everything after it;
+    # both end tags are implied anyway.
+    html = STRAY_END_TAGS.sub("", html)
     try:
         tree = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError) as err:

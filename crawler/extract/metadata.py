@@ -23,8 +23,14 @@ TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—+|–| - |-)\s*")
 SOURCE_LABEL = re.compile(r"(?:来源|來源|信息来源|信息來源|文章来源|文章來源|稿件来源)\s*[:：]\s*")
 # Where a source value ends: the next byline field, a bracket, or the end of the line.
 SOURCE_END = re.compile(r"\s{2,}|\s+(?=\S{1,6}[:：])|[|｜【\[]|(?:作者|编辑|责任编辑|发布时间|时间|日期|浏览|点击|字号)\s*[:：]")
-ORGAN_LABEL = re.compile(r"(?:发布机关|發布機關|发文机关|發文機關|发布机构|发文单位|成文机关|发布单位|制发机关)\s*[:：]\s*")
-DOC_NUMBER_LABEL = re.compile(r"(?:文\s*号|發文字號|发文字号|文件编号)\s*[:：]\s*")
+# Labels of metadata tables: followed by a colon, or starting a line (label and value in separate cells).
+ORGAN_LABEL = re.compile(
+    r"(?:(?<=\n)|^)\s*(?:发布机关|發布機關|发文机关|發文機關|发布机构|发文单位|成文机关|发布单位|制发机关)\s*[:：]?\s*|"
+    r"(?:发布机关|發布機關|发文机关|發文機關|发布机构|发文单位|成文机关|发布单位|制发机关)\s*[:：]\s*"
+)
+DOC_NUMBER_LABEL = re.compile(
+    r"(?:(?<=\n)|^)\s*(?:文\s*号|發文字號|发文字号|文件编号)\s*[:：]?\s*|(?:文\s*号|發文字號|发文字号|文件编号)\s*[:：]\s*"
+)
 # 环党组〔2020〕6号, 环办[2023]12号, 国发（2020）3号, 赣府字〔2021〕8号
 DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fff]{1,14}\s*[〔\[［(（【﹝]\s*(?:19|20)\d{2}\s*[〕\]］)）】﹞]\s*(?:第\s*)?\d{1,5}\s*号"
@@ -88,7 +94,7 @@ def choose_title(
     text, else <title> without the site name when the page shows it, else the likeliest line above the text."""
     meta_title = _first_meta(page.meta, ("articletitle",))
     if meta_title:
-        return meta_title
+        return strip_site_name(meta_title, _first_meta(page.meta, ("sitename", "og:site_name")))
     parts = [p for p in TITLE_SEPARATORS.split(page.html_title) if p.strip()]
     title_head = parts[0].strip() if parts else page.html_title.strip()
     html_norm = _norm(page.html_title)
@@ -133,6 +139,15 @@ def choose_title(
         return title_head
     h1 = [h for h in page.headings if len(h) >= 6]
     return (h1[0] if h1 else page.html_title.strip()) or None
+
+
+def strip_site_name(title: str, site: str | None) -> str:
+    """'Site——Title' or 'Title_Site' → 'Title' when the site is named in the page's meta tags."""
+    if not site or site == title:
+        return title
+    pattern = re.escape(site.strip())
+    stripped = re.sub(rf"^{pattern}\s*(?:——|—|--|-|_|\||｜|:|：)\s*|\s*(?:——|—|--|-|_|\||｜)\s*{pattern}$", "", title)
+    return stripped.strip() or title
 
 
 def meta_date(meta: dict[str, str]) -> datetime | None:

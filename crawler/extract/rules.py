@@ -40,8 +40,8 @@ _FIELD = (
 _BYLINE_TAIL = r"(?:发表评论|我要评论|查看评论|评论|打印|纠错|收藏|分享)"
 _TOOLBAR_TOKEN = (
     r"(?:分享到|分享至|分享|[\[【](?:打印|列印|关闭|關閉|收藏|返回顶部|返回)[\]】]|打印本页|打印本頁|打印|列印|"
-    r"关闭窗口|關閉窗口|关闭|字号|字號|[\[【(]?[大中小][\]】)]?|收藏本页|收藏|纠错|微信|微博|QQ空间|QQ|朋友圈|"
-    r"扫一扫|[:：|｜/\s]|默认|放大|缩小|视力保护色|复制链接|A\+|A-)"
+    r"关闭窗口|關閉窗口|关闭|字号|字號|字体|字體|[\[【(]?[大中小][\]】)]?|收藏本页|收藏|纠错|微信|微博|QQ空间|QQ|朋友圈|"
+    r"扫一扫|[:：|｜/\s]|[\[\]【】()（）]|默认|放大|缩小|视力保护色|复制链接|A\+|A-)"
 )
 _SWITCH = r"(?:手机版|手機版|电脑版|電腦版|移动版|移動版|触屏版|觸屏版|PC版|简体版|簡體版|繁体版|繁體版|简体|繁體|繁体|English)"
 
@@ -54,7 +54,7 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
     LineRule("breadcrumb_trail", re.compile(r"^(?:首页|首頁|网站首页)\s*(?:>|>>|＞|»|→|/|\\).{0,120}$"), max_len=160),
     LineRule("breadcrumb_正文", re.compile(r"^.{0,120}(?:>>|>|＞)\s*正文$"), max_len=160),
-    LineRule("share_print_font_bar", re.compile(rf"^(?=.*(?:分享|打印|列印|字号|字號|关闭|關閉))(?:{_TOOLBAR_TOKEN})+$"), max_len=120),
+    LineRule("share_print_font_bar", re.compile(rf"^(?=.*(?:分享|打印|列印|字号|字號|字体|字體|关闭|關閉))(?:{_TOOLBAR_TOKEN})+$"), max_len=120),
     LineRule("share_prefix", re.compile(r"^(?:分享到|分享至)\s*[:：]?.{0,40}$"), max_len=60),
     LineRule(
         "copyright_footer",
@@ -65,6 +65,12 @@ LINE_RULES: tuple[LineRule, ...] = (
             re.I,
         ),
         max_len=200,
+    ),
+    LineRule(
+        "copyright_statement",
+        re.compile(r"版权(?:均)?(?:属于|归)|版權(?:均)?(?:屬於|歸)|转载.{0,30}(?:须|必须|请)注明|不代表本(?:站|网|網)(?:观点|立场|觀點|立場)|"
+                   r"未经.{0,12}(?:授权|许可|同意).{0,8}(?:不得|禁止|严禁)(?:转载|使用|复制|摘编)"),
+        max_len=300,
     ),
     LineRule("legal_db_header", re.compile(r"(?:北大法宝|北大法寶|法宝引证码|法寶引證碼|pkulaw)", re.I), max_len=200),
     LineRule("original_link", re.compile(r"^(?:原文链接|原文鏈接|原文地址|本文链接|本文地址)\s*[:：].*$"), max_len=300),
@@ -90,7 +96,7 @@ LINE_RULES: tuple[LineRule, ...] = (
              max_len=120),
     LineRule("prev_next", re.compile(r"^(?:上一篇|下一篇|上一條|下一條|上一条|下一条|上一页|下一页)\s*[:：].*$"), max_len=160),
     LineRule("prev_next_bare", re.compile(r"^(?:[\[【]?(?:上一篇|下一篇|上一條|下一條|上一条|下一条|返回顶部|返回頂部|返回首页|返回列表|"
-                                          r"关闭窗口|關閉窗口|关闭|關閉)[\]】]?[\s|｜]*)+$")),
+                                          r"关闭窗口|關閉窗口|关闭|關閉|推荐|推薦|打印本稿|打印本页|打印本頁)[\]】]?[\s|｜]*)+$")),
     LineRule("qr_scan", re.compile(r"^[^，。,；;]{0,20}(?:扫一扫|掃一掃|扫描二维码|掃描二維碼|微信扫描|手机扫描)[^，。,；;]{0,30}$"), max_len=60),
     LineRule(
         "view_counter",
@@ -100,7 +106,7 @@ LINE_RULES: tuple[LineRule, ...] = (
              action=SOURCE_LINE, max_len=60),
     LineRule(
         "date_byline",
-        re.compile(rf"^(?:{_DATE_LABEL})?{_DATE}\s*(?:更新|发布|發佈)?(?:\s*(?:{_FIELD}|\||{_BYLINE_TAIL}))*\s*$"),
+        re.compile(rf"^[\[【(（]?\s*(?:{_DATE_LABEL})?{_DATE}\s*(?:更新|发布|發佈)?(?:\s*(?:{_FIELD}|\||{_BYLINE_TAIL}))*\s*[\]】)）]?$"),
         action=DATE_LINE,
         max_len=120,
     ),
