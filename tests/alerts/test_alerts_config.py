@@ -145,3 +145,16 @@ def test_smtp_settings_from_separate_variables() -> None:
         settings_from_env({})
     with pytest.raises(ValueError, match="smtp://"):
         settings_from_env({"GOVWATCH_SMTP_URL": "http://mail.example.org"})
+
+
+def test_the_demo_subscription_file(tmp_path: Path) -> None:
+    from crawler.alerts.capture import write_meeting_alerts
+
+    config = load_alerts(write_meeting_alerts(tmp_path / "demo" / "alerts.yaml", ["demo@example.org"]))
+    (sub,) = config.subscriptions
+    assert (sub.recipients, sub.filters.kinds, sub.mode, sub.include_baseline) == (
+        ["demo@example.org"],
+        ["meeting"],
+        "immediate",
+        False,
+    )
