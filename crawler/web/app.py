@@ -248,6 +248,7 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
                 "next_url": next_url,
                 "first_url": first_url,
                 "first_page": cursor is None,
+                "recent": queries.recent_changes(conn) if cursor is None and not active else [],
             },
         )
 

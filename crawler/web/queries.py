@@ -240,6 +240,33 @@ def diff(connection: Connection, item_id: int, count: int, old: int | None, new:
     }
 
 
+def recent_changes(connection: Connection, limit: int = 8) -> list[dict[str, Any]]:
+    """The newest change events, light (no text): what the items page shows above the list."""
+    rows = connection.execute(
+        select(
+            ChangeEvent.id, ChangeEvent.change, ChangeEvent.created_at, ChangeEvent.item_id, ChangeEvent.source_id,
+            Item.title, Item.kind, Item.version_count, ItemVersion.version,
+        )
+        .join(Item, Item.id == ChangeEvent.item_id)
+        .outerjoin(ItemVersion, ItemVersion.id == ChangeEvent.version_id)
+        .order_by(ChangeEvent.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "event_id": row.id,
+            "change": row.change,
+            "created_at": iso(row.created_at),
+            "item_id": row.item_id,
+            "source_id": row.source_id,
+            "title": row.title,
+            "kind": row.kind,
+            "version": row.version if row.version is not None else row.version_count,
+        }
+        for row in rows
+    ]
+
+
 # --- sources ------------------------------------------------------------------------------------------
 
 

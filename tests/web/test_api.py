@@ -143,8 +143,11 @@ def test_token_guards_every_request(world) -> None:  # type: ignore[no-untyped-d
 
 
 def test_pages_render(client, world) -> None:  # type: ignore[no-untyped-def]
+    home = client.get("/").text
+    assert 'id="recent"' in home and "edited v2" in home
     page = client.get("/", params={"change": "edited"})
     assert page.status_code == 200 and "省生态环境厅召开党组会议" in page.text and "环境要闻第1条" not in page.text
+    assert 'id="recent"' not in page.text  # filtered lists show only what was asked
     item = client.get(f"/items/{world.items['meeting']}")
     assert item.status_code == 200
     assert "<del>4</del>" in item.text and "<ins>5</ins>" in item.text

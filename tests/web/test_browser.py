@@ -72,6 +72,10 @@ def test_from_the_list_to_an_edited_item_and_its_diff(server, browser, world) ->
     rows = page.locator("#items tbody tr")
     assert rows.count() == len(world.items)
     assert page.locator("tr.change-edited").count() == 1
+    # The newest changes are listed above the items, the edit among them with its version.
+    assert page.locator("#recent li.change-edited a").inner_text() == "省生态环境厅召开党组会议"
+    assert page.locator("#recent li.change-edited .badge").inner_text() == "edited v2"
+    assert page.locator("#recent li.change-deleted").count() == 1
 
     # Filter to the edited items with the form, as a reader would.
     page.select_option("select[name=change]", "edited")
