@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from crawler.extract.render import BLOCK_TAGS, CELL_TAGS, SKIP_TAGS, is_hidden
+from crawler.extract.rules import is_chrome
 
 PUNCTUATION = re.compile(r"[，。；！？、：,;!?“”]")
 SENTENCE_END = re.compile(r"[。！？!?；;]")
@@ -79,7 +80,8 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
         idx = len(elements)
         elements.append(el)
         parent_of[idx] = parent_idx
-        # A table row is one line (its cells are words of it); any other block starts a new line.
+        # A table row of plain cells is one line (its cells are words of it); any block starts a new line
+        # (cells holding paragraphs are layout, not data).
         block = tag in BLOCK_TAGS
         if block or tag == "br":
             flush()
@@ -133,6 +135,7 @@ DOC_NUMBER_LINE = re.compile(r"^[（(]?[\u4e00-\u9fff]{1,14}[〔\[［(（【]\d{
 # 同志们： / 各设区市生态环境局： — the addressee line that opens a speech or a notice.
 SALUTATION = re.compile(r"^[\u4e00-\u9fff、，,（）()]{2,40}[:：]$")
 HEAD_LINES = 15
+CHROME_CHECK_CHARS = 300
 PAGE_TOP_CHARS = 6000
 
 
@@ -162,6 +165,8 @@ def main_text(root: etree._Element) -> DensityResult:
             idx = parent_of.get(idx, -1)
             steps += 1
         line.weight = _weigh(line, hint)
+        if line.weight > 0 and line.chars <= CHROME_CHECK_CHARS and is_chrome(line.text):
+            line.weight = -line.chars  # a copyright statement or byline is long and punctuated, but chrome
         idx = line.owner
         while idx >= 0:
             totals[idx] = totals.get(idx, 0.0) + line.weight

@@ -147,3 +147,13 @@ BLOCK_RULES: tuple[BlockRule, ...] = (
 MASK_RUN = re.compile(r"\*{3,}|＊{3,}|×{3,}")
 # Markers of an incomplete text anywhere in a line (paywall notes embedded in a paragraph).
 TRUNCATION_MARKERS = re.compile(r"省略\s*\d+\s*字|正式会员可完整阅读|当前仅显示\s*\d+\s*字|\(未完，?全文共|（未完")
+
+
+def is_chrome(line: str) -> bool:
+    """Whether a line rule removes this line as site chrome (drop or stop; not truncation notes, which sit
+    inside the article, nor date/source lines, which are metadata)."""
+    line = line.strip()
+    return any(
+        rule.action in (DROP, STOP) and len(line) <= rule.max_len and rule.pattern.search(line)
+        for rule in LINE_RULES
+    )
