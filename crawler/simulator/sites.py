@@ -90,6 +90,15 @@ class BaseSite:
         self.context = context
         self.world = context.world
 
+    # Set to an earlier day to make listings come from a stale cache (articles stay current), as some
+    # sites' CDNs do now and then: a listing of only older items must not read as deletions.
+    stale_listing_day: int | None = None
+
+    def listed(self, column: Column, day: int) -> list[Article]:
+        """What the column's listing shows on `day` (or on the stale day, while one is set)."""
+        shown = day if self.stale_listing_day is None else min(day, self.stale_listing_day)
+        return self.world.listing(self.spec.key, column.key, shown)
+
     @property
     def base_url(self) -> str:
         return self.context.base_url(self.spec.key)
@@ -149,10 +158,10 @@ class PageCache:
 
     def __init__(self, size: int = PAGE_CACHE_SIZE) -> None:
         self.size = size
-        self._pages: OrderedDict[tuple[str, int], Response] = OrderedDict()
+        self._pages: OrderedDict[tuple[object, ...], Response] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, int], make: Callable[[], Response]) -> Response:
+    def get(self, key: tuple[object, ...], make: Callable[[], Response]) -> Response:
         with self._lock:
             cached = self._pages.get(key)
             if cached is not None:
@@ -211,7 +220,7 @@ class TrsSite(BaseSite):
                         last_modified=article.published.replace(tzinfo=CHINA),
                     )
             return not_found()
-        return self.cache.get((path, day), lambda: self.render(path, day))
+        return self.cache.get((path, day, self.stale_listing_day), lambda: self.render(path, day))
 
     def render(self, path: str, day: int) -> Response:
         if path in ("/", "/index.shtml"):
@@ -269,7 +278,7 @@ class TrsSite(BaseSite):
         )
 
     def _listing(self, column: Column, page: int, day: int) -> str | None:
-        items = self.world.listing(self.spec.key, column.key, day)
+        items = self.listed(column, day)
         count = max(1, -(-len(items) // column.page_size))
         if page >= count:
             return None
@@ -431,7 +440,7 @@ class MirrorSite(BaseSite):
         if rest.startswith("/images/"):
             return self.original.respond(inner)
         day = self.world.day
-        return self.cache.get((rest, day), lambda: self._convert(inner))
+        return self.cache.get((rest, day, self.original.stale_listing_day), lambda: self._convert(inner))
 
     def _convert(self, inner: Request) -> Response:
         page = self.original.respond(inner)
@@ -508,7 +517,7 @@ class HanwebSite(BaseSite):
         )
 
     def _listing(self, column: Column, day: int) -> str:
-        items = self.world.listing(self.spec.key, column.key, day)
+        items = self.listed(column, day)
         return t.render(
             t.HANWEB_LISTING,
             code=column.code,
@@ -525,9 +534,13 @@ class HanwebSite(BaseSite):
 
     def _proxy(self, params: dict[str, str], day: int) -> Response:
         column = next((c for c in self.spec.columns if str(c.code) == params.get("columnid", "")), None)
-        if column is None:
+        wrong_ids = any(
+            params.get(name) not in (None, "", str(value))
+            for name, value in (("unitid", self.spec.unit_id), ("webid", self.spec.web_id))
+        )
+        if column is None or wrong_ids:
             return Response(200, b'<?xml version="1.0" encoding="UTF-8"?><datastore></datastore>', "text/xml")
-        items = self.world.listing(self.spec.key, column.key, day)
+        items = self.listed(column, day)
         perpage = _int(params.get("perpage"), column.page_size, 1, 200)
         start = _int(params.get("startrecord"), 1, 1, 10**7)
         end = _int(params.get("endrecord"), start + perpage * 3 - 1, start, 10**7)
@@ -630,7 +643,7 @@ class JsonApiSite(BaseSite):
             )
         size = _int(query.get("_pageSize"), 20, 1, 100)
         page = _int(query.get("page"), 1, 1, 10**6)
-        items = self.world.listing(self.spec.key, column.key, day)
+        items = self.listed(column, day)
         chunk = items[(page - 1) * size : page * size]
         results = [
             {
@@ -700,7 +713,7 @@ class GbkSite(BaseSite):
         return int(match.group(1)) if match and int(match.group(1)) >= 2 else None
 
     def _listing(self, column: Column, page: int, day: int, serial: int) -> Response:
-        items = self.world.listing(self.spec.key, column.key, day)
+        items = self.listed(column, day)
         count = max(1, -(-len(items) // column.page_size))
         if page > count:
             return Response(404, b"<html><body>404 Not Found</body></html>", self.CONTENT_TYPE)

@@ -342,6 +342,16 @@ class SimulatedWeb:
             for a in sorted(self.world.live(day), key=lambda a: a.uid)
         ]
 
+    def serve_stale_listings(self, site_key: str, day: int | None) -> None:
+        """Make a site's listings show the state of an earlier `day` (a stale cache); None ends it.
+
+        Articles stay current: a crawler must not read the missing newer items as deletions.
+        """
+        site = self.sites[site_key]
+        if isinstance(site, MirrorSite):
+            site = site.original
+        site.stale_listing_day = day
+
     # --- request logs (politeness checks) ---------------------------------------------------
     def requests(self, site_key: str) -> list[LoggedRequest]:
         server = self.servers.get(site_key)

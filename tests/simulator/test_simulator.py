@@ -364,3 +364,25 @@ def test_notices_link_attachments_next_to_the_article(web: SimulatedWeb) -> None
     mirrored = fetch(web.mirror_url(urljoin(notice.url, files[0])))
     assert mirrored.body == attachment.body and mirrored.headers["content-type"] == "application/pdf"
     assert fetch(urljoin(notice.url, "./W0999_1.pdf")).status == 404
+
+
+def test_stale_listings_hide_new_items_but_not_the_articles(fresh_web: SimulatedWeb) -> None:
+    web = fresh_web
+    web.advance_to(2)
+    new_on_mee = {u for u in web.truth(2).new if "/ywdt/hjywnews/" in u}
+    assert new_on_mee
+    web.serve_stale_listings("mee", 1)
+    stale = set(trs_items(web, web.url("mee", "/ywdt/hjywnews/")))
+    assert not stale & new_on_mee
+    assert all(fetch(u).status == 200 for u in new_on_mee)
+    web.serve_stale_listings("mee", None)
+    assert new_on_mee <= set(trs_items(web, web.url("mee", "/ywdt/hjywnews/")))
+
+
+def test_hanweb_dataproxy_wants_the_right_unit(web: SimulatedWeb) -> None:
+    proxy = web.url("hanweb", "/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=15&perpage=5")
+    good = fetch(proxy, data=b"columnid=1234&unitid=5678&webid=1")
+    wrong = fetch(proxy, data=b"columnid=1234&unitid=9999&webid=1")
+    assert "<record>" in good.text and "<record>" not in wrong.text
+    by_get = fetch(proxy + "&columnid=1234&unitid=5678&webid=1")
+    assert by_get.text == good.text
