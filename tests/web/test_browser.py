@@ -124,5 +124,6 @@ def test_from_the_list_to_an_edited_item_and_its_diff(server, browser, world) ->
     page.wait_for_url("**/sources")
     assert page.locator("#sources tbody tr").count() == 2
     assert page.locator("tr[data-source-id=hunan] .health").inner_text() == "ok"
+    assert page.locator("tr[data-source-id=hunan] .item-count").inner_text() == "4"
     page.screenshot(path=str(ARTIFACTS / "sources.png"), full_page=True)
     assert outside == []
