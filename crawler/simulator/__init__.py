@@ -1,4 +1,19 @@
-"""The simulated government web: loopback HTTP sites modelled on real CMSs, advancing by days, with ground truth."""
+"""The simulated government web: loopback HTTP sites modelled on real CMSs, advancing by days, with ground truth.
+
+    with SimulatedWeb() as web:                  # six sites on 127.0.0.2 … 127.0.0.7, one free port
+        web.write_seeds(folder)                  # sim-*.yaml for crawler/config.py, pointing at the servers
+        ... crawl day 1 ...
+        web.advance_to(2)                        # new items, one edit, one deletion (seeded, repeatable)
+        truth = web.truth(2)                     # DayTruth(new, edited, deleted): canonical article URLs
+        web.articles()                           # live articles with true title, date, kind, source, text
+        web.requests("mee"), web.max_concurrency("mee")   # what the crawler asked, and how politely
+
+`SimulatedWeb.scaled(sites=20, articles_per_site=500)` builds many TRS sites for benchmarks;
+`govwatch simulate serve` runs the web until Ctrl-C. Sites: `mee` (TRS WCM, static pages with ETag and
+Last-Modified), `mee-big5` (its traditional-character gateway mirror), `hanweb` (jpage datastore and
+dataproxy.jsp), `jsonapi` (JS shell and /common/search JSON), `gbk` (GBK bytes, no charset in the header),
+`blocked` (412 Ruishu-style and 521 __jsl_clearance challenges). All names, places and texts are made up.
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
 import itertools
 import json
@@ -791,7 +790,3 @@ class BlockedSite(BaseSite):
 def _token(rng: random.Random, length: int) -> str:
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._"
     return "".join(rng.choice(alphabet) for _ in range(length))
-
-
-def body_digest(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
