@@ -356,13 +356,14 @@ def extract(
     raw = element_text(root, skip_hidden=False) if root is not None else ""
     head_lines: list[str] = []
     page_top: str | None = None
+    scope: etree._Element | None = root  # where attachments are looked for first
     if len(raw) < MIN_TEXT_CHARS:
         body = tree.find(".//body")
         found_d = density.main_text(body if body is not None else tree)
         head_lines = found_d.head_lines
         page_top = found_d.page_top
         if len(found_d.text) > len(raw):
-            raw, method, root = found_d.text, "density", None
+            raw, method, root, scope = found_d.text, "density", None, found_d.node
     if len(raw) < MIN_TEXT_CHARS:
         raw_t = _trafilatura_text(html)
         if len(raw_t) > len(raw):
@@ -424,7 +425,7 @@ def extract(
         script=script,
         text=text,
         text_simplified=text_simplified,
-        attachments=_attachments(root, tree, url),
+        attachments=_attachments(scope, tree, url),
         method=method,
     )
 

@@ -66,16 +66,24 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
         buf.clear()
         link_buf[0] = 0
 
-    def add(text: str | None, in_link: bool) -> None:
-        if text:
-            buf.append(text)
-            if in_link:
-                link_buf[0] += len(NON_SPACE.findall(text))
+    def add(text: str | None, in_link: bool, in_pre: bool = False) -> None:
+        if not text:
+            return
+        if in_pre and "\n" in text:  # pre-formatted text keeps its lines
+            first, *rest = text.split("\n")
+            add(first, in_link)
+            for part in rest:
+                flush()
+                add(part, in_link)
+            return
+        buf.append(text)
+        if in_link:
+            link_buf[0] += len(NON_SPACE.findall(text))
 
-    def walk(el: etree._Element, depth: int, parent_idx: int, in_link: bool) -> None:
+    def walk(el: etree._Element, depth: int, parent_idx: int, in_link: bool, in_pre: bool = False) -> None:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if not tag or tag in SKIP_TAGS or is_hidden(el) or depth > MAX_DEPTH:
-            add(el.tail, in_link)
+            add(el.tail, in_link, in_pre)
             return
         idx = len(elements)
         elements.append(el)
@@ -90,13 +98,14 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
         if block:
             owner_stack.append(idx)
         link = in_link or tag == "a"
-        add(el.text, link)
+        pre = in_pre or tag == "pre"
+        add(el.text, link, pre)
         for child in el:
-            walk(child, depth + 1, idx, link)
+            walk(child, depth + 1, idx, link, pre)
         if block:
             flush()
             owner_stack.pop()
-        add(el.tail, in_link)
+        add(el.tail, in_link, in_pre)
 
     owner_stack.append(0)
     walk(root, 0, -1, False)
@@ -123,6 +132,7 @@ class DensityResult:
     text: str
     head_lines: list[str]
     page_top: str = ""  # the page's first lines, whatever they are (labelled metadata is searched there)
+    node: etree._Element | None = None  # the element chosen as the article body
 
 
 # Lines that close an official document (signatory organ, date) or open it (document number): kept at the
@@ -202,4 +212,4 @@ def main_text(root: etree._Element) -> DensityResult:
         if density >= 0.5 and line.chars > 2:
             continue
         kept.append(line.text)
-    return DensityResult("\n".join(kept), head_lines, page_top)
+    return DensityResult("\n".join(kept), head_lines, page_top, elements[best])
