@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import os
 import socket
 import statistics
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawler.clock import SHANGHAI  # noqa: E402
 from crawler.db import init_db  # noqa: E402
+from crawler.export import ExportOptions, event_query, export, record_from_row, write_jsonl  # noqa: E402
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow  # noqa: E402
 
 KINDS = ("meeting", "news", "news", "notice", "policy", "speech", "meeting", "news", "notice", "news")
@@ -125,6 +128,48 @@ def fill(engine: Engine, items: int, sources: int) -> dict[str, int]:
     with engine.begin() as connection:
         connection.execute(text("ANALYZE"))
     return {"items": items, "versions": version_id, "events": event_id, "edited": edited, "deleted": deleted}
+
+
+class CountingSink(io.TextIOBase):
+    """A write-only stream that counts what it is given and keeps nothing (the export's cost, not the disk's)."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+
+    def write(self, text: str) -> int:
+        self.chars += len(text)
+        return len(text)
+
+
+def measure_export(engine: Engine, events: int) -> dict[str, object]:
+    """The streamed export against the naive one (every row fetched at once), time and peak Python memory."""
+
+    def streamed() -> int:
+        sink = CountingSink()
+        export(engine, sink, ExportOptions(format="jsonl"))
+        return sink.chars
+
+    def all_at_once() -> int:
+        sink = CountingSink()
+        with engine.connect() as connection:
+            records = [record_from_row(row) for row in connection.execute(event_query(0, 2**62, 2**62)).all()]
+        write_jsonl(records, sink)
+        return sink.chars
+
+    with engine.connect() as connection:  # both runs start with the texts in the page cache
+        connection.execute(text("SELECT sum(length(text)) FROM item_version")).all()
+    runs = []
+    chars = 0
+    for name, call in (("streamed, batches of 500 (govwatch export)", streamed), ("baseline: all rows fetched at once", all_at_once)):
+        started = time.perf_counter()
+        chars = call()
+        seconds = time.perf_counter() - started
+        tracemalloc.start()
+        call()
+        peak = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+        runs.append((name, seconds, peak))
+    return {"events": events, "mb": chars / 1e6, "runs": runs}
 
 
 class Served:
@@ -268,6 +313,8 @@ def main() -> None:
                          measure(lambda: get(f"/api/items/{edited_id}/diff"), args.repeats),
                          "bare SELECT of its version texts", item_bare, None))
             rows.append(("GET /api/sources", "-", measure(lambda: get("/api/sources"), args.repeats), "-", None, None))
+        export_rows = measure_export(engine, counts["events"])
+        engine.dispose()
 
     print(f"## /api, feeds and pages with {counts['items']:,} items ({counts['versions']:,} versions, "
           f"{counts['events']:,} change events) in SQLite, {args.repeats} requests each\n")
@@ -287,6 +334,12 @@ def main() -> None:
             f"{'yes' if timing.p95 < TARGET_MS else 'NO'} | - | - | - | - |"
         )
     print(f"\nworst p95: {worst:.1f} ms (target < {TARGET_MS:.0f} ms at any depth); fill took {fill_seconds:.1f} s")
+    print(f"\n## govwatch export of {export_rows['events']:,} change events\n")
+    print("| run | seconds | events/s | MB written | peak Python memory MB |")
+    print("|---|---:|---:|---:|---:|")
+    for name, seconds, peak in export_rows["runs"]:
+        rate = export_rows["events"] / seconds
+        print(f"| {name} | {seconds:.1f} | {rate:,.0f} | {export_rows['mb']:.0f} | {peak:.1f} |")
 
 
 if __name__ == "__main__":
