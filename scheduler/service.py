@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor as PoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -286,6 +287,7 @@ class Service:
         self.lock = RunLock(self.store.engine, on_lost=self.request_stop)
         self.scheduler: BaseScheduler | None = None
         self._stop_thread: threading.Thread | None = None
+        self._finished = threading.Event()
 
     # --- jobs -------------------------------------------------------------------------------------------
 
@@ -401,7 +403,10 @@ class Service:
     def request_stop(self, reason: str = "stop requested") -> None:
         """Safe from a signal handler: stop in a helper thread (shutdown waits for running jobs)."""
         if self._stop_thread is not None:
-            log.warning("already stopping (%s)", reason)
+            log.warning("already stopping (%s); a further signal stops at once", reason)
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                if threading.current_thread() is threading.main_thread():
+                    signal.signal(sig, signal.SIG_DFL)
             return
         log.info("stopping: %s", reason)
         self._stop_thread = threading.Thread(target=self._shutdown, name="govwatch-stop", daemon=True)
@@ -410,8 +415,13 @@ class Service:
     def _shutdown(self) -> None:
         _stopping.set()
         terminate_crawls()
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
+        # A signal that arrives while the service is still starting: wait for the scheduler to run, then stop it.
+        deadline = time.monotonic() + 30
+        while self.scheduler is None or not self.scheduler.running:
+            if self._finished.is_set() or time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
+        self.scheduler.shutdown(wait=True)
 
     def stop(self) -> None:
         """Stop and wait (for tests and embedding)."""
@@ -421,6 +431,7 @@ class Service:
         self._finish()
 
     def _finish(self) -> None:
+        self._finished.set()
         self.lock.release()
         log.info("govwatch run stopped")
 

@@ -43,10 +43,12 @@ def test_command(
         settings = settings_from_env()
         send_message(settings, sample_message(to=to, sender=settings.mail_from))
     except SmtpNotConfigured as exc:
-        errors.print(f"[red]{exc}[/red]")
+        errors.print(f"{exc}", style="red", markup=False, soft_wrap=True)
         raise typer.Exit(2) from exc
     except Exception as exc:  # noqa: BLE001  (show the server's or the network's answer as it is)
-        errors.print(f"[red]sending failed: {type(exc).__name__}: {exc}[/red]")
+        errors.print(
+            f"sending failed: {type(exc).__name__}: {exc}", style="red", markup=False, soft_wrap=True
+        )
         raise typer.Exit(1) from exc
     console.print(f"test email sent to {', '.join(to)} via {settings.describe()}")
 
@@ -121,7 +123,7 @@ def deliver_command(db: DbOption = None) -> None:
     try:
         config = load_alerts()
     except AlertsConfigError as exc:
-        errors.print(f"[red]alerts file: {exc}[/red]")
+        errors.print(f"alerts file: {exc}", style="red", markup=False, soft_wrap=True)
         raise typer.Exit(2) from exc
     report = deliver(Store(db), config=config)
     console.print(
@@ -129,6 +131,6 @@ def deliver_command(db: DbOption = None) -> None:
         f"{report.rows_retrying} retrying, {report.rows_failed} failed"
     )
     for error in dict.fromkeys(report.errors):
-        errors.print(f"[yellow]{error}[/yellow]")
+        errors.print(error, style="yellow", markup=False, soft_wrap=True)
     if report.rows_retrying or report.rows_failed:
         raise typer.Exit(1)

@@ -71,8 +71,8 @@ def run_command(
             return
         Service(options).run()
     except LockHeld as exc:
-        errors.print(f"[red]govwatch run: {exc}[/red]")
+        errors.print(f"govwatch run: {exc}", style="red", markup=False, soft_wrap=True)
         raise typer.Exit(3) from exc
     except AlertsConfigError as exc:
-        errors.print(f"[red]alerts file: {exc}[/red]")
+        errors.print(f"alerts file: {exc}", style="red", markup=False, soft_wrap=True)
         raise typer.Exit(2) from exc
