@@ -16,7 +16,7 @@ class Container:
     element_id: str | None = None
     css_class: str | None = None
     xpath: str | None = None
-    min_chars: int = 20
+    min_chars: int = 4
 
 
 def _cls(name: str) -> str:

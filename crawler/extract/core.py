@@ -43,6 +43,7 @@ BREADCRUMB_XPATH = (
 )
 # Below this many characters a method's result is "too little" and the next method is tried.
 MIN_TEXT_CHARS = 40
+MIN_CONTAINER_CHARS = 4
 # Characters of page text above the body searched for labelled metadata (dates, 文号, 发布机关).
 HEAD_BUDGET = 6000
 
@@ -357,14 +358,17 @@ def extract(
     head_lines: list[str] = []
     page_top: str | None = None
     scope: etree._Element | None = root  # where attachments are looked for first
-    if len(raw) < MIN_TEXT_CHARS:
+    # A site's own article container is trusted even when short (a one-line notice, an attachment link);
+    # the other methods are tried only when there is none, or it is an empty shell.
+    trusted = root is not None and len(raw) >= MIN_CONTAINER_CHARS
+    if not trusted:
         body = tree.find(".//body")
         found_d = density.main_text(body if body is not None else tree)
         head_lines = found_d.head_lines
         page_top = found_d.page_top
         if len(found_d.text) > len(raw):
             raw, method, root, scope = found_d.text, "density", None, found_d.node
-    if len(raw) < MIN_TEXT_CHARS:
+    if not trusted and len(raw) < MIN_TEXT_CHARS:
         raw_t = _trafilatura_text(html)
         if len(raw_t) > len(raw):
             raw, method, root = raw_t, "trafilatura", None

@@ -144,3 +144,41 @@ def test_to_dict_is_json_ready() -> None:
     data = run("mee_meeting_trs.html").to_dict()
     assert data["published"] == "2024-04-17T14:46:00+08:00"
     assert json.loads(json.dumps(data, ensure_ascii=False))["attachments"][0]["name"] == "会议纪要.pdf"
+
+
+def test_short_container_is_trusted_over_navigation() -> None:
+    nav = "".join(f"<li><a href='/{i}.html'>关于开展第{i}批环境执法检查工作的通知</a></li>" for i in range(30))
+    html = f"<html><body><ul>{nav}</ul><div id='zoom'><p>附件：<a href='a.pdf'>名单.pdf</a></p></div></body></html>"
+    r = extract(html.encode(), url="http://www.example.gov.cn/art/2024/1/2/art_1_1.html")
+    assert r.text == "附件：名单.pdf" and r.method == "hanweb_zoom"
+    assert [a.url for a in r.attachments] == ["http://www.example.gov.cn/art/2024/1/2/a.pdf"]
+
+
+def test_empty_container_shell_falls_back() -> None:
+    body = "<p>" + "会议强调，要抓好重点工作，确保年度目标任务按期完成。" * 3 + "</p>"
+    html = f"<html><body><div class='TRS_Editor'></div><div class='main'>{body}</div></body></html>"
+    r = extract(html.encode())
+    assert r.method == "density" and r.text.startswith("会议强调")
+
+
+def test_stray_end_tags_do_not_cut_the_page() -> None:
+    body = "<p>" + "会议强调，要抓好重点工作，确保年度目标任务按期完成。" * 3 + "</p>"
+    html = f"<html><body><div class='header'>首页</div></html><div class='pages_content'>{body}</div></body></html>"
+    assert extract(html.encode()).text.startswith("会议强调")
+
+
+def test_preformatted_text_keeps_lines() -> None:
+    lines = ["您的位置:范文网>>讲话>>正文", "在全市环境整治大会上的讲话", "发表时间:2024/3/5 9:30:12",
+             "同志们:", "今天召开这次会议，主要是安排部署今年的重点任务，下面我讲三点意见。" * 2]
+    html = "<html><body><pre>" + "\n".join(lines) + "</pre></body></html>"
+    r = extract(html.encode())
+    assert r.text.splitlines() == lines[3:]
+    assert r.title == "在全市环境整治大会上的讲话" and r.kind == "speech"
+
+
+def test_copyright_statement_does_not_win_the_body() -> None:
+    rows = "".join(f"<tr><td>{i}</td><td>示范公司</td><td>罚款{i}万元</td></tr>" for i in range(1, 4))
+    statement = "<div class='note'><p>1.凡本站注明“来源：示范网”的所有作品，版权属于示范网，其他媒体转载时必须注明来源，违者依法追究责任。</p></div>"
+    html = f"<html><body><div class='text'><h1>行政处罚信息公开表</h1><table>{rows}</table></div>{statement}</body></html>"
+    r = extract(html.encode())
+    assert "版权" not in r.text
