@@ -65,6 +65,10 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 500,
 }
 
+# Outputs of one callback processed in parallel. An article callback yields one or two things, a listing
+# page a few dozen; Scrapy's default (100) starts 100 asyncio workers per response for nothing.
+CONCURRENT_ITEMS = 8
+
 # --- the rest ----------------------------------------------------------------------------------------------
 HTTPCACHE_ENABLED = False  # revisits use conditional GETs against stored validators, not a local cache
 FEEDS: dict[str, dict[str, str]] = {}  # items go to the database, never to a feed file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -43,12 +44,14 @@ class ExtractPipeline:
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler.stats)
 
-    def process_item(self, item: Any, spider: Any = None) -> Any:
+    async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, PageItem) or item.answer != "content":
             return item
         try:
-            item.extraction = extract(
-                item.body, url=item.url, headers=item.headers, options=extract_options(item.article)
+            # In a worker thread: parsing is CPU work that would otherwise stall every download in
+            # flight, and stalled responses look like a slow site to AutoThrottle.
+            item.extraction = await asyncio.to_thread(
+                extract, item.body, url=item.url, headers=item.headers, options=extract_options(item.article)
             )
         except ExtractionError as exc:
             runstats.count(self.stats, item.source_id, "failed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -55,20 +56,25 @@ class StorePipeline:
     def open_spider(self, spider: Any = None) -> None:
         self.store = Store(listeners=alerts.change_listeners())
 
-    def process_item(self, item: Any, spider: Any = None) -> Any:
+    async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, PageItem):
             return item
         try:
-            self._store(item)
+            # The transaction runs in a worker thread (the reactor keeps downloading); the counters are
+            # updated back here, on the reactor's thread, since the stats collector is not thread-safe.
+            counted = await asyncio.to_thread(self._store, item)
         except SQLAlchemyError as exc:
             runstats.count(self.stats, item.source_id, "failed")
             runstats.record_error(
                 self.stats, item.source_id, f"{item.url}: not stored: {type(exc).__name__}: {exc}"
             )
             raise DropItem(f"{item.url}: not stored: {exc}") from exc
+        if counted:
+            runstats.count(self.stats, item.source_id, counted)
         return item
 
-    def _store(self, item: PageItem) -> None:
+    def _store(self, item: PageItem) -> str | None:
+        """Write one answer; returns the run counter it adds to, if any."""
         assert self.store is not None
         if item.answer == "content":
             outcome = self.store.record_content(
@@ -81,12 +87,11 @@ class StorePipeline:
                 run_id=item.run_id,
                 revisit_days=item.revisit_days,
             )
-            runstats.count(self.stats, item.source_id, outcome.change)
             if item.revisit:
                 self.store.record_checked(outcome.item_id, revisit=True, revisit_days=item.revisit_days)
             item.extraction = None  # stored: let the text go
-        elif item.answer == "not_modified" and item.known_id is not None:
-            runstats.count(self.stats, item.source_id, "not_modified")
+            return outcome.change
+        if item.answer == "not_modified" and item.known_id is not None:
             self.store.record_checked(
                 item.known_id,
                 revisit=item.revisit,
@@ -94,8 +99,9 @@ class StorePipeline:
                 etag=item.etag,
                 last_modified=item.last_modified,
             )
-        elif item.answer == "gone" and item.known_id is not None:
-            if self.store.record_gone(item.known_id, run_id=item.run_id):
-                runstats.count(self.stats, item.source_id, "deleted")
-        elif item.answer == "blocked" and item.known_id is not None:
+            return "not_modified"
+        if item.answer == "gone" and item.known_id is not None:
+            return "deleted" if self.store.record_gone(item.known_id, run_id=item.run_id) else None
+        if item.answer == "blocked" and item.known_id is not None:
             self.store.record_blocked(item.known_id)
+        return None
