@@ -37,10 +37,8 @@ ATTACHMENT_NAME = re.compile(r"\.(?:pdf|docx?|xlsx?|zip|rar|7z|wps|et|ofd|pptx?)
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 STRAY_END_TAGS = re.compile(r"</(?:html|body)\s*>", re.I)
 LOOKS_LIKE_HTML = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|table|meta|title|span|a|br|h[1-6])[\s>/]", re.I)
-BREADCRUMB_XPATH = (
-    "//*[not(self::script)][contains(text(),'当前位置') or contains(text(),'您所在的位置') or "
-    "contains(text(),'您的位置') or contains(text(),'當前位置') or contains(text(),'所在位置')]"
-)
+BREADCRUMB_LABEL = re.compile(r"当前位置|當前位置|您所在的位置|您的位置|所在位置|你的位置")
+TRAIL_SEPARATOR = re.compile(r">|＞|»|→")
 # Below this many characters a method's result is "too little" and the next method is tried.
 MIN_TEXT_CHARS = 40
 MIN_CONTAINER_CHARS = 4
@@ -227,17 +225,14 @@ def _attachments(root: etree._Element | None, tree: etree._Element, base: str | 
     return out
 
 
-def _breadcrumb(tree: etree._Element) -> str | None:
-    for el in tree.xpath(BREADCRUMB_XPATH)[:3]:
-        holder = el
-        for _ in range(3):
-            text = tidy(holder.text_content()).replace("\n", " ")
-            if (">" in text or "＞" in text or "»" in text) and len(text) <= 200:
-                return text
-            parent = holder.getparent()
-            if parent is None:
-                break
-            holder = parent
+def _breadcrumb(lines: list[str]) -> str | None:
+    """The breadcrumb trail among the lines above the body (当前位置：首页 > 栏目), joined when the label and
+    the trail were rendered on separate lines."""
+    for i, line in enumerate(lines[:80]):
+        if BREADCRUMB_LABEL.search(line) and len(line) <= 200:
+            trail = line if TRAIL_SEPARATOR.search(line) else " ".join(lines[i : i + 2])
+            if TRAIL_SEPARATOR.search(trail):
+                return trail
     return None
 
 
@@ -405,7 +400,7 @@ def extract(
     )
     doc_number = md.choose_doc_number(head_text, title, body_lines)
     organ = md.choose_organ(page.meta, head_text, title, body_lines, source, page.html_title)
-    column = md.choose_column(page.meta, _breadcrumb(tree))
+    column = md.choose_column(page.meta, _breadcrumb(head_text.splitlines()))
     kind = kinds.classify(title, text, doc_number)
     script = detect_script((title or "") + text)
     text_simplified = to_simplified(text) if script == "traditional" else text

@@ -149,11 +149,18 @@ MASK_RUN = re.compile(r"\*{3,}|＊{3,}|×{3,}")
 TRUNCATION_MARKERS = re.compile(r"省略\s*\d+\s*字|正式会员可完整阅读|当前仅显示\s*\d+\s*字|\(未完，?全文共|（未完")
 
 
+_CHROME_RULES = tuple(rule for rule in LINE_RULES if rule.action in (DROP, STOP))
+# One alternation of every chrome pattern: most lines match none, and one search rejects them at once.
+_ANY_CHROME = re.compile(
+    "|".join(f"(?{'i' if rule.pattern.flags & re.I else ''}:{rule.pattern.pattern})"
+             for rule in _CHROME_RULES)
+)
+
+
 def is_chrome(line: str) -> bool:
     """Whether a line rule removes this line as site chrome (drop or stop; not truncation notes, which sit
     inside the article, nor date/source lines, which are metadata)."""
     line = line.strip()
-    return any(
-        rule.action in (DROP, STOP) and len(line) <= rule.max_len and rule.pattern.search(line)
-        for rule in LINE_RULES
-    )
+    if not _ANY_CHROME.search(line):
+        return False
+    return any(len(line) <= rule.max_len and rule.pattern.search(line) for rule in _CHROME_RULES)
