@@ -92,7 +92,8 @@ def entry_id(item_id: int, version: int, change: str = "new") -> str:
 # --- reading ------------------------------------------------------------------------------------------
 
 
-def event_query(after_id: int, until_id: int, limit: int):  # type: ignore[no-untyped-def]
+def event_query(after_id: int = 0, until_id: int | None = None, limit: int | None = None):  # type: ignore[no-untyped-def]
+    """Change events joined with their item and version (the export record's columns), oldest first."""
     # A deletion has no version row of its own: it carries the item's last version (the text that vanished).
     version_id = func.coalesce(
         ChangeEvent.version_id,
@@ -101,7 +102,7 @@ def event_query(after_id: int, until_id: int, limit: int):  # type: ignore[no-un
         .correlate(ChangeEvent, Item)
         .scalar_subquery(),
     )
-    return (
+    query = (
         select(
             ChangeEvent.id.label("event_id"),
             ChangeEvent.change,
@@ -127,10 +128,12 @@ def event_query(after_id: int, until_id: int, limit: int):  # type: ignore[no-un
         .select_from(ChangeEvent)
         .join(Item, Item.id == ChangeEvent.item_id)
         .outerjoin(ItemVersion, ItemVersion.id == version_id)
-        .where(ChangeEvent.id > after_id, ChangeEvent.id <= until_id)
+        .where(ChangeEvent.id > after_id)
         .order_by(ChangeEvent.id)
-        .limit(limit)
     )
+    if until_id is not None:
+        query = query.where(ChangeEvent.id <= until_id)
+    return query.limit(limit) if limit is not None else query
 
 
 def record_from_row(row: Any) -> dict[str, Any]:

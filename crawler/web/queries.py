@@ -345,7 +345,7 @@ def feed_records(
 ) -> list[dict[str, Any]]:
     """The newest change events (export records, newest first), optionally of one source or one kind."""
     # The same joined row as the export, so a feed entry and an export record always agree.
-    query = event_query(0, 2**62, limit).order_by(None).order_by(ChangeEvent.id.desc())
+    query = event_query(limit=limit).order_by(None).order_by(ChangeEvent.id.desc())
     if source:
         query = query.where(ChangeEvent.source_id == source)
     if kind:

@@ -168,3 +168,10 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     built = build_world(f"sqlite:///{tmp_path / 'web.db'}", monkeypatch)
     yield built
     dispose_engines()
+
+
+@pytest.fixture
+def pg_world(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> World:
+    """The same world on a throwaway PostgreSQL database (skipped, with the reason, when it is not installed)."""
+    monkeypatch.delenv("GOVWATCH_API_TOKEN", raising=False)
+    return build_world(postgres_url, monkeypatch)

@@ -17,7 +17,15 @@ from typer.testing import CliRunner
 
 from crawler.cli import app
 from crawler.db import get_engine
-from crawler.export import FIELDS, SCHEMA_VERSION, ExportError, ExportOptions, export, export_to_path
+from crawler.export import (
+    FIELDS,
+    SCHEMA_VERSION,
+    ExportError,
+    ExportOptions,
+    advance_consumer,
+    export,
+    export_to_path,
+)
 from crawler.models import ChangeEvent, Consumer
 from crawler.store import Content
 
@@ -160,6 +168,18 @@ def test_failed_write_leaves_the_consumer_where_it_was(world, tmp_path) -> None:
     assert result.count == len(ids) - 3 and position(world, "feed-bot") == ids[-1]
     assert [json.loads(line)["event_id"] for line in target.read_text().splitlines()] == ids[3:]
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_two_exports_of_one_consumer_cannot_both_move_it(world) -> None:  # type: ignore[no-untyped-def]
+    engine = get_engine(world.url)
+    ids = event_ids(world)
+
+    def another_export_finishes_first() -> None:
+        advance_consumer(engine, "racer", 0, ids[4])
+
+    with pytest.raises(ExportError, match="moved by another export"):
+        export(engine, io.StringIO(), ExportOptions(consumer="racer"), finish=another_export_finishes_first)
+    assert position(world, "racer") == ids[4]  # the other export's position stands
 
 
 def test_since_id_and_consumer_are_exclusive(world) -> None:  # type: ignore[no-untyped-def]
