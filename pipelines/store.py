@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -55,14 +56,19 @@ class StorePipeline:
 
     def open_spider(self, spider: Any = None) -> None:
         self.store = Store(listeners=alerts.change_listeners())
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govwatch-store")
+
+    def close_spider(self, spider: Any = None) -> None:
+        self.writer.shutdown(wait=True)
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, PageItem):
             return item
         try:
-            # The transaction runs in a worker thread (the reactor keeps downloading); the counters are
-            # updated back here, on the reactor's thread, since the stats collector is not thread-safe.
-            counted = await asyncio.to_thread(self._store, item)
+            # The transaction runs in the one writer thread (the reactor keeps downloading, and writes never
+            # race each other: a SQLite read-then-write transaction could otherwise fail on a stale snapshot);
+            # the counters are updated back here, on the reactor's thread (the stats are not thread-safe).
+            counted = await asyncio.get_running_loop().run_in_executor(self.writer, self._store, item)
         except SQLAlchemyError as exc:
             runstats.count(self.stats, item.source_id, "failed")
             runstats.record_error(

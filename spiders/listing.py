@@ -233,7 +233,11 @@ class ListingSpider(scrapy.Spider):
             ):
                 continue
             run_id = self.store.begin_run(source_id, pid=os.getpid())
-            self.store.finish_run(run_id, "failing", {}, [f"seed file not loaded: {error}"])
+            change = self.store.finish_run(run_id, "failing", {}, [f"seed file not loaded: {error}"])
+            try:
+                alerts.health_changed(self.store, change)
+            except Exception:  # noqa: BLE001 - an alert failure must not stop the crawl
+                self.logger.exception("health alert for %s failed", source_id)
 
     # --- listings ------------------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import inspect
 from datetime import timedelta
 
 import pytest
@@ -99,7 +101,8 @@ def pipelines(sqlite_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore
 
 def _through(chain, item):  # type: ignore[no-untyped-def]
     for pipeline in chain:
-        item = pipeline.process_item(item)
+        result = pipeline.process_item(item)
+        item = asyncio.run(result) if inspect.iscoroutine(result) else result
     return item
 
 
