@@ -149,12 +149,14 @@ MASK_RUN = re.compile(r"\*{3,}|＊{3,}|×{3,}")
 TRUNCATION_MARKERS = re.compile(r"省略\s*\d+\s*字|正式会员可完整阅读|当前仅显示\s*\d+\s*字|\(未完，?全文共|（未完")
 
 
+def _any_of(rules: tuple[LineRule, ...]) -> re.Pattern[str]:
+    """One alternation of the rules' patterns: most lines match none, and one search rejects them at once."""
+    return re.compile("|".join(f"(?{'i' if r.pattern.flags & re.I else ''}:{r.pattern.pattern})" for r in rules))
+
+
 _CHROME_RULES = tuple(rule for rule in LINE_RULES if rule.action in (DROP, STOP))
-# One alternation of every chrome pattern: most lines match none, and one search rejects them at once.
-_ANY_CHROME = re.compile(
-    "|".join(f"(?{'i' if rule.pattern.flags & re.I else ''}:{rule.pattern.pattern})"
-             for rule in _CHROME_RULES)
-)
+_ANY_CHROME = _any_of(_CHROME_RULES)
+ANY_LINE_RULE = _any_of(LINE_RULES)
 
 
 def is_chrome(line: str) -> bool:
