@@ -387,7 +387,10 @@ class SimulatedWeb:
         paths = []
         for seed in self.seeds():
             path = folder / f"{seed['id']}.yaml"
-            path.write_text(yaml.safe_dump(seed, allow_unicode=True, sort_keys=False), encoding="utf-8")
+            # Written aside and renamed, so a reader never sees half a file.
+            partial = path.with_suffix(".yaml.part")
+            partial.write_text(yaml.safe_dump(seed, allow_unicode=True, sort_keys=False), encoding="utf-8")
+            partial.replace(path)
             paths.append(path)
         return paths
 

@@ -143,7 +143,7 @@ def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
     )
     try:
         deadline = time.monotonic() + 30
-        while not list(tmp_path.glob("*.yaml")) and time.monotonic() < deadline:
+        while len(list(tmp_path.glob("*.yaml"))) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert {p.name for p in tmp_path.glob("*.yaml")} == {"sim-hanweb.yaml", "sim-gbk.yaml"}
         seed = (tmp_path / "sim-hanweb.yaml").read_text(encoding="utf-8")
