@@ -55,6 +55,7 @@ DEFAULT_MAX_PARALLEL = 2  # crawl subprocesses at once
 DEFAULT_GROUP_SIZE = 200  # sources per subprocess; a bigger group runs as several subprocesses in turn
 DEFAULT_DELIVER_EVERY = 60.0  # seconds between outbox passes (retries, digests)
 DEFAULT_RUNNER = "crawler.runner:run_crawl"
+TERM_GRACE_SECONDS = 15.0  # after SIGTERM on shutdown, a crawl gets this long before SIGKILL
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -71,6 +72,7 @@ class ServiceOptions:
     jitter: int = DEFAULT_JITTER
     misfire_grace: int = DEFAULT_MISFIRE_GRACE
     deliver_every: float = DEFAULT_DELIVER_EVERY
+    term_grace: float = TERM_GRACE_SECONDS  # on shutdown, SIGTERM'd crawls get this long before SIGKILL
     runner: str = DEFAULT_RUNNER  # "module:function" with run_crawl's signature
     crawl_settings: dict[str, Any] = field(default_factory=dict)  # Scrapy -s overrides for every crawl
     crawl_env: dict[str, str] = field(default_factory=dict)  # extra environment for crawl subprocesses
@@ -234,6 +236,10 @@ def _record_outcomes(
             outcome.statuses[source_id] = run.status
             continue
         outcome.crashed = True
+        if _stopping.is_set():
+            # We stopped this crawl ourselves: not the source's fault, so its health is left alone.
+            outcome.statuses[source_id] = "interrupted"
+            continue
         try:
             if run is None:
                 note = f"the crawl process ended without running this source ({problem or 'no run recorded'}); log: {log_file}"
@@ -414,7 +420,7 @@ class Service:
 
     def _shutdown(self) -> None:
         _stopping.set()
-        terminate_crawls()
+        terminate_crawls(self.options.term_grace)
         # A signal that arrives while the service is still starting: wait for the scheduler to run, then stop it.
         deadline = time.monotonic() + 30
         while self.scheduler is None or not self.scheduler.running:
@@ -431,6 +437,8 @@ class Service:
         self._finish()
 
     def _finish(self) -> None:
+        if self._finished.is_set():
+            return
         self._finished.set()
         self.lock.release()
         log.info("govwatch run stopped")
@@ -443,41 +451,63 @@ def alerts_config_check() -> None:
     load_alerts()
 
 
-def terminate_crawls() -> list[int]:
-    """SIGTERM the `scrapy crawl` subprocesses this process started (each leads its own process group).
-
-    Scrapy stops gracefully on SIGTERM and closes its runs with what they counted; the runner's wait then
-    returns and the job thread ends. Linux only (/proc); elsewhere the crawls finish or time out.
-    """
-    me, stopped = os.getpid(), []
+def _crawl_children() -> list[int]:
+    """Pids of the live `scrapy crawl` subprocesses this process started (Linux /proc; elsewhere none)."""
+    me, found = os.getpid(), []
     proc = Path("/proc")
     if not proc.is_dir():
-        return stopped
+        return found
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
         try:
             status = (entry / "status").read_text()
-        except OSError:
-            continue
-        match = re.search(r"^PPid:\s*(\d+)", status, re.MULTILINE)
-        if not match or int(match.group(1)) != me:
-            continue
-        try:
             command = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"scrapy" in command and b"crawl" in command:
-            pid = int(entry.name)
+        parent = re.search(r"^PPid:\s*(\d+)", status, re.MULTILINE)
+        zombie = re.search(r"^State:\s*Z", status, re.MULTILINE)
+        if (
+            parent
+            and int(parent.group(1)) == me
+            and not zombie
+            and b"scrapy" in command
+            and b"crawl" in command
+        ):
+            found.append(int(entry.name))
+    return found
+
+
+def terminate_crawls(grace: float = TERM_GRACE_SECONDS) -> list[int]:
+    """SIGTERM the crawl subprocesses this process started; SIGKILL those still there after `grace` seconds.
+
+    Each crawl leads its own process group (the runner starts it in a new session), so the whole group is
+    signalled. Scrapy stops gracefully on SIGTERM; the runner's wait then returns and the job thread ends.
+    """
+    pids = _crawl_children()
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
             try:
-                if os.getpgid(pid) == pid:  # a crawl started with start_new_session: stop its whole group
-                    os.killpg(pid, signal.SIGTERM)
-                    stopped.append(pid)
+                if os.getpgid(pid) == pid:
+                    os.killpg(pid, sig)
             except (ProcessLookupError, PermissionError):
                 continue
-    if stopped:
-        log.info("asked %d running crawl(s) to stop: %s", len(stopped), stopped)
-    return stopped
+        if pids:
+            log.info("sent %s to running crawl(s) %s", signal.Signals(sig).name, pids)
+        deadline = time.monotonic() + grace
+        while pids and time.monotonic() < deadline:
+            time.sleep(0.1)
+            pids = [pid for pid in pids if pid in _crawl_children()]
+        if not pids:
+            break
+    return pids
+
+
+def _stop_once_run(signum: int, _frame: object) -> None:
+    """SIGTERM/SIGINT during `run --once`: start no new crawl, stop the running ones, then exit normally."""
+    log.info("stopping: %s", signal.Signals(signum).name)
+    _stopping.set()
+    threading.Thread(target=terminate_crawls, name="govwatch-stop", daemon=True).start()
 
 
 def run_once(options: ServiceOptions) -> dict[str, GroupOutcome]:
@@ -487,8 +517,15 @@ def run_once(options: ServiceOptions) -> dict[str, GroupOutcome]:
     groups = crawl_groups(load_sources(store, options.seeds))
     with RunLock(store.engine):
         _stopping.clear()
-        with PoolExecutor(max_workers=max(options.max_parallel, 1)) as pool:
-            futures = {cron: pool.submit(run_group, ids, options, cron) for cron, ids in groups.items()}
-            outcomes = {cron: future.result() for cron, future in futures.items()}
-        deliver_job(options.as_job_arg())
+        previous = {}
+        if threading.current_thread() is threading.main_thread():
+            previous = {sig: signal.signal(sig, _stop_once_run) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            with PoolExecutor(max_workers=max(options.max_parallel, 1)) as pool:
+                futures = {cron: pool.submit(run_group, ids, options, cron) for cron, ids in groups.items()}
+                outcomes = {cron: future.result() for cron, future in futures.items()}
+            deliver_job(options.as_job_arg())
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
     return outcomes

@@ -152,3 +152,78 @@ def test_a_crashing_crawl_is_recorded_and_the_service_goes_on(
     )
     (mail,) = smtp.wait_for(1)  # N = 2 bad runs: one admin mail, not one per run
     assert mail.type == "health" and mail.to == ("ops@example.org",) and "broken-source" in mail.subject
+
+
+class HangingServer:
+    """Accepts connections on loopback and never answers: a crawl against it runs until stopped."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(50)
+        self.port = self.socket.getsockname()[1]
+        self.connections: list[object] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def test_stopping_the_service_stops_a_running_crawl_and_releases_the_lock(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time as clock_time
+
+    from scheduler.lock import RunLock
+    from scheduler.service import _crawl_children
+
+    use_virtual_clock(monkeypatch)
+    monkeypatch.setenv("GOVWATCH_ALERTS", str(tmp_path / "none.yaml"))
+    server = HangingServer()
+    seeds = tmp_path / "seeds"
+    write_seed(seeds, "hanging", "0 8 * * *", url=f"http://127.0.0.1:{server.port}/list/")
+    start = datetime(2026, 11, 1, 7, 0, tzinfo=clock.SHANGHAI)
+    monkeypatch.setenv(clock.NOW_ENV, start.isoformat())
+    options = ServiceOptions(
+        db_url=sqlite_url,
+        seeds=str(seeds),
+        logs_dir=str(tmp_path / "logs"),
+        jitter=0,
+        crawl_timeout=300,
+        term_grace=2,
+    )
+    driver = Driver(Service(options, scheduler_class=CountingScheduler)).start()
+    try:
+        driver.set_now(start + timedelta(hours=1, minutes=1))
+        driver.scheduler.wakeup()
+        deadline = clock_time.monotonic() + 30
+        while not (server.connections and _crawl_children()):  # the crawl is running and waiting on the site
+            assert clock_time.monotonic() < deadline, "the crawl did not start"
+            clock_time.sleep(0.05)
+        began = clock_time.monotonic()
+    finally:
+        driver.stop()  # what SIGTERM does
+        server.close()
+    assert (
+        clock_time.monotonic() - began < 15
+    )  # the crawl was stopped (SIGTERM, then SIGKILL), not waited for
+    assert _crawl_children() == []
+    with Store(sqlite_url).session() as session:
+        (run,) = session.exec(select(CrawlRun)).all()
+        source = session.get(SourceRow, "hanging")
+    assert run.status == "crashed" and run.finished_at is not None  # closed by the runner, not left 'running'
+    # Stopped by us, not broken: the source's health does not count it.
+    assert source is not None and source.consecutive_bad_runs == 0
+    with RunLock(Store(sqlite_url).engine):  # released
+        pass
