@@ -33,7 +33,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import MetaData, Table, delete, inspect, select
 
 from crawler import alerts, clock
-from crawler.config import SeedSet, load_seeds
+from crawler.config import SLUG, SeedSet, Source, load_seeds
 from crawler.db import database_url
 from crawler.store import Store
 from scheduler.lock import RunLock
@@ -141,11 +141,20 @@ def cron_trigger(expression: str, jitter: int | None = None) -> CronTrigger:
 
 
 def crawl_groups(seed_set: SeedSet) -> dict[str, list[str]]:
-    """Enabled sources grouped by identical cron expression (whitespace-normalised)."""
+    """Enabled sources grouped by identical cron expression (whitespace-normalised).
+
+    A seed file that does not load joins the default schedule's group: the crawl records a failing run
+    naming its file and key, so a broken seed reaches the admin like a broken site instead of going silent.
+    """
     groups: dict[str, list[str]] = {}
     for source in seed_set.enabled():
         groups.setdefault(" ".join(source.schedule.split()), []).append(source.id)
-    return {cron: sorted(ids) for cron, ids in sorted(groups.items())}
+    default = " ".join(str(Source.model_fields["schedule"].default).split())
+    for error in seed_set.errors:
+        source_id = error.path.stem
+        if SLUG.match(source_id) and source_id not in seed_set.sources and error.path.is_file():
+            groups.setdefault(default, []).append(source_id)
+    return {cron: sorted(set(ids)) for cron, ids in sorted(groups.items())}
 
 
 def load_sources(store: Store, seeds: str | None) -> SeedSet:

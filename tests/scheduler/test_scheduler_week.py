@@ -171,3 +171,16 @@ def test_run_once_is_refused_while_the_service_runs(world: ServiceOptions) -> No
     finally:
         driver.stop()
     assert sched_helpers.CALLS == []
+
+
+def test_a_broken_seed_is_still_scheduled_so_that_its_failure_is_reported(tmp_path: Path) -> None:
+    from crawler.config import load_seeds
+    from scheduler.service import crawl_groups
+
+    seeds = tmp_path / "seeds"
+    write_seed(seeds, "fine", "0 8 * * *")
+    (seeds / "typo-source.yaml").write_text(
+        "id: typo-source\nname: x\norg: x\nlistings: []\nshedule: '0 8 * * *'\n"
+    )
+    groups = crawl_groups(load_seeds(seeds))
+    assert groups == {"0 7 * * *": ["typo-source"], "0 8 * * *": ["fine"]}
