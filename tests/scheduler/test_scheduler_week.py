@@ -91,6 +91,16 @@ def test_a_week_of_per_source_crons_then_downtime_caught_up_once(
     after = calls_between(back + timedelta(seconds=1), back + timedelta(days=1))
     assert after == [("Tue 10 20:00", ("evening-d",)), ("Wed 11 08:00", ("daily-a", "daily-b"))]
 
+    # Exactly one day down (Wed 11 12:00 → Thu 12 12:00): the 20:00 and the 08:00 job each run once at start.
+    down, up = back + timedelta(days=1), back + timedelta(days=2)
+    driver.set_now(up)
+    driver = Driver(Service(world, scheduler_class=CountingScheduler)).start()
+    driver.stop()
+    assert sorted(calls_between(down + timedelta(seconds=1), up + timedelta(seconds=1))) == [
+        ("Thu 12 12:00", ("daily-a", "daily-b")),
+        ("Thu 12 12:00", ("evening-d",)),
+    ]
+
 
 def test_changed_schedule_replaces_the_job(world: ServiceOptions) -> None:
     driver = Driver(Service(world, scheduler_class=CountingScheduler)).start()
