@@ -19,7 +19,6 @@ from crawler.extract.containers import BY_CLASS, BY_ID, CONTAINERS
 from crawler.extract.decoding import decode_html
 from crawler.extract.render import element_text, tidy
 from crawler.extract.rules import (
-    ANY_LINE_RULE,
     BLOCK_RULES,
     DATE_LINE,
     DROP,
@@ -285,7 +284,7 @@ def apply_rules(text: str, title: str | None) -> CleanResult:
             fired.append("duplicate_title")
             continue
         action = None
-        for rule in LINE_RULES if ANY_LINE_RULE.search(line) else ():
+        for rule in LINE_RULES:
             if len(line) > rule.max_len:
                 continue
             if rule.zone == HEAD and not in_head:

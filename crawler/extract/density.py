@@ -59,9 +59,9 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
     owner_stack: list[int] = []
 
     def flush() -> None:
-        text = ALL_SPACE.sub(" ", "".join(buf)).strip()
+        text = " ".join("".join(buf).split())  # str.split() knows every Unicode space (nbsp, 　)
         if text and owner_stack:
-            chars = len(NON_SPACE.findall(text))
+            chars = len(text) - text.count(" ")
             lines.append(Line(owner_stack[-1], text, chars, min(link_buf[0], chars)))
         buf.clear()
         link_buf[0] = 0
@@ -78,7 +78,7 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
             return
         buf.append(text)
         if in_link:
-            link_buf[0] += len(NON_SPACE.findall(text))
+            link_buf[0] += len("".join(text.split()))
 
     def walk(el: etree._Element, depth: int, parent_idx: int, in_link: bool, in_pre: bool = False) -> None:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""

@@ -149,20 +149,11 @@ MASK_RUN = re.compile(r"\*{3,}|＊{3,}|×{3,}")
 TRUNCATION_MARKERS = re.compile(r"省略\s*\d+\s*字|正式会员可完整阅读|当前仅显示\s*\d+\s*字|\(未完，?全文共|（未完")
 
 
-def _any_of(rules: tuple[LineRule, ...]) -> re.Pattern[str]:
-    """One alternation of the rules' patterns: most lines match none, and one search rejects them at once."""
-    return re.compile("|".join(f"(?{'i' if r.pattern.flags & re.I else ''}:{r.pattern.pattern})" for r in rules))
-
-
 _CHROME_RULES = tuple(rule for rule in LINE_RULES if rule.action in (DROP, STOP))
-_ANY_CHROME = _any_of(_CHROME_RULES)
-ANY_LINE_RULE = _any_of(LINE_RULES)
 
 
 def is_chrome(line: str) -> bool:
     """Whether a line rule removes this line as site chrome (drop or stop; not truncation notes, which sit
     inside the article, nor date/source lines, which are metadata)."""
     line = line.strip()
-    if not _ANY_CHROME.search(line):
-        return False
     return any(len(line) <= rule.max_len and rule.pattern.search(line) for rule in _CHROME_RULES)
