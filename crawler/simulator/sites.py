@@ -75,6 +75,15 @@ def not_found() -> Response:
     return Response(404, t.NOT_FOUND.encode("utf-8"))
 
 
+# Pagination form → (file stem of the pages, number of the first numbered file): index_1 is the second
+# page of an index column; createPageHTML('page_div', …) columns go list_yw.shtml, list_yw_2.shtml, …
+PAGE_FILES = {
+    "countpage": ("index", 1),
+    "createpage4": ("index", 1),
+    "createpage6": ("index", 1),
+    "pagecontrol": ("index", 1),
+    "pagediv": ("list_yw", 2),
+}
 ATTACHMENT = re.compile(r"/W0(?P<uid>\d+)_(?P<n>\d)\.pdf$")
 # Just enough of a PDF for a client to see what it is.
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -189,11 +198,27 @@ class TrsSite(BaseSite):
     def __init__(self, spec: SiteSpec, context: SiteContext) -> None:
         super().__init__(spec, context)
         self.cache = PageCache()
-        self._listing_paths = {}
+        self._listing_paths: dict[str, tuple[Column, int]] = {}
         for column in spec.columns:
+            stem, first_number = PAGE_FILES[column.pagination]
             self._listing_paths[column.path] = (column, 0)
-            self._listing_paths[column.path + "index.shtml"] = (column, 0)
-        self._paged = re.compile(r"^(?P<col>/.*/)index_(?P<page>\d+)\.shtml$")
+            self._listing_paths[f"{column.path}{stem}.shtml"] = (column, 0)
+        self._paged = re.compile(r"^(?P<col>/.*/)(?P<stem>index|list_yw)_(?P<number>\d+)\.shtml$")
+
+    def page_index(self, path: str) -> tuple[Column, int] | None:
+        """The column and 0-based page a listing path asks for (index_k is page k; list_yw_k is page k-1)."""
+        target = self._listing_paths.get(path)
+        if target is not None:
+            return target
+        paged = self._paged.match(path)
+        if not paged:
+            return None
+        for column in self.spec.columns:
+            stem, first_number = PAGE_FILES[column.pagination]
+            number = int(paged.group("number"))
+            if column.path == paged.group("col") and paged.group("stem") == stem and number >= first_number:
+                return column, number - first_number + 1
+        return None
 
     def respond(self, request: Request) -> Response:
         path = request.path
@@ -224,13 +249,7 @@ class TrsSite(BaseSite):
     def render(self, path: str, day: int) -> Response:
         if path in ("/", "/index.shtml"):
             return self._static(self._home(day), day)
-        target = self._listing_paths.get(path)
-        if target is None:
-            paged = self._paged.match(path)
-            if paged:
-                for column in self.spec.columns:
-                    if column.path == paged.group("col") and int(paged.group("page")) > 0:
-                        target = (column, int(paged.group("page")))
+        target = self.page_index(path)
         if target is not None:
             page = self._listing(target[0], target[1], day)
             return self._static(page, day) if page is not None else not_found()
@@ -288,7 +307,10 @@ class TrsSite(BaseSite):
             render_item(template, href=article_path(self.spec, column, a)[prefix:], article=a) for a in chunk
         )
         pagination = t.render(
-            t.TRS_PAGINATION[column.pagination], count=count, current=page, total=len(items)
+            t.TRS_PAGINATION[column.pagination],
+            count=count,
+            current=page + 1 if column.pagination == "pagediv" else page,
+            total=len(items),
         )
         body = t.render(
             t.TRS_LISTING,

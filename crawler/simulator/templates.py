@@ -156,6 +156,14 @@ TRS_PAGINATION = {
     "createpage6": """<script type="text/javascript">
     createPageHTML({{count}}, {{current}}, "index", "shtml", "black2", {{total}});
 </script>""",
+    "pagediv": """<div id="page_div"></div>
+<script type="text/javascript">
+    createPageHTML('page_div', {{count}}, {{current}}, 'list_yw', 'shtml', {{total}});
+</script>""",
+    "pagecontrol": """<div class="pages-nav"></div>
+<script type="text/javascript">
+    pageControl({{count}}, {{current}}, "index", "shtml", 10, 'pages-nav');
+</script>""",
 }
 
 TRS_ARTICLE_META = """<meta name="ArticleTitle" content="{{title}}"   />

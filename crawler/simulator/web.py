@@ -51,8 +51,8 @@ DEFAULT_SITES: tuple[SiteSpec, ...] = (
                 code=28943,
                 digest=True,
             ),
-            Column("szyw", "时政要闻", "/ywdt/szyw/", ("meeting", "speech"), 4, 6, "countpage", code=28944),
-            Column("dfnews", "地方快讯", "/ywdt/dfnews/", ("news",), 5, 6, "countpage", code=28945),
+            Column("szyw", "时政要闻", "/ywdt/szyw/", ("meeting", "speech"), 4, 3, "pagecontrol", code=28944),
+            Column("dfnews", "地方快讯", "/ywdt/dfnews/", ("news",), 5, 3, "pagediv", code=28945),
             Column("xwfb", "新闻发布", "/ywdt/xwfb/", ("news", "meeting"), 4, 6, "createpage4", code=28946),
             Column("gsgg", "公示公告", "/ywdt/gsgg/", ("notice",), 7, 5, "createpage4", code=28947),
             Column(
@@ -211,7 +211,7 @@ class SimulatedWeb:
         """Many TRS-style sites with many listing pages, for benchmarks (article text is generated lazily)."""
         if not 1 <= sites <= 250:
             raise ValueError("sites must be between 1 and 250 (one loopback address each)")
-        styles = ("countpage", "createpage4", "createpage6")
+        styles = ("countpage", "createpage4", "createpage6", "pagediv", "pagecontrol")
         specs = tuple(
             SiteSpec(
                 key=f"scale-{index:02d}",

@@ -33,7 +33,7 @@ class Column:
     kinds: tuple[str, ...]  # kinds of item this column publishes, cycled on day 1 and drawn later
     initial: int = 5  # articles already published on day 1
     page_size: int = 6
-    pagination: str = "countpage"  # TRS only: countpage | createpage4 | createpage6
+    pagination: str = "countpage"  # TRS only: countpage | createpage4 | createpage6 | pagediv | pagecontrol
     layout: str = "article"  # TRS only: article | policy
     code: int = 0  # Hanweb columnid / JSON column number / TRS catalog id
     channel: str = ""  # JSON API channelId

@@ -66,6 +66,8 @@ def _crawl_listings(source: Source) -> tuple[set[str], list[int]]:
     [
         ("sim-mee-hjywnews", "sim-mee-hjywnews"),
         ("sim-mee-gsgg", "sim-mee-gsgg"),
+        ("sim-mee-szyw", "sim-mee-szyw"),
+        ("sim-mee-dfnews", "sim-mee-dfnews"),
         ("sim-mee-bwj", "sim-mee-bwj"),
         ("sim-mee-big5-hjywnews", "sim-mee-hjywnews"),
         ("sim-hanweb", "sim-hanweb"),

@@ -98,15 +98,24 @@ def test_scaled_world_has_many_sites_and_pages(tmp_path: Path) -> None:
     with web:
         hosts = {web.url(spec.key) for spec in web.specs}
         assert len(hosts) == 4
-        site = web.specs[2].key
-        listing = web.url(site, "/ywdt/hjywnews/")
-        first = urllib.request.urlopen(listing, timeout=10).read().decode()
-        assert first.count('class="cjcx_biaob"') == 20
-        # 90 articles, 20 a page: 5 pages, whatever pagination form this site uses.
-        assert re.search(r"(countPage = 5 |createPageHTML\(5, 0,)", first)
-        assert _get(listing + "index_4.shtml") == 200
-        with pytest.raises(urllib.error.HTTPError):
-            _get(listing + "index_5.shtml")
+        last_pages = set()
+        for spec in web.specs:
+            listing = web.url(spec.key, "/ywdt/hjywnews/")
+            first = urllib.request.urlopen(listing, timeout=10).read().decode()
+            assert first.count('class="cjcx_biaob"') == 20
+            # 90 articles, 20 a page: 5 pages, in whatever pagination form this site uses.
+            form = re.search(
+                r"countPage = 5 |createPageHTML\(5, 0,|createPageHTML\('page_div', 5, 1,|pageControl\(5, 0,",
+                first,
+            )
+            assert form, spec.columns[0].pagination
+            last = "list_yw_5.shtml" if spec.columns[0].pagination == "pagediv" else "index_4.shtml"
+            after = "list_yw_6.shtml" if spec.columns[0].pagination == "pagediv" else "index_5.shtml"
+            assert _get(listing + last) == 200
+            with pytest.raises(urllib.error.HTTPError):
+                _get(listing + after)
+            last_pages.add(last)
+        assert len(last_pages) == 2  # both page-naming schemes are in use
         assert len(web.articles()) == 360
         web.advance_to(3)
         assert len(web.truth(3).new) >= 3
