@@ -58,6 +58,10 @@ def export_command(
     except ExportError as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
+    except OSError as exc:
+        # A full disk, a missing folder, no permission: nothing was acknowledged, say so plainly.
+        errors.print(f"[red]export failed, no consumer moved: {exc}[/red]", highlight=False)
+        raise typer.Exit(1) from exc
     if not quiet:
         _summary(result, output)
 

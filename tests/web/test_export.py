@@ -201,6 +201,11 @@ def test_cli_export(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").startswith(",".join(FIELDS))
     assert position(world, "nightly") == ids[-1]
+    result = runner.invoke(
+        app, ["export", "--consumer", "lost", "-o", str(tmp_path / "missing" / "x.jsonl"), "--db", world.url]
+    )
+    assert result.exit_code == 1 and "export failed, no consumer moved" in result.output
+    assert position(world, "lost") in (None, 0)
     result = runner.invoke(app, ["export", "--format", "yaml", "--db", world.url])
     assert result.exit_code != 0
     result = runner.invoke(app, ["export", "--since-id", "1", "--consumer", "a", "--db", world.url])
