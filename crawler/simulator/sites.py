@@ -62,9 +62,12 @@ def clock_of(serial: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
+REGENERATED = time(18, 0)  # after the day's last publication (17:30 at the latest), before web.now() (20:00)
+
+
 def regenerated_at(world: World, day: int) -> datetime:
     """When a static site republished its pages for `day` (their Last-Modified)."""
-    return datetime.combine(world.date_of(day), time(0, 5), CHINA)
+    return datetime.combine(world.date_of(day), REGENERATED, CHINA)
 
 
 def text_response(body: str, status: int = 200, content_type: str = "text/plain; charset=utf-8") -> Response:
