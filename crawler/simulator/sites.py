@@ -374,7 +374,7 @@ class TrsSite(BaseSite):
             if article.digest:
                 body = self._digest_body(article)
             else:
-                body = "\n".join(trs_paragraph(p, i, article) for i, p in enumerate(paragraphs)) + attachments
+                body = "\n".join(trs_paragraph(p, article) for p in paragraphs) + attachments
             main = t.render(
                 t.TRS_ARTICLE,
                 parent=parent_name(column),
@@ -416,7 +416,7 @@ def trs_attachments(article: Article) -> str:
     return "\n" + "\n".join(lines)
 
 
-def trs_paragraph(text: str, index: int, article: Article) -> str:
+def trs_paragraph(text: str, article: Article) -> str:
     escaped = html.escape(text)
     if article.doc_number and text == article.doc_number:
         return f'<div style="text-align: center;">{escaped}</div>'
