@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from conftest import OTHER_SOURCE_ID, T0
+import pytest
+from alerts_helpers import OTHER_SOURCE_ID, T0, Site
 from sqlmodel import select
 
 from crawler.alerts.capture import LoopbackSMTP
@@ -298,3 +299,30 @@ def test_alerts_test_command_without_smtp_settings_says_so(monkeypatch) -> None:
     result = CliRunner().invoke(app, ["alerts", "test", "--to", "admin@example.org"])
     assert result.exit_code == 2
     assert "GOVWATCH_SMTP_URL" in result.output
+
+
+@pytest.mark.postgres
+def test_outbox_on_postgresql_queues_once_and_delivers_once(
+    postgres_url: str, write_alerts, smtp: LoopbackSMTP, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+
+    site = Site(postgres_url, write_alerts({"subscriptions": [MEETING]}), monkeypatch)
+    site.finish_baseline()
+    items = {site.publish(f"m{index}", f"会议{index}", f"内容{index}。").item_id for index in range(6)}
+    site.publish("m0", "会议0", "内容0。")  # unchanged: nothing queued
+    barrier = threading.Barrier(2)
+    sent: list[int] = []
+
+    def worker() -> None:
+        barrier.wait()
+        sent.append(deliver(site.store, config=site.config, now=T0).messages_sent)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    mails = smtp.wait_for(6)
+    assert sum(sent) == 6 and len(mails) == 6
+    assert sorted(item for mail in mails for item in mail.item_ids) == sorted(items)
+    assert {row.status for row in outbox_rows(site)} == {"sent"}

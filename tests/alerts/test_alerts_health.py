@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import SOURCE_ID
+from alerts_helpers import SOURCE_ID
 
 from crawler.alerts import health_changed
 from crawler.alerts.capture import LoopbackSMTP

@@ -9,7 +9,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import T0
+from alerts_helpers import T0
 
 from crawler.alerts.deliver import deliver
 from crawler.alerts.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, sign, verify
