@@ -39,6 +39,7 @@ STRAY_END_TAGS = re.compile(r"</(?:html|body)\s*>", re.I)
 LOOKS_LIKE_HTML = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|table|meta|title|span|a|br|h[1-6])[\s>/]", re.I)
 BREADCRUMB_LABEL = re.compile(r"当前位置|當前位置|您所在的位置|您的位置|所在位置|你的位置")
 TRAIL_SEPARATOR = re.compile(r">|＞|»|→")
+SENTENCE_PUNCTUATION = re.compile(r"[，。；！？,;!?]")
 # Below this many characters a method's result is "too little" and the next method is tried.
 MIN_TEXT_CHARS = 40
 MIN_CONTAINER_CHARS = 4
@@ -252,8 +253,9 @@ def _norm(s: str) -> str:
 
 
 def _is_paragraph(line: str) -> bool:
-    """Long enough and sentence-like: the head zone ends at the first such line."""
-    return len(line) >= 40 or (len(line) >= 15 and bool(re.search(r"[，。；,;：]", line)))
+    """Long enough and sentence-like: the head zone ends at the first such line (a title with a colon or a
+    byline with fields is not one)."""
+    return len(line) >= 60 or (len(line) >= 15 and bool(SENTENCE_PUNCTUATION.search(line)))
 
 
 def apply_rules(text: str, title: str | None) -> CleanResult:

@@ -123,6 +123,14 @@ LINE_RULES: tuple[LineRule, ...] = (
         max_len=100,
         zone=HEAD,
     ),
+    LineRule(
+        # "http://house.example.com 2005年03月31日03:18 某某报": a short unpunctuated line with a date, above the text
+        "dated_byline",
+        re.compile(rf"^(?=.*{_DATE})[^，。；！？,;!?]*$"),
+        action=DATE_LINE,
+        max_len=60,
+        zone=HEAD,
+    ),
     LineRule("font_size_only", re.compile(r"^(?:字号|字號)\s*[:：]?.{0,20}$"), max_len=30),
 )
 
