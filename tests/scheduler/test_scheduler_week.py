@@ -194,3 +194,30 @@ def test_a_broken_seed_is_still_scheduled_so_that_its_failure_is_reported(tmp_pa
     )
     groups = crawl_groups(load_seeds(seeds))
     assert groups == {"0 7 * * *": ["typo-source"], "0 8 * * *": ["fine"]}
+
+
+@pytest.mark.postgres
+def test_on_postgresql_jobs_persist_and_downtime_is_caught_up_once(
+    world: ServiceOptions, postgres_url: str
+) -> None:
+    from dataclasses import replace
+
+    options = replace(world, db_url=postgres_url)
+    driver = Driver(Service(options, scheduler_class=CountingScheduler)).start()
+    driver.advance_to(START + timedelta(days=1))
+    driver.stop()
+    assert calls_between(START, START + timedelta(days=1)) == [
+        ("Sun 01 08:00", ("daily-a", "daily-b")),
+        ("Sun 01 20:00", ("evening-d",)),
+    ]
+    up = START + timedelta(days=2, hours=12)  # down a day and a half
+    driver.set_now(up)
+    driver = Driver(Service(options, scheduler_class=CountingScheduler)).start()
+    with pytest.raises(LockHeld):
+        RunLock(Store(postgres_url).engine).acquire()
+    driver.stop()
+    assert sorted(calls_between(START + timedelta(days=1), up + timedelta(seconds=1))) == [
+        ("Tue 03 12:00", ("daily-a", "daily-b")),
+        ("Tue 03 12:00", ("evening-d",)),
+        ("Tue 03 12:00", ("monday-c",)),
+    ]
