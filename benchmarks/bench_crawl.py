@@ -26,7 +26,9 @@ from typing import Any
 import scrapy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-STATS_START = re.compile(r"\[scrapy\.statscollectors\] INFO: Dumping Scrapy stats:\n(\{.*?\})\n(?=\d{4}-|\Z)", re.DOTALL)
+STATS_START = re.compile(
+    r"\[scrapy\.statscollectors\] INFO: Dumping Scrapy stats:\n(\{.*?\})\n(?=\d{4}-|\Z)", re.DOTALL
+)
 STATS_WANTED = (
     "downloader/request_count",
     "downloader/response_count",
@@ -65,12 +67,14 @@ def read_stats(log_file: Path) -> dict[str, float]:
 
 
 def run_full(
-    source_ids: list[str], db_url: str, seeds: Path, log: Path, now: str
+    source_ids: list[str], db_url: str, seeds: Path, log: Path, now: str, settings: dict[str, Any]
 ) -> tuple[dict[str, float], float]:
     from crawler.runner import run_crawl
 
     started = time.perf_counter()
-    result = run_crawl(source_ids, db_url=db_url, seeds=seeds, log_file=log, env={"GOVWATCH_NOW": now})
+    result = run_crawl(
+        source_ids, db_url=db_url, seeds=seeds, log_file=log, env={"GOVWATCH_NOW": now}, settings=settings
+    )
     wall = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(f"crawl failed ({result.returncode}); see {log}")
@@ -100,6 +104,12 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=20)
     parser.add_argument("--articles", type=int, default=500, help="articles per site")
     parser.add_argument("--page-size", type=int, default=20)
+    parser.add_argument(
+        "--extract-processes",
+        type=int,
+        default=0,
+        help="GOVWATCH_EXTRACT_PROCESSES of the full crawl (-1: auto)",
+    )
     args = parser.parse_args()
 
     from crawler.simulator import SimulatedWeb
@@ -117,7 +127,8 @@ def main() -> None:
             file=sys.stderr,
         )
 
-        full, full_wall = run_full(ids, db_url, seeds, folder / "full.log", now)
+        settings = {"GOVWATCH_EXTRACT_PROCESSES": args.extract_processes}
+        full, full_wall = run_full(ids, db_url, seeds, folder / "full.log", now, settings)
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the full crawl's subprocess
         urls = [
             web.base_url(key) + request.path
@@ -128,7 +139,7 @@ def main() -> None:
         hosts = [web.base_url(key).split("//", 1)[1].split(":", 1)[0] for key in web.servers]
         web.clear_logs()
         bare, bare_wall = run_bare(urls, hosts, folder)
-        again, again_wall = run_full(ids, db_url, seeds, folder / "again.log", now)
+        again, again_wall = run_full(ids, db_url, seeds, folder / "again.log", now, settings)
 
     def rate(stats: dict[str, float]) -> float:
         return stats["downloader/response_count"] / max(stats["elapsed_time_seconds"], 1e-9)
@@ -149,7 +160,10 @@ def main() -> None:
          f"{bytes_fraction:.1%} of the first crawl (aim < 10%)"),
         ("re-crawl wall time, s", "-", f"{again_wall:.1f}", ""),
     ]  # fmt: skip
-    print(f"\n### Crawl benchmark: {args.sites} sites × {args.articles} articles (simulated web, loopback)\n")
+    print(
+        f"\n### Crawl benchmark: {args.sites} sites × {args.articles} articles (simulated web, loopback; "
+        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; extract processes {args.extract_processes})\n"
+    )
     print("| measure | bare Scrapy spider | govwatch crawl | note |")
     print("|---|---:|---:|---|")
     for row in rows:

@@ -68,6 +68,9 @@ ITEM_PIPELINES = {
 # Outputs of one callback processed in parallel. An article callback yields one or two things, a listing
 # page a few dozen; Scrapy's default (100) starts 100 asyncio workers per response for nothing.
 CONCURRENT_ITEMS = 8
+# Scrapy re-reads each generator callback's source to warn about `return value` in it; our callbacks
+# have none (the check misfires on them) and the source scan costs CPU on every response.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 # --- the rest ----------------------------------------------------------------------------------------------
 HTTPCACHE_ENABLED = False  # revisits use conditional GETs against stored validators, not a local cache
@@ -78,5 +81,9 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # source's listing is read before any source's article backlog.
 
 # --- govwatch --------------------------------------------------------------------------------------------
+# Processes that extract articles (pipelines/extract.py): 0 = worker threads of the crawl process (the
+# default: no start-up cost, fine for daily crawls), N = N processes, -1 = one per spare CPU (at most 4),
+# for big crawls on machines with idle cores.
+GOVWATCH_EXTRACT_PROCESSES = 0
 # How many listing entries of one source are looked up in the store at once.
 GOVWATCH_KNOWN_BATCH = 500

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -34,25 +38,59 @@ def extract_options(overrides: dict[str, Any]) -> ExtractOptions:
     )
 
 
-class ExtractPipeline:
-    """Runs the pure extractor on each fetched page; an unreadable page is dropped with its error recorded."""
+def _extract(body: bytes, url: str, headers: dict[str, str], options: ExtractOptions) -> Any:
+    """Top-level (picklable) call for the worker processes."""
+    return extract(body, url=url, headers=headers, options=options)
 
-    def __init__(self, stats: StatsCollector) -> None:
+
+def worker_count(setting: int) -> int:
+    """Extraction processes: the setting, or (-1) one per spare CPU, at most four; 0 means threads."""
+    if setting >= 0:
+        return setting
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
+
+
+class ExtractPipeline:
+    """Runs the pure extractor on each fetched page; an unreadable page is dropped with its error recorded.
+
+    Extraction is CPU work: it runs in worker processes (GOVWATCH_EXTRACT_PROCESSES) so that the crawl
+    process keeps downloading on its own core, or in threads when there is no spare CPU.
+    """
+
+    def __init__(self, stats: StatsCollector, processes: int = 0) -> None:
         self.stats = stats
+        self.processes = processes
+        self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
-        return cls(crawler.stats)
+        return cls(crawler.stats, worker_count(crawler.settings.getint("GOVWATCH_EXTRACT_PROCESSES", 0)))
+
+    def open_spider(self, spider: Any = None) -> None:
+        if self.processes:
+            # "spawn": forking a process that runs the reactor and a writer thread could copy held locks.
+            self.pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    async def _run(self, item: PageItem) -> Any:
+        arguments = (item.body, item.url, item.headers, extract_options(item.article))
+        if self.pool is not None:
+            try:
+                return await asyncio.get_running_loop().run_in_executor(self.pool, _extract, *arguments)
+            except BrokenProcessPool:
+                self.pool = None  # a worker died (out of memory?): go on in threads
+        return await asyncio.to_thread(_extract, *arguments)
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, PageItem) or item.answer != "content":
             return item
         try:
-            # In a worker thread: parsing is CPU work that would otherwise stall every download in
-            # flight, and stalled responses look like a slow site to AutoThrottle.
-            item.extraction = await asyncio.to_thread(
-                extract, item.body, url=item.url, headers=item.headers, options=extract_options(item.article)
-            )
+            # Off the reactor's thread: parsing would otherwise stall every download in flight, and
+            # stalled responses look like a slow site to AutoThrottle.
+            item.extraction = await self._run(item)
         except ExtractionError as exc:
             runstats.count(self.stats, item.source_id, "failed")
             runstats.record_error(self.stats, item.source_id, f"{item.url}: extraction failed: {exc}")

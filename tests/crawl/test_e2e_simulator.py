@@ -145,3 +145,23 @@ def test_revisits_use_conditional_gets_and_count_304s(tmp_path: Path) -> None:
             assert all(item.revisits_done >= 1 and item.etag for item in items)
             runs = session.exec(select(CrawlRun).order_by(col(CrawlRun.id))).all()
             assert [r.status for r in runs] == ["ok", "ok"]
+
+
+def test_a_stale_listing_deletes_nothing_and_the_fresh_one_catches_up(tmp_path: Path) -> None:
+    """A cache serving an old listing hides today's items: nothing is taken as deleted because of it."""
+    with SimulatedWeb(sites=["mee"]) as web:
+        seeds = tmp_path / "seeds"
+        web.write_seeds(seeds)
+        daily_revisits(seeds)
+        db_url = f"sqlite:///{tmp_path / 'govwatch.db'}"
+        for day in (1, 2):
+            crawl_day(web, day, db_url, seeds, tmp_path)
+        web.advance_to(3)
+        web.serve_stale_listings("mee", 1)
+        stale = crawl_day(web, 3, db_url, seeds, tmp_path)
+        found, truth = changes_of(db_url, stale), web.truth(3)
+        assert found["deleted"] == truth.deleted  # only the article that really answers 404
+        assert not found["new"] and all(run.status == "ok" for run in stale.runs)
+        web.serve_stale_listings("mee", None)
+        fresh = crawl_day(web, 4, db_url, seeds, tmp_path)
+        assert changes_of(db_url, fresh)["new"] == truth.new | web.truth(4).new
