@@ -39,6 +39,9 @@ STRAY_END_TAGS = re.compile(r"</(?:html|body)\s*>", re.I)
 LOOKS_LIKE_HTML = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|table|meta|title|span|a|br|h[1-6])[\s>/]", re.I)
 BREADCRUMB_LABEL = re.compile(r"当前位置|當前位置|您所在的位置|您的位置|所在位置|你的位置")
 TRAIL_SEPARATOR = re.compile(r">|＞|»|→")
+# The head zone (bylines, repeated titles, breadcrumbs) is at most this many kept lines: a table at the top of
+# a document must not lose its rows to byline rules.
+HEAD_MAX_LINES = 6
 SENTENCE_PUNCTUATION = re.compile(r"[，。；！？,;!?]")
 # Below this many characters a method's result is "too little" and the next method is tried.
 MIN_TEXT_CHARS = 40
@@ -318,7 +321,7 @@ def apply_rules(text: str, title: str | None) -> CleanResult:
         if TRUNCATION_MARKERS.search(line):
             truncated = True
         kept.append(line)
-        if in_head and _is_paragraph(line):
+        if in_head and (_is_paragraph(line) or len(kept) >= HEAD_MAX_LINES):
             in_head = False
     return CleanResult(kept, date_lines, source_lines, truncated, fired)
 

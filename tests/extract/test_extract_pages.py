@@ -182,3 +182,10 @@ def test_copyright_statement_does_not_win_the_body() -> None:
     html = f"<html><body><div class='text'><h1>行政处罚信息公开表</h1><table>{rows}</table></div>{statement}</body></html>"
     r = extract(html.encode())
     assert "版权" not in r.text
+
+
+def test_table_rows_with_dates_at_the_top_of_a_container_are_kept() -> None:
+    rows = "".join(f"<tr><td>{i}</td><td>示范公司{i}</td><td>2024-0{i}-15</td></tr>" for i in range(1, 9))
+    html = f"<html><body><div id='zoom'><table>{rows}</table><p>以上企业名单予以公示，公示期五个工作日。</p></div></body></html>"
+    lines = extract(html.encode()).text.splitlines()
+    assert sum(1 for line in lines if line.startswith(tuple("12345678"))) >= 6
