@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor as PoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,12 @@ class ServiceOptions:
         logs = os.environ.get(LOGS_ENV) or str(DEFAULT_LOGS_DIR)
         values: dict[str, Any] = {"logs_dir": logs, **{k: v for k, v in overrides.items() if v is not None}}
         return cls(**values)
+
+    @classmethod
+    def from_job_arg(cls, data: dict[str, Any]) -> ServiceOptions:
+        """Back from a persisted job's argument; keys of another version are ignored, not fatal."""
+        known = {item.name for item in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
 
     def as_job_arg(self) -> dict[str, Any]:
         data = asdict(self)
@@ -265,7 +271,7 @@ def _record_outcomes(
 
 def crawl_job(cron: str, source_ids: list[str], options: dict[str, Any]) -> dict[str, str]:
     """The persisted job: crawl one cron group, then deliver what it queued. Never raises."""
-    opts = ServiceOptions(**options)
+    opts = ServiceOptions.from_job_arg(options)
     try:
         outcome = run_group(source_ids, opts, label=cron)
     except Exception:  # noqa: BLE001

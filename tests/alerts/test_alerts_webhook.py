@@ -33,6 +33,8 @@ class Receiver(ThreadingHTTPServer):
 
 
 class ReceiverHandler(BaseHTTPRequestHandler):
+    """Verifies the signature, records the delivery id, answers 204 (or 503 while told to fail)."""
+
     server: Receiver
 
     def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
