@@ -52,6 +52,10 @@ def run_command(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # Schema checks and the every-minute delivery job would drown the lines that matter.
+        for noisy in ("alembic", "apscheduler.executors.delivery"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     options = ServiceOptions.from_env(
         db_url=db, seeds=seeds, logs_dir=logs, crawl_timeout=timeout, max_parallel=max_parallel, jitter=jitter
     )
