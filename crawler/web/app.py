@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crawler import clock
 from crawler.db import init_db
+from crawler.export import event_query, record_from_row
 from crawler.web import feeds, queries
 from crawler.web.queries import BadRequest, ItemQuery
 
@@ -185,6 +186,17 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
         """Unified diff and side-by-side rows (character segments) between two versions."""
         item = item_or_404(conn, item_id)
         return JSONResponse(queries.diff(conn, item_id, item["version"], from_, to))
+
+    @app.get("/api/changes", tags=["api"])
+    def api_changes(
+        conn: Conn,
+        since_id: Annotated[int, Query(ge=0, description="the last event_id you have (0: from the start)")] = 0,
+        limit: Annotated[int, Query(ge=1, le=queries.PAGE_MAX)] = queries.PAGE_DEFAULT,
+    ) -> JSONResponse:
+        """The change log in the export schema (docs/EXPORT.md), oldest first: poll with `since_id=next_since_id`."""
+        events = [record_from_row(row) for row in conn.execute(event_query(since_id, None, limit)).all()]
+        next_since_id = events[-1]["event_id"] if events else since_id
+        return JSONResponse({"changes": events, "next_since_id": next_since_id, "more": len(events) == limit})
 
     @app.get("/api/sources", tags=["api"])
     def api_sources(conn: Conn) -> JSONResponse:

@@ -106,6 +106,21 @@ def test_item_versions_and_diff(client, world) -> None:  # type: ignore[no-untyp
     assert client.get("/api/items/99999/versions").status_code == 404
 
 
+def test_changes_poll_the_log_in_the_export_schema(client, world) -> None:  # type: ignore[no-untyped-def]
+    from crawler.export import FIELDS
+
+    first = client.get("/api/changes", params={"limit": 5}).json()
+    assert len(first["changes"]) == 5 and first["more"] is True
+    assert all(tuple(record) == FIELDS for record in first["changes"])
+    rest = client.get("/api/changes", params={"since_id": first["next_since_id"], "limit": 50}).json()
+    assert rest["more"] is False and len(rest["changes"]) == 4
+    assert [r["change"] for r in rest["changes"]][-3:] == ["deleted", "new", "new"]
+    edit = next(r for r in rest["changes"] if r["change"] == "edited")
+    assert edit["item_id"] == world.items["meeting"] and edit["version"] == 2
+    done = client.get("/api/changes", params={"since_id": rest["next_since_id"]}).json()
+    assert done == {"changes": [], "next_since_id": rest["next_since_id"], "more": False}
+
+
 def test_sources_health(client, world) -> None:  # type: ignore[no-untyped-def]
     sources = {row["id"]: row for row in client.get("/api/sources").json()["sources"]}
     assert set(sources) == {"hunan", "mee-news"}
@@ -120,7 +135,7 @@ def test_sources_health(client, world) -> None:  # type: ignore[no-untyped-def]
 def test_openapi_documents_the_api(client) -> None:  # type: ignore[no-untyped-def]
     schema = client.get("/openapi.json").json()
     for path in ("/api/items", "/api/items/{item_id}", "/api/items/{item_id}/versions", "/api/items/{item_id}/diff",
-                 "/api/sources", "/feeds/all.atom"):
+                 "/api/changes", "/api/sources", "/feeds/all.atom"):
         assert path in schema["paths"], path
     parameters = {p["name"] for p in schema["paths"]["/api/items"]["get"]["parameters"]}
     assert {"source", "kind", "change", "since", "q", "cursor", "limit"} <= parameters
