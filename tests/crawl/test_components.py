@@ -195,3 +195,19 @@ def test_blocked_answer_marks_a_known_item(pipelines, sqlite_url: str) -> None: 
     with Session(init_db(sqlite_url)) as session:
         stored = session.exec(select(Item)).one()
         assert stored.status == "blocked" and stored.version_count == 1
+
+
+def test_extraction_in_worker_processes_gives_the_same_result(sqlite_url: str) -> None:
+    crawler = get_crawler(settings_dict={"GOVWATCH_EXTRACT_PROCESSES": 1})
+    crawler.stats.open_spider()
+    in_process = ExtractPipeline.from_crawler(crawler)
+    assert in_process.processes == 1
+    in_process.open_spider()
+    try:
+        page = _page(1, article_html("部党组会议", PARAGRAPHS))
+        threaded = _page(1, page.body)
+        asyncio.run(in_process.process_item(page))
+        asyncio.run(ExtractPipeline(crawler.stats).process_item(threaded))
+    finally:
+        in_process.close_spider()
+    assert page.extraction.text == threaded.extraction.text and "部党组会议" in page.extraction.title
