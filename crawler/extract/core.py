@@ -39,7 +39,7 @@ STRAY_END_TAGS = re.compile(r"</(?:html|body)\s*>", re.I)
 LOOKS_LIKE_HTML = re.compile(r"<\s*(?:!doctype|html|head|body|div|p|table|meta|title|span|a|br|h[1-6])[\s>/]", re.I)
 BREADCRUMB_LABEL = re.compile(r"当前位置|當前位置|您所在的位置|您的位置|所在位置|你的位置")
 TRAIL_SEPARATOR = re.compile(r">|＞|»|→")
-# The head zone (bylines, repeated titles, breadcrumbs) is at most this many kept lines: a table at the top of
+# The head zone (bylines, repeated titles, breadcrumbs) is at most this many lines: a table at the top of
 # a document must not lose its rows to byline rules.
 HEAD_MAX_LINES = 6
 SENTENCE_PUNCTUATION = re.compile(r"[，。；！？,;!?]")
@@ -275,6 +275,8 @@ def apply_rules(text: str, title: str | None) -> CleanResult:
     block_left = 0
     n = len(lines)
     for i, line in enumerate(lines):
+        if i >= HEAD_MAX_LINES:
+            in_head = False
         if block_end is not None:
             block_left -= 1
             if block_end.search(line) or block_left <= 0:
@@ -289,8 +291,9 @@ def apply_rules(text: str, title: str | None) -> CleanResult:
             fired.append("duplicate_title")
             continue
         action = None
+        table_row = "\t" in line
         for rule in LINE_RULES:
-            if len(line) > rule.max_len:
+            if len(line) > rule.max_len or (table_row and rule.action in (DATE_LINE, SOURCE_LINE)):
                 continue
             if rule.zone == HEAD and not in_head:
                 continue
@@ -321,7 +324,7 @@ def apply_rules(text: str, title: str | None) -> CleanResult:
         if TRUNCATION_MARKERS.search(line):
             truncated = True
         kept.append(line)
-        if in_head and (_is_paragraph(line) or len(kept) >= HEAD_MAX_LINES):
+        if in_head and _is_paragraph(line):
             in_head = False
     return CleanResult(kept, date_lines, source_lines, truncated, fired)
 

@@ -246,7 +246,7 @@ def labelled_value(text: str, label: re.Pattern[str], max_len: int = 40) -> str 
     m = label.search(text or "")
     if not m:
         return None
-    value = re.split(r"\n|\s{2,}|\s+(?=[\u4e00-\u9fff\s]{2,8}[:：])", text[m.end() : m.end() + 120], maxsplit=1)[0]
+    value = re.split(r"\n|\t|\s{2,}|\s+(?=[\u4e00-\u9fff\s]{2,8}[:：])", text[m.end() : m.end() + 120], maxsplit=1)[0]
     value = value.strip(" :：")
     return value[:max_len] or None
 

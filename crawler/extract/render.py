@@ -20,7 +20,11 @@ BLOCK_TAGS = frozenset({
 })
 CELL_TAGS = frozenset({"td", "th"})
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2002\u2003\u2009\u200b\u3000\ufeff]+")
+SPACES = re.compile(r"[ \r\f\v\u00a0\u2002\u2003\u2009\u200b\u3000\ufeff]+")
+# Cells of a table row are separated by a tab: the row stays one line, and line rules can tell a row of a
+# data table from a byline.
+CELL_SEPARATOR = "\t"
+TABS = re.compile(r" *\t[\t ]*")
 NEWLINES = re.compile(r"\s*\n\s*")
 # Inside a text node a newline is just a space, as in a browser (pre-formatted text keeps its lines).
 SOURCE_WHITESPACE = re.compile(r"[\s\u3000]*[\r\n][\s\u3000]*")
@@ -57,7 +61,7 @@ def element_text(root: etree._Element, skip_hidden: bool = True) -> str:
         elif tag == "br" or (in_cell and tag in BLOCK_TAGS):
             parts.append(" " if in_cell else "\n")
         elif tag in CELL_TAGS:
-            parts.append(" ")
+            parts.append(CELL_SEPARATOR)
         in_pre = pre or tag == "pre"
         parts.append(text_of(el.text, in_pre))
         child_in_cell = (in_cell or tag in CELL_TAGS) and tag != "table"
@@ -65,7 +69,9 @@ def element_text(root: etree._Element, skip_hidden: bool = True) -> str:
             walk(child, depth + 1, child_in_cell, in_pre)
         if block:
             parts.append("\n")
-        elif tag in CELL_TAGS or (in_cell and tag in BLOCK_TAGS):
+        elif tag in CELL_TAGS:
+            parts.append(CELL_SEPARATOR)
+        elif in_cell and tag in BLOCK_TAGS:
             parts.append(" ")
         parts.append(text_of(el.tail, pre))
 
@@ -75,5 +81,5 @@ def element_text(root: etree._Element, skip_hidden: bool = True) -> str:
 
 def tidy(text: str) -> str:
     """Fold spaces, strip each line, drop empty lines."""
-    text = SPACES.sub(" ", text)
-    return "\n".join(line.strip() for line in NEWLINES.split(text) if line.strip())
+    text = TABS.sub("\t", SPACES.sub(" ", text))
+    return "\n".join(line.strip(" \t") for line in NEWLINES.split(text) if line.strip())

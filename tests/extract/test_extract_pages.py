@@ -54,7 +54,7 @@ def test_hanweb_gbk_notice() -> None:
     assert r.title == "示范省生态环境厅关于开展2024年度排污许可证执行报告检查的通知"
     assert (r.doc_number, r.organ, r.kind, r.column) == ("示环字〔2024〕15号", "示范省生态环境厅", "notice", "通知公告")
     assert r.published == datetime(2024, 6, 3, 10, 20, tzinfo=SHANGHAI)
-    assert "1 东城市 30家" in r.text.splitlines()  # a table row is a line
+    assert "1\t东城市\t30家" in r.text.splitlines()  # a table row is a line, cells separated by tabs
     assert r.text.splitlines()[-3:-1] == ["示范省生态环境厅", "2024年5月30日"]  # signature kept
     assert r.attachments[0].url == "http://www.example.gov.cn/module/download/downfile.jsp?filename=abc.docx"
 
