@@ -108,15 +108,15 @@ def test_bad_input_is_recorded_and_other_sources_go_on(tmp_path: Path) -> None:
     dispose_engines()
 
 
-def test_unknown_source_id_is_a_clean_error(tmp_path: Path) -> None:
+def test_cli_rejects_an_unknown_source_before_crawling(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from crawler.cli import app
+
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    result = run_crawl(
-        ["nope"],
-        db_url=f"sqlite:///{tmp_path / 'g.db'}",
-        seeds=seeds,
-        log_file=tmp_path / "c.log",
-        timeout=60,
+    _seed(seeds, "good", "http://127.0.0.1:9/news/index.html")
+    result = CliRunner().invoke(
+        app, ["crawl", "nope", "--seeds", str(seeds), "--db", f"sqlite:///{tmp_path / 'g.db'}"]
     )
-    assert result.returncode == 0 and result.runs == []
-    assert "unknown source 'nope'" in (tmp_path / "c.log").read_text()
+    assert result.exit_code == 2 and "nope" in result.output and "good" in result.output
