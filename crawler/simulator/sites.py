@@ -87,6 +87,7 @@ PAGE_FILES = {
     "pagecontrol": ("index", 1),
     "pagediv": ("list_yw", 2),
 }
+LYING_CONTENT_TYPE = "text/html; charset=utf-8"  # sent by the GBK site on some pages that are GBK bytes
 ATTACHMENT = re.compile(r"/W0(?P<uid>\d+)_(?P<n>\d)\.pdf$")
 # Just enough of a PDF for a client to see what it is.
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -726,8 +727,12 @@ class GbkSite(BaseSite):
             body=body,
             related=related,
         )
-        # Half of the articles declare gb2312 in a meta tag, the other half declare nothing at all.
-        return self._encode(article.title, main, day, request.serial, with_meta=article.uid % 2 == 0)
+        # Half of the articles declare gb2312 in a meta tag, the other half declare nothing at all; and a
+        # misconfigured server claims UTF-8 for every third one (headers can lie: check the bytes).
+        page = self._encode(article.title, main, day, request.serial, with_meta=article.uid % 2 == 0)
+        if article.uid % 3 == 0:
+            page.content_type = LYING_CONTENT_TYPE
+        return page
 
     @staticmethod
     def _page_number(column: Column, path: str) -> int | None:

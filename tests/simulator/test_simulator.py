@@ -386,3 +386,14 @@ def test_hanweb_dataproxy_wants_the_right_unit(web: SimulatedWeb) -> None:
     assert "<record>" in good.text and "<record>" not in wrong.text
     by_get = fetch(proxy + "&columnid=1234&unitid=5678&webid=1")
     assert by_get.text == good.text
+
+
+def test_gbk_site_sometimes_claims_utf8_for_gbk_bytes(web: SimulatedWeb) -> None:
+    pages = [fetch(a.url) for a in web.articles() if a.site == "gbk"]
+    lying = [p for p in pages if p.headers["content-type"] == "text/html; charset=utf-8"]
+    honest = [p for p in pages if p.headers["content-type"] == "text/html"]
+    assert lying and honest and len(lying) + len(honest) == len(pages)
+    for page in lying:
+        with pytest.raises(UnicodeDecodeError):
+            page.body.decode("utf-8")
+        assert "来源：" in page.body.decode("gb18030")
