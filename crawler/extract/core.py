@@ -329,6 +329,46 @@ def apply_rules(text: str, title: str | None) -> CleanResult:
     return CleanResult(kept, date_lines, source_lines, truncated, fired)
 
 
+@dataclass
+class BodyChoice:
+    """The article body as found by the first method that worked, and what that method saw around it."""
+
+    raw: str  # text before the line rules
+    method: str  # 'selector', a container name, 'density' or 'trafilatura'
+    root: etree._Element | None  # the body element when a selector or container gave it
+    scope: etree._Element | None  # where attachments are looked for first
+    head_lines: list[str] = field(default_factory=list)  # lines just above the body (density method)
+    page_top: str | None = None  # the page's first lines (density method)
+
+
+def _choose_body(tree: etree._Element, scan: PageScan, html: str, options: ExtractOptions) -> BodyChoice:
+    """Seed selector, else a known CMS container, else the density method, else trafilatura."""
+    root: etree._Element | None = None
+    method = ""
+    chosen = _select(tree, options.body_selector)
+    if chosen:
+        root, method = chosen[0], "selector"
+    else:
+        found = _find_container(tree, scan.containers)
+        if found:
+            method, root = found
+    raw = element_text(root, skip_hidden=False) if root is not None else ""
+    # A site's own article container is trusted even when short (a one-line notice, an attachment link);
+    # the other methods are tried only when there is none, or it is an empty shell.
+    if root is not None and len(raw) >= MIN_CONTAINER_CHARS:
+        return BodyChoice(raw, method, root, root)
+    body = tree.find(".//body")
+    found_d = density.main_text(body if body is not None else tree)
+    choice = BodyChoice(raw, method, root, root, found_d.head_lines, found_d.page_top)
+    if len(found_d.text) > len(raw):
+        choice.raw, choice.method, choice.root, choice.scope = found_d.text, "density", None, found_d.node
+    if len(choice.raw) < MIN_TEXT_CHARS:
+        raw_t = _trafilatura_text(html)
+        if len(raw_t) > len(choice.raw):
+            choice.raw, choice.method, choice.root = raw_t, "trafilatura", None
+    return choice
+
+
 def extract(
     content: bytes | str,
     url: str | None = None,
@@ -348,33 +388,9 @@ def extract(
     scan = _scan(tree)
     page = scan.page
 
-    root: etree._Element | None = None
-    method = ""
-    chosen = _select(tree, options.body_selector)
-    if chosen:
-        root, method = chosen[0], "selector"
-    else:
-        found = _find_container(tree, scan.containers)
-        if found:
-            method, root = found
-    raw = element_text(root, skip_hidden=False) if root is not None else ""
-    head_lines: list[str] = []
-    page_top: str | None = None
-    scope: etree._Element | None = root  # where attachments are looked for first
-    # A site's own article container is trusted even when short (a one-line notice, an attachment link);
-    # the other methods are tried only when there is none, or it is an empty shell.
-    trusted = root is not None and len(raw) >= MIN_CONTAINER_CHARS
-    if not trusted:
-        body = tree.find(".//body")
-        found_d = density.main_text(body if body is not None else tree)
-        head_lines = found_d.head_lines
-        page_top = found_d.page_top
-        if len(found_d.text) > len(raw):
-            raw, method, root, scope = found_d.text, "density", None, found_d.node
-    if not trusted and len(raw) < MIN_TEXT_CHARS:
-        raw_t = _trafilatura_text(html)
-        if len(raw_t) > len(raw):
-            raw, method, root = raw_t, "trafilatura", None
+    body = _choose_body(tree, scan, html, options)
+    raw, method, root, scope = body.raw, body.method, body.root, body.scope
+    head_lines, page_top = body.head_lines, body.page_top
     selected_title = _first_text(tree, options.title_selector)
     title = selected_title or md.choose_title(
         page,
