@@ -21,6 +21,7 @@ class KindRule:
     title: re.Pattern[str] | None = None
     body: re.Pattern[str] | None = None
     body_min_hits: int = 1
+    document: re.Pattern[str] | None = None  # the title must also match this, unless the item has a 文号
 
 
 _TITLE_TAIL = r"[\s\"”’》」』]*(?:[(（][^()（）]{1,12}[)）])?\s*$"
@@ -28,8 +29,11 @@ KIND_RULES: tuple[KindRule, ...] = (
     # A speech even when its title names the meeting it was given at.
     KindRule("speech_title", SPEECH, title=re.compile(r"讲话|講話|致辞|致辭|发言|發言|报告会上的|讲稿")),
     KindRule("notice_title", NOTICE, title=re.compile(rf"(?:通知|公告|通告|公示|通报|通報|告知书|启事|公报){_TITLE_TAIL}")),
+    # A document that sets rules: the title ends in a policy word, and it is issued as a document (a 文号,
+    # "关于…", a regulation's own name) rather than a news item that mentions opinions or plans.
     KindRule("policy_title", POLICY, title=re.compile(
-        rf"(?:决定|決定|意见|意見|办法|辦法|规定|規定|方案|条例|條例|细则|細則|规则|规划|規劃|纲要|指南|指引|实施意见){_TITLE_TAIL}")),
+        rf"(?:决定|決定|意见|意見|办法|辦法|规定|規定|方案|条例|條例|细则|細則|规则|规划|規劃|纲要|指南|指引|实施意见){_TITLE_TAIL}"),
+        document=re.compile(rf"关于|關於|印发|印發|(?:办法|辦法|规定|規定|条例|條例|细则|細則|规则|规划|規劃|纲要|指南|方案){_TITLE_TAIL}")),
     KindRule("meeting_title", MEETING, title=re.compile(
         r"召开|召開|(?:党组|黨組|常务|常務|专题|專題|扩大|擴大|工作|推进|推進|调度|調度|座谈|座談|视频|視頻|部署|动员|動員)(?:会议|會議|会)|"
         r"会议|會議|座谈会|座談會|党组会|黨組會")),
@@ -60,6 +64,8 @@ def classify(title: str | None, text: str, doc_number: str | None = None) -> str
             if hits < rule.body_min_hits:
                 continue
         if rule.title is None and rule.body is None:
+            continue
+        if rule.document is not None and not doc_number and not rule.document.search(title):
             continue
         return rule.kind
     if doc_number and re.search(r"通知|公告|通告", title):
