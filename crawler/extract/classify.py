@@ -32,11 +32,13 @@ KIND_RULES: tuple[KindRule, ...] = (
     # A document that sets rules: the title ends in a policy word, and it is issued as a document (a 文号,
     # "关于…", a regulation's own name) rather than a news item that mentions opinions or plans.
     KindRule("policy_title", POLICY, title=re.compile(
-        rf"(?:决定|決定|意见|意見|办法|辦法|规定|規定|方案|条例|條例|细则|細則|规则|规划|規劃|纲要|指南|指引|实施意见){_TITLE_TAIL}"),
+        rf"(?:决定|決定|决议|決議|意见|意見|办法|辦法|规定|規定|方案|条例|條例|细则|細則|规则|规划|規劃|纲要|指南|指引|实施意见){_TITLE_TAIL}"),
         document=re.compile(rf"关于|關於|印发|印發|(?:办法|辦法|规定|規定|条例|條例|细则|細則|规则|规划|規劃|纲要|指南|方案){_TITLE_TAIL}")),
     KindRule("meeting_title", MEETING, title=re.compile(
         r"召开|召開|(?:党组|黨組|常务|常務|专题|專題|扩大|擴大|工作|推进|推進|调度|調度|座谈|座談|视频|視頻|部署|动员|動員)(?:会议|會議|会)|"
         r"会议|會議|座谈会|座談會|党组会|黨組會")),
+    # Digests and round-ups report several meetings among other news: news, whatever their body says.
+    KindRule("digest_title", NEWS, title=re.compile(r"要闻|要聞|一周|一週|周报|週報|综述|綜述|回顾|回顧|简报|簡報|动态汇总|速览|速覽")),
     KindRule("meeting_body", MEETING, body=re.compile(
         r"主持召开|主持召開|主持会议|主持會議|出席会议|出席會議|列席会议|列席會議|会议指出|會議指出|会议强调|會議強調|"
         r"会议要求|會議要求|会议以视频形式召开"), body_min_hits=2),

@@ -29,6 +29,8 @@ MEETING_BODY = "3月23日，示范省生态环境厅党组书记、厅长王示�
         ("专家学者对垃圾分类工作提出意见", "", None, "news"),  # mentions opinions, is not a document
         ("示范市人民政府办公室印发实施方案", "", None, "policy"),
         ("示范省生态环境厅党组的决定", "", "示环党〔2024〕2号", "policy"),  # a 文号 makes it a document
+        ("示范省生态环境厅一周要闻（4.10-4.16）", MEETING_BODY, None, "news"),  # a digest, not a meeting
+        ("全国人民代表大会常务委员会关于批准示范事项的决议", "", None, "policy"),
         ("一季度全省空气质量持续改善", "今年一季度全省细颗粒物平均浓度同比下降。", None, "news"),
     ],
 )
