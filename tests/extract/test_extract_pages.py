@@ -189,3 +189,19 @@ def test_table_rows_with_dates_at_the_top_of_a_container_are_kept() -> None:
     html = f"<html><body><div id='zoom'><table>{rows}</table><p>以上企业名单予以公示，公示期五个工作日。</p></div></body></html>"
     lines = extract(html.encode()).text.splitlines()
     assert sum(1 for line in lines if line.startswith(tuple("12345678"))) >= 6
+
+
+def test_json_cms_article_labelled_spans() -> None:
+    r = run("hlj_json_cms_article.html", url="http://sthj.example.gov.cn/sthj/c1/202407/c00_1.shtml")
+    assert r.title == "示范省生态环境厅召开全省生态环境执法工作视频会议" and r.kind == "meeting"
+    assert r.published == datetime(2024, 7, 8, 16, 20, tzinfo=SHANGHAI)
+    assert r.source == "执法局" and r.method == "hlj_mainbox_content"
+    assert r.text.startswith("7月8日") and r.meeting and r.meeting["date"] == "2024-07-08"
+
+
+def test_uppercase_meta_tags_and_site_name_prefix() -> None:
+    r = run("baoding_style_uppercase_meta.html", url=None)
+    assert r.title == "示范市召开新闻发布会介绍大气污染防治进展"  # 'Site——Title' in ArticleTitle
+    assert r.published == datetime(2024, 4, 9, 10, 21, tzinfo=SHANGHAI)
+    assert r.source == "示范市生态环境局" and r.method == "density"
+    assert r.text.splitlines()[0].startswith("4月8日") and len(r.text.splitlines()) == 3
