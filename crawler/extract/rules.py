@@ -81,16 +81,17 @@ LINE_RULES: tuple[LineRule, ...] = (
         action=TRUNCATED,
         max_len=400,
     ),
-    LineRule("tail_related", re.compile(r"^(?:文章搜索|相关文章|相關文章|相关阅读|相關閱讀|相关新闻|相關新聞|相关链接|相關鏈接|相关推荐|"
+    LineRule("tail_related", re.compile(r"^[【\[]?(?:文章搜索|相关文章|相關文章|相关阅读|相關閱讀|相关新闻|相關新聞|相关链接|相關鏈接|相关推荐|"
                                         r"相关报道|相關報道|相关专题|相关稿件|延伸阅读|热点推荐|推荐阅读|猜你喜欢|精彩推荐|热门文章|"
-                                        r"最新文章)\s*[:：>»]?$"),
+                                        r"最新文章|更多相关|相关阅读推荐)[】\]]?\s*[:：>»]?$"),
              action=STOP, zone=EDGES),
-    LineRule("tail_comments", re.compile(r"^(?:热门评论|最新评论|网友评论|網友評論|精彩评论|我要评论|发表评论|參與評論|参与评论|"
-                                         r"评论区|读者评论)\s*[:：>»]?$"), action=STOP, zone=EDGES),
+    LineRule("tail_comments", re.compile(r"^[【\[]?(?:热门评论|最新评论|网友评论|網友評論|精彩评论|我要评论|发表评论|參與評論|参与评论|"
+                                         r"评论区|读者评论|我来说两句|网友留言|网友跟帖)[】\]]?\s*[:：>»]?$"), action=STOP, zone=EDGES),
     LineRule("tail_disclaimer", re.compile(r"^.{0,12}(?:版权与免责声明|版權與免責聲明|免责声明|免責聲明|版权声明|版權聲明)\s*[:：]?$"),
              action=STOP, zone=EDGES),
-    LineRule("editor_byline", re.compile(r"^[\[【(（]?\s*(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|校对|校對)\s*[:：]\s*\S{0,12}\s*[\]】)）]?$"),
-             max_len=30),
+    LineRule("editor_byline", re.compile(r"^[\[【(（]?\s*(?:(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對|监制|主编)\s*[:：]\s*"
+                                         r"\S{0,12}\s*)+[\]】)）]?$"),
+             max_len=50),
     LineRule("punctuation_only", re.compile(r"^[\W_]{1,6}$"), max_len=6),
     LineRule("url_only", re.compile(r"^(?:https?://)?(?:www\.)?[\w.-]+\.(?:com|cn|net|org)(?:\.cn)?(?:/\S*)?$", re.I),
              max_len=120),
