@@ -199,10 +199,11 @@ def _find_container(tree: etree._Element, hits: dict[str, etree._Element]) -> tu
 
 
 def _trafilatura_text(html: str) -> str:
+    """The last resort when neither a container nor the density method found text: trafilatura, for recall."""
     import trafilatura
 
     return trafilatura.extract(
-        html, include_tables=True, include_comments=False, favor_precision=False, deduplicate=False,
+        html, include_tables=True, include_comments=False, favor_recall=True, deduplicate=False,
         include_images=False, include_links=False, with_metadata=False,
     ) or ""
 
