@@ -75,6 +75,27 @@ def classify(title: str | None, text: str, doc_number: str | None = None) -> str
     return NEWS
 
 
+# Reposts that lost the 月: "61日下午" for 6月1日. Read only at the start of a paragraph, and only when the
+# result is a day shortly before publication.
+GARBLED_DAY = re.compile(r"(?:^|\n)\s*(?P<md>\d{2,3})日")
+GARBLED_DAY_MAX_DAYS = 31
+
+
+def _garbled_day(head: str, published: datetime) -> str | None:
+    """6月1日 from '61日' when the publication date makes it unambiguous, else None."""
+    m = GARBLED_DAY.search(head)
+    if not m:
+        return None
+    digits = m.group("md")
+    for split in range(1, len(digits)):
+        month, day = int(digits[:split]), int(digits[split:])
+        for year in (published.year, published.year - 1):
+            candidate = make_date(year, month, day) if 1 <= month <= 12 else None
+            if candidate and 0 <= (published - candidate).days <= GARBLED_DAY_MAX_DAYS:
+                return candidate.date().isoformat()
+    return None
+
+
 def meeting_fields(text: str, published: datetime | None) -> dict:
     """Date, host and attendees lines of a meeting, as far as the text states them."""
     head = text[:4000]
@@ -87,6 +108,8 @@ def meeting_fields(text: str, published: datetime | None) -> dict:
             if day and published and not m.group("y") and day > published:
                 day = make_date(year - 1, int(m.group("m")), int(m.group("d"))) or day
             date_iso = day.date().isoformat() if day else None
+    elif published:
+        date_iso = _garbled_day(head[:200], published)
     host = None
     for pattern in HOST:
         hm = pattern.search(head)

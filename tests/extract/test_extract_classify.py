@@ -57,3 +57,10 @@ def test_meeting_date_before_publication_in_january() -> None:
 
 def test_meeting_host_from_passive_form() -> None:
     assert meeting_fields("会议由副局长陈示范主持。全体班子成员出席会议。", None)["host"] == "副局长陈示范"
+
+
+def test_garbled_meeting_day_read_against_publication() -> None:
+    published = datetime(2024, 6, 2, tzinfo=SHANGHAI)
+    assert meeting_fields("61日下午，厅长王示范主持召开厅党组会议。", published)["date"] == "2024-06-01"
+    assert meeting_fields("61日下午，厅长王示范主持召开厅党组会议。", None)["date"] is None
+    assert meeting_fields("99日下午，厅长王示范主持召开厅党组会议。", published)["date"] is None
