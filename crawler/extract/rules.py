@@ -49,9 +49,11 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule("mobile_desktop_switch", re.compile(rf"^(?:切换到|切換到|访问)?{_SWITCH}(?:[\s|｜/·]*{_SWITCH})*$")),
     LineRule(
         "breadcrumb",
-        re.compile(r"^(?:当前位置|當前位置|您所在的位置|您所在位置|您的位置|你的位置|你所在的位置|所在位置|当前所在位置|位置)\s*[:：].*$"),
+        re.compile(r"^(?:当前位置|當前位置|您所在的位置|您所在位置|您的位置|你的位置|你所在的位置|所在位置|当前所在位置|您现在的位置|"
+                   r"您現在的位置|现在位置|位置)\s*[:：].*$"),
         max_len=160,
     ),
+    LineRule("switch_in_nav", re.compile(r"^(?=.*(?:手机版|手機版|电脑版|電腦版|移动版|触屏版))[^，。；！？,;!?]*$"), max_len=60),
     LineRule("breadcrumb_trail", re.compile(r"^(?:首页|首頁|网站首页)\s*(?:>|>>|＞|»|→|/|\\).{0,120}$"), max_len=160),
     LineRule("breadcrumb_正文", re.compile(r"^.{0,120}(?:>>|>|＞)\s*正文$"), max_len=160),
     LineRule("share_print_font_bar", re.compile(rf"^(?=.*(?:分享|打印|列印|字号|字號|字体|字體|关闭|關閉))(?:{_TOOLBAR_TOKEN})+$"), max_len=120),
@@ -64,7 +66,7 @@ LINE_RULES: tuple[LineRule, ...] = (
             r"分辨率.{0,10}浏览|联系我们|聯繫我們|国内统一刊号|國內統一刊號|邮发代号|郵發代號)",
             re.I,
         ),
-        max_len=200,
+        max_len=300,
     ),
     LineRule(
         "copyright_statement",
