@@ -133,9 +133,3 @@ def url_date(url: str | None) -> datetime | None:
             if value is not None:
                 return value
     return None
-
-
-def url_month(url: str | None) -> tuple[int, int] | None:
-    """(year, month) of a /202003/ path segment, used to check that a guessed date is consistent."""
-    m = re.search(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])/", url or "")
-    return (int(m.group(1)), int(m.group(2))) if m else None

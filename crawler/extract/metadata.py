@@ -6,13 +6,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from lxml import etree
-
 from crawler.extract.dates import find_dates, labelled_date, parse_date, url_date
-from crawler.extract.render import tidy
 
 # <meta name=…> keys, lower-cased, in order of trust, for each field.
-META_TITLE = ("articletitle", "og:title", "twitter:title", "dc.title", "title")
 META_DATE = ("pubdate", "publishdate", "article:published_time", "og:release_date", "firstpublishedtime",
              "publishdate", "dc.date", "dc.date.issued", "date", "releasedate", "createdate", "lastmodifiedtime")
 META_SOURCE = ("contentsource", "source", "og:site_name_source", "dc.publisher")
@@ -47,32 +43,6 @@ class PageMeta:
     meta: dict[str, str] = field(default_factory=dict)
     html_title: str = ""
     headings: list[str] = field(default_factory=list)
-
-
-def read_meta(tree: etree._Element) -> dict[str, str]:
-    """<meta name|property|http-equiv = content>, keys lower-cased, first non-empty value wins."""
-    out: dict[str, str] = {}
-    for el in tree.iter("meta"):
-        key = (el.get("name") or el.get("property") or el.get("itemprop") or "").strip().lower()
-        value = (el.get("content") or "").strip()
-        if key and value and key not in out:
-            out[key] = value
-    return out
-
-
-def read_page(tree: etree._Element) -> PageMeta:
-    """Collect meta tags, the <title> and candidate headings (h1–h3 and elements classed as titles)."""
-    title_el = tree.find(".//title")
-    html_title = tidy(title_el.text_content() if title_el is not None else "").replace("\n", " ")
-    headings: list[str] = []
-    for el in tree.xpath(
-        "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title')][not(self::head)][not(self::title)]"
-        "|//*[contains(translate(@id,'TITLE','title'),'title')][not(self::title)]"
-    )[:80]:
-        text = tidy(el.text_content()).replace("\n", " ")
-        if 4 <= len(text) <= 120 and CHINESE.search(text) and text not in headings:
-            headings.append(text)
-    return PageMeta(read_meta(tree), html_title, headings)
 
 
 def _first_meta(meta: dict[str, str], keys: tuple[str, ...]) -> str | None:
