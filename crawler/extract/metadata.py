@@ -10,7 +10,7 @@ from crawler.extract.dates import find_dates, labelled_date, parse_date, url_dat
 
 # <meta name=…> keys, lower-cased, in order of trust, for each field.
 META_DATE = ("pubdate", "publishdate", "article:published_time", "og:release_date", "firstpublishedtime",
-             "publishdate", "dc.date", "dc.date.issued", "date", "releasedate", "createdate", "lastmodifiedtime")
+             "dc.date.issued", "dc.date", "releasedate", "date")
 META_SOURCE = ("contentsource", "source", "og:site_name_source", "dc.publisher")
 META_COLUMN = ("columnname", "column")
 META_ORGAN = ("publisher", "issuer")
@@ -190,7 +190,9 @@ def clean_source(value: str) -> str | None:
     value = SOURCE_LABEL.sub("", value.strip(), count=1)
     value = SOURCE_END.split(value, maxsplit=1)[0]
     value = value.strip(" :：,，;；|｜()（）[]【】\"'")
-    return value[:60] if value and CHINESE.search(value) or (value and len(value) >= 2) else None
+    if not value or (len(value) < 2 and not CHINESE.search(value)):
+        return None
+    return value[:60]
 
 
 def choose_source(meta: dict[str, str], lines: list[str], selected: str | None = None) -> str | None:
