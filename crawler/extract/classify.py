@@ -32,7 +32,7 @@ KIND_RULES: tuple[KindRule, ...] = (
     # A document that sets rules: the title ends in a policy word, and it is issued as a document (a 文号,
     # "关于…", a regulation's own name) rather than a news item that mentions opinions or plans.
     KindRule("policy_title", POLICY, title=re.compile(
-        rf"(?:决定|決定|决议|決議|意见|意見|办法|辦法|规定|規定|方案|条例|條例|细则|細則|规则|规划|規劃|纲要|指南|指引|实施意见){_TITLE_TAIL}"),
+        rf"(?:决定|決定|决议|決議|意见|意見|办法|辦法|规定|規定|方案|条例|條例|细则|細則|规则|规划|規劃|纲要|指南|指引|实施意见|工作要点|工作要點|工作计划|工作計劃){_TITLE_TAIL}"),
         document=re.compile(rf"关于|關於|印发|印發|(?:办法|辦法|规定|規定|条例|條例|细则|細則|规则|规划|規劃|纲要|指南|方案){_TITLE_TAIL}")),
     KindRule("meeting_title", MEETING, title=re.compile(
         r"召开|召開|(?:党组|黨組|常务|常務|专题|專題|扩大|擴大|工作|推进|推進|调度|調度|座谈|座談|视频|視頻|部署|动员|動員)(?:会议|會議|会)|"
