@@ -357,6 +357,9 @@ class ListingSpider(scrapy.Spider):
                 yield self._article_request(run, url, canonical, None, revisit=False)
                 continue
             if item.status == "deleted":
+                # Listed again after its deletion: restored, or a stale cached listing. One plain GET
+                # settles it (a 404 changes nothing; content makes the item active again).
+                yield self._article_request(run, url, canonical, item, revisit=False, confirming=True)
                 continue
             due = _aware(item.next_revisit_at)
             if due is not None and due <= now and run.revisits_used < source.revisit.budget:
@@ -400,6 +403,7 @@ class ListingSpider(scrapy.Spider):
         off_listing: bool = False,
         confirming: bool = False,
     ) -> Request:
+        """An article request; `confirming`: a plain GET (no validators) whose 404 is not asked again."""
         source = run.source
         conditional: dict[str, str] = {}
         if known is not None and not confirming:
