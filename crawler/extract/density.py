@@ -49,6 +49,17 @@ def _weigh(line: Line, hint: float) -> float:
     return -0.6 * line.chars + min(hint, 0.0)
 
 
+DATA_ROW_MAX_CHARS = 400
+
+
+def is_data_row(tr: etree._Element) -> bool:
+    """A table row of a data table: two or more cells, no nested tables, a few hundred characters at most."""
+    cells = [c for c in tr if isinstance(c.tag, str) and c.tag.lower() in CELL_TAGS]
+    if len(cells) < 2 or any(True for _ in tr.iter("table")):
+        return False
+    return len("".join(tr.itertext()).strip()) <= DATA_ROW_MAX_CHARS
+
+
 def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element], dict[int, int]]:
     """All visible lines of `root` in document order; the elements by index; each element's parent index."""
     elements: list[etree._Element] = []
@@ -80,7 +91,9 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
         if in_link:
             link_buf[0] += len("".join(text.split()))
 
-    def walk(el: etree._Element, depth: int, parent_idx: int, in_link: bool, in_pre: bool = False) -> None:
+    def walk(
+        el: etree._Element, depth: int, parent_idx: int, in_link: bool, in_pre: bool = False, in_row: bool = False
+    ) -> None:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if not tag or tag in SKIP_TAGS or is_hidden(el) or depth > MAX_DEPTH:
             add(el.tail, in_link, in_pre)
@@ -88,12 +101,13 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
         idx = len(elements)
         elements.append(el)
         parent_of[idx] = parent_idx
-        # A table row of plain cells is one line (its cells are words of it); any block starts a new line
-        # (cells holding paragraphs are layout, not data).
-        block = tag in BLOCK_TAGS
-        if block or tag == "br":
+        # A row of a data table is one line: its cells, and the paragraphs inside them, are words of it. Any
+        # other block starts a new line (a layout table's cell holds whole paragraphs of its own).
+        row = in_row or (tag == "tr" and is_data_row(el))
+        block = tag in BLOCK_TAGS and not (in_row and tag != "tr")
+        if block or (tag == "br" and not in_row):
             flush()
-        elif tag in CELL_TAGS:
+        elif tag in CELL_TAGS or in_row:
             buf.append(" ")
         if block:
             owner_stack.append(idx)
@@ -101,10 +115,12 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
         pre = in_pre or tag == "pre"
         add(el.text, link, pre)
         for child in el:
-            walk(child, depth + 1, idx, link, pre)
+            walk(child, depth + 1, idx, link, pre, row)
         if block:
             flush()
             owner_stack.pop()
+        elif in_row:
+            buf.append(" ")
         add(el.tail, in_link, in_pre)
 
     owner_stack.append(0)
