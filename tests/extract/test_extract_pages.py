@@ -205,3 +205,17 @@ def test_uppercase_meta_tags_and_site_name_prefix() -> None:
     assert r.published == datetime(2024, 4, 9, 10, 21, tzinfo=SHANGHAI)
     assert r.source == "示范市生态环境局" and r.method == "density"
     assert r.text.splitlines()[0].startswith("4月8日") and len(r.text.splitlines()) == 3
+
+
+def test_penalty_table_with_paragraph_cells_is_the_body() -> None:
+    nav = "".join(f"<li><a href='/{i}.html'>示范局工作动态第{i}期</a></li>" for i in range(20))
+    rows = "".join(
+        f"<tr><td><p>{i}</p></td><td><p>示范化工有限公司第{i}分厂</p></td><td><p>示环罚〔2024〕{i}号</p></td>"
+        f"<td><p>超标排放水污染物，违反水污染防治法有关规定</p></td><td><p>罚款{i}0万元</p></td></tr>"
+        for i in range(1, 4)
+    )
+    html = f"<html><body><ul>{nav}</ul><div class='box'><h1>行政处罚信息公开表</h1><table>{rows}</table></div></body></html>"
+    r = extract(html.encode())
+    assert r.method == "density"
+    assert len([line for line in r.text.splitlines() if "示范化工有限公司" in line]) == 3
+    assert "工作动态" not in r.text
