@@ -81,9 +81,9 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # source's listing is read before any source's article backlog.
 
 # --- govwatch --------------------------------------------------------------------------------------------
-# Processes that extract articles (pipelines/extract.py): 0 = worker threads of the crawl process (the
-# default: no start-up cost, fine for daily crawls), N = N processes, -1 = one per spare CPU (at most 4),
-# for big crawls on machines with idle cores.
-GOVWATCH_EXTRACT_PROCESSES = 0
+# Processes that extract articles (pipelines/extract.py). Extraction is CPU work; in the crawl process it
+# competes with downloading and storing for one interpreter lock. -1 = one process per spare CPU (at most
+# 4; none on a one-CPU machine), N = N processes, 0 = worker threads only (no start-up cost: tests).
+GOVWATCH_EXTRACT_PROCESSES = -1
 # How many listing entries of one source are looked up in the store at once.
 GOVWATCH_KNOWN_BATCH = 500

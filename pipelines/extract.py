@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -38,9 +39,10 @@ def extract_options(overrides: dict[str, Any]) -> ExtractOptions:
     )
 
 
-def _extract(body: bytes, url: str, headers: dict[str, str], options: ExtractOptions) -> Any:
-    """Top-level (picklable) call for the worker processes."""
-    return extract(body, url=url, headers=headers, options=options)
+def _extract(body: bytes, url: str, headers: dict[str, str], options: ExtractOptions) -> tuple[Any, float]:
+    """Top-level (picklable) call for the worker processes: the extraction and the seconds it took."""
+    started = time.perf_counter()
+    return extract(body, url=url, headers=headers, options=options), time.perf_counter() - started
 
 
 def worker_count(setting: int) -> int:
@@ -64,7 +66,7 @@ class ExtractPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
-        return cls(crawler.stats, worker_count(crawler.settings.getint("GOVWATCH_EXTRACT_PROCESSES", 0)))
+        return cls(crawler.stats, worker_count(crawler.settings.getint("GOVWATCH_EXTRACT_PROCESSES", -1)))
 
     def open_spider(self, spider: Any = None) -> None:
         if self.processes:
@@ -90,7 +92,8 @@ class ExtractPipeline:
         try:
             # Off the reactor's thread: parsing would otherwise stall every download in flight, and
             # stalled responses look like a slow site to AutoThrottle.
-            item.extraction = await self._run(item)
+            item.extraction, seconds = await self._run(item)
+            self.stats.inc_value("govwatch/extract_seconds", seconds)
         except ExtractionError as exc:
             runstats.count(self.stats, item.source_id, "failed")
             runstats.record_error(self.stats, item.source_id, f"{item.url}: extraction failed: {exc}")

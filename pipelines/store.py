@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -68,7 +69,10 @@ class StorePipeline:
             # The transaction runs in the one writer thread (the reactor keeps downloading, and writes never
             # race each other: a SQLite read-then-write transaction could otherwise fail on a stale snapshot);
             # the counters are updated back here, on the reactor's thread (the stats are not thread-safe).
-            counted = await asyncio.get_running_loop().run_in_executor(self.writer, self._store, item)
+            counted, seconds = await asyncio.get_running_loop().run_in_executor(
+                self.writer, self._timed, item
+            )
+            self.stats.inc_value("govwatch/store_seconds", seconds)
         except SQLAlchemyError as exc:
             runstats.count(self.stats, item.source_id, "failed")
             runstats.record_error(
@@ -78,6 +82,10 @@ class StorePipeline:
         if counted:
             runstats.count(self.stats, item.source_id, counted)
         return item
+
+    def _timed(self, item: PageItem) -> tuple[str | None, float]:
+        started = time.perf_counter()
+        return self._store(item), time.perf_counter() - started
 
     def _store(self, item: PageItem) -> str | None:
         """Write one answer; returns the run counter it adds to, if any."""

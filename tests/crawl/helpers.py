@@ -13,8 +13,13 @@ from crawler.db import init_db
 from crawler.models import ChangeEvent, Item, ItemVersion
 from crawler.runner import CrawlResult, run_crawl
 
-# Tests need no politeness pause, and retries only a short one.
-FAST = {"GOVWATCH_RETRY_BACKOFF_BASE": 0.05, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0}
+# Tests need no politeness pause, retries only a short one, and no extraction processes to start.
+FAST = {
+    "GOVWATCH_RETRY_BACKOFF_BASE": 0.05,
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_START_DELAY": 0,
+    "GOVWATCH_EXTRACT_PROCESSES": 0,
+}
 
 
 def daily_revisits(seeds: Path, budget: int = 1000) -> None:
