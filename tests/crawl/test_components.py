@@ -211,3 +211,24 @@ def test_extraction_in_worker_processes_gives_the_same_result(sqlite_url: str) -
     finally:
         in_process.close_spider()
     assert page.extraction.text == threaded.extraction.text and "部党组会议" in page.extraction.title
+
+
+def test_seed_politeness_becomes_per_domain_slots_and_request_meta(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from scrapy.crawler import Crawler
+
+    from spiders.listing import ListingSpider
+
+    (tmp_path / "slow-site.yaml").write_text(
+        "id: slow-site\nname: S\norg: O\nlistings:\n  - url: http://127.0.0.9:8080/news/\n    profile: html\n"
+        "politeness:\n  download_delay: 3.5\n  concurrent_requests_per_domain: 2\n  obey_robots: false\n"
+        "  max_response_bytes: 50000\n  retry_times: 0\n  timeout: 7\n  user_agent: polite-bot/1\n",
+        encoding="utf-8",
+    )
+    crawler = Crawler(ListingSpider, {})  # settings stay writable until the crawl starts, as in `scrapy crawl`
+    spider = ListingSpider.from_crawler(crawler, source="slow-site", seeds=str(tmp_path))
+    assert crawler.settings.getdict("DOWNLOAD_SLOTS")["127.0.0.9"] == {"delay": 3.5, "concurrency": 2}
+    source = spider.sources[0]
+    meta = spider._request_meta(source)
+    assert meta["dont_obey_robotstxt"] and meta["download_maxsize"] == 50000
+    assert meta["max_retry_times"] == 0 and meta["download_timeout"] == 7
+    assert spider._headers(source) == {"User-Agent": "polite-bot/1"}
