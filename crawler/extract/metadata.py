@@ -31,8 +31,11 @@ DOC_NUMBER_LABEL = re.compile(
 DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fff]{1,14}\s*[〔\[［(（【﹝]\s*(?:19|20)\d{2}\s*[〕\]］)）】﹞]\s*(?:第\s*)?\d{1,5}\s*号"
 )
-ORGAN_SUFFIX = re.compile(r"(?:部|厅|局|委|委员会|政府|办公厅|办公室|党组|中心|院|会|署|处|所|站|管委会|集团)$")
+ORGAN_SUFFIX = re.compile(
+    r"(?:部|厅|廳|局|委|委员会|委員會|政府|办公厅|辦公廳|办公室|辦公室|党组|黨組|中心|院|会|會|署|处|處|所|站|管委会|集团|集團)$"
+)
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
+SITE_WORDS = re.compile(r"(?:官方网站|门户网站|政府网站|官网|网站|网|網站|網)$")
 ENUMERATED = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
 
 
@@ -257,16 +260,19 @@ def choose_organ(meta: dict[str, str], head_text: str, title: str | None, body_l
         if signature_date([tail[i]]) and len(tail[i - 1]) <= 30 and ORGAN_SUFFIX.search(tail[i - 1].strip()):
             return tail[i - 1].strip()
     if title:
-        m = re.match(r"^(?:中共)?([\u4e00-\u9fff]{2,20}?(?:部|厅|局|委员会|委|政府|办公厅|党组|署))(?:党组)?(?:关于|召开|印发|发布)", title)
+        m = re.match(r"^(?:中共)?([\u4e00-\u9fff]{2,20}?(?:部|厅|廳|局|委员会|委員會|委|政府|办公厅|辦公廳|党组|黨組|署))"
+                     r"(?:党组|黨組)?(?:关于|關於|召开|召開|印发|印發|发布|發布)", title)
         if m:
-            return title[: m.end(1) + (2 if title[m.end(1) : m.end(1) + 2] == "党组" else 0)].strip()
-    value = _first_meta(meta, META_ORGAN) or source
+            return title[: m.end(1) + (2 if title[m.end(1) : m.end(1) + 2] in ("党组", "黨組") else 0)].strip()
+    value = _first_meta(meta, META_ORGAN)
     if value:
         return value
-    for site in [_first_meta(meta, ("sitename", "og:site_name")) or ""] + TITLE_SEPARATORS.split(html_title)[1:][::-1]:
-        site = site.strip()
-        if 2 <= len(site) <= 30 and ORGAN_SUFFIX.search(site):
-            return site
+    # The source or the site, when it is named like an organ (a newspaper or portal is not an issuing organ).
+    sites = [_first_meta(meta, ("sitename", "og:site_name")) or ""] + TITLE_SEPARATORS.split(html_title)[1:][::-1]
+    for name in [source or ""] + sites:
+        name = SITE_WORDS.sub("", name.strip())
+        if 2 <= len(name) <= 30 and ORGAN_SUFFIX.search(name):
+            return name
     return None
 
 

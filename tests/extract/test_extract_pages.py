@@ -219,3 +219,12 @@ def test_penalty_table_with_paragraph_cells_is_the_body() -> None:
     assert r.method == "density"
     assert len([line for line in r.text.splitlines() if "示范化工有限公司" in line]) == 3
     assert "工作动态" not in r.text
+
+
+def test_organ_is_an_organ_not_a_newspaper() -> None:
+    body = "<p>" + "会议强调，要抓好重点工作，确保年度目标任务按期完成。" * 3 + "</p>"
+    news = f"<html><head><meta name='ContentSource' content='示范日报'></head><body>{body}</body></html>"
+    assert extract(news.encode()).organ is None
+    site = f"<html><head><meta name='ContentSource' content='示范市人民政府网'></head><body>{body}</body></html>"
+    assert extract(site.encode()).organ == "示范市人民政府"
+    assert run("big5_mirror_meeting.html").organ == "示範省生態環境廳"
