@@ -224,7 +224,9 @@ def test_seed_politeness_becomes_per_domain_slots_and_request_meta(tmp_path) -> 
         "  max_response_bytes: 50000\n  retry_times: 0\n  timeout: 7\n  user_agent: polite-bot/1\n",
         encoding="utf-8",
     )
-    crawler = Crawler(ListingSpider, {})  # settings stay writable until the crawl starts, as in `scrapy crawl`
+    crawler = Crawler(
+        ListingSpider, {}
+    )  # settings stay writable until the crawl starts, as in `scrapy crawl`
     spider = ListingSpider.from_crawler(crawler, source="slow-site", seeds=str(tmp_path))
     assert crawler.settings.getdict("DOWNLOAD_SLOTS")["127.0.0.9"] == {"delay": 3.5, "concurrency": 2}
     source = spider.sources[0]

@@ -120,3 +120,32 @@ def test_cli_rejects_an_unknown_source_before_crawling(tmp_path: Path) -> None:
         app, ["crawl", "nope", "--seeds", str(seeds), "--db", f"sqlite:///{tmp_path / 'g.db'}"]
     )
     assert result.exit_code == 2 and "nope" in result.output and "good" in result.output
+
+
+def test_cli_crawl_json_and_table(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from crawler.cli import app
+
+    pages = {
+        "/news/index.html": Page(
+            listing_html([("/news/202611/t20261120_1.shtml", "党组会议", "2026-11-20")])
+        ),
+        "/news/202611/t20261120_1.shtml": Page(article_html("临湖市生态环境局召开党组会议", PARAGRAPHS)),
+    }
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    with MiniSite(pages) as site:
+        _seed(seeds, "good", f"{site.base}/news/index.html")
+        db = f"sqlite:///{tmp_path / 'g.db'}"
+        as_json = CliRunner().invoke(app, ["crawl", "good", "--seeds", str(seeds), "--db", db, "--json"])
+        table = CliRunner().invoke(app, ["crawl", "--seeds", str(seeds), "--db", db])
+    assert as_json.exit_code == 0, as_json.output
+    data = json.loads(as_json.output)
+    assert data["returncode"] == 0 and [(r["source_id"], r["status"], r["new"]) for r in data["runs"]] == [
+        ("good", "ok", 1)
+    ]
+    assert table.exit_code == 0 and "good" in table.output and "ok" in table.output
+    dispose_engines()
