@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -77,8 +78,15 @@ class World:
     """The database URL and the ids of the items each test talks about."""
 
     url: str
-    store: Store
     items: dict[str, int] = field(default_factory=dict)
+    _store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        """The real write path on this database, for tests that change it further."""
+        if self._store is None:
+            self._store = Store(self.url)
+        return self._store
 
 
 def _content(text: str, title: str, kind: str = "news", **extra: object) -> Content:
@@ -102,7 +110,7 @@ def _add_source(store: Store, source_id: str, name: str) -> None:
 def build_world(url: str, monkeypatch: pytest.MonkeyPatch) -> World:
     """Day 1: five items over two sources; day 2: one edit, one deletion, two new items."""
     store = Store(url)
-    world = World(url, store)
+    world = World(url, _store=store)
     _add_source(store, "mee-news", "生态环境部 环境要闻")
     _add_source(store, "hunan", "湖南省生态环境厅")
 
@@ -169,11 +177,27 @@ def build_world(url: str, monkeypatch: pytest.MonkeyPatch) -> World:
     return world
 
 
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """The world built once per session; each test gets its own copy (building it costs more than copying)."""
+    path = tmp_path_factory.mktemp("web-world") / "template.db"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        built = build_world(f"sqlite:///{path}", monkeypatch)
+    dispose_engines()
+    return path, dict(built.items)
+
+
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+def world(world_template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("GOVWATCH_API_TOKEN", raising=False)
-    built = build_world(f"sqlite:///{tmp_path / 'web.db'}", monkeypatch)
-    yield built
+    # The clock where the world's day 2 left it.
+    monkeypatch.setenv(clock.NOW_ENV, "2026-11-19T10:00:00+08:00")
+    template, items = world_template
+    target = tmp_path / "web.db"
+    # SQLite's backup API copies a consistent database, WAL included.
+    with sqlite3.connect(template) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    yield World(f"sqlite:///{target}", dict(items))
     dispose_engines()
 
 
