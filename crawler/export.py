@@ -301,7 +301,7 @@ def advance_consumer(engine: Engine, name: str, expected: int, position: int) ->
             .values(position=position, updated_at=clock.now())
         ).rowcount
     if moved != 1:
-        raise ExportError(f"consumer {name!r} was moved by another export meanwhile; its position is unchanged")
+        raise ExportError(f"consumer {name!r} was moved by another export meanwhile; this export did not move it")
 
 
 # --- the export ---------------------------------------------------------------------------------------
@@ -319,8 +319,8 @@ def export(engine: Engine, stream: TextIO, options: ExportOptions, finish: Any =
         raise ExportError("give --since-id or --consumer, not both")
     if options.consumer is not None:
         _ensure_consumer(engine, options.consumer)
-    # One read transaction: every batch sees the same snapshot, and the export ends at the last event
-    # committed when it started (events arriving meanwhile go to the next export).
+    # The export ends at the last event committed when it started (events arriving meanwhile go to the next
+    # one); the log is append-only and read by id, so the batches can neither miss nor repeat an event.
     with engine.connect() as connection, connection.begin():
         since = consumer_position(connection, options.consumer) if options.consumer else (options.since_id or 0)
         until = last_event_id(connection)
