@@ -43,11 +43,12 @@ def traditional_chars() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def to_simplified(text: str) -> str:
-    """Traditional → simplified; text without any convertible character comes back as is, cheaply."""
+    """Traditional → simplified. Text without a single traditional-only character is simplified already and
+    comes back as is, cheaply (phrase-only conversions such as 回覆 → 回复 need a traditional context)."""
     if not text:
         return text or ""
-    trad, phrase_only = traditional_chars()
-    if not any(c in trad or c in phrase_only for c in text):
+    trad, _ = traditional_chars()
+    if not any(c in trad for c in text):
         return text
     return _t2s().convert(text)
 

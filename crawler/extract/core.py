@@ -428,8 +428,9 @@ def extract(
     column = md.choose_column(page.meta, _breadcrumb(head_text.splitlines()))
     kind = kinds.classify(title, text, doc_number)
     script = detect_script((title or "") + text)
-    text_simplified = to_simplified(text) if script == "traditional" else text
-    simple_title = to_simplified(title) if title and script == "traditional" else title
+    # Converted whatever the script: a simplified page quoting a traditional passage reads simplified too.
+    text_simplified = to_simplified(text)
+    simple_title = to_simplified(title) if title else title
     if script == "traditional":
         kind = kinds.classify(simple_title, text_simplified, doc_number)
     meeting = kinds.meeting_fields(text_simplified, published.value) if kind == kinds.MEETING else None

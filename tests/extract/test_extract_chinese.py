@@ -21,3 +21,8 @@ def test_empty_and_non_chinese() -> None:
     assert detect_script("") == "simplified"
     assert detect_script("Ministry of Ecology and Environment 2024") == "simplified"
     assert to_simplified("") == ""
+
+
+def test_simplified_text_with_phrase_only_characters_is_left_alone() -> None:
+    text = "回覆群众来信，什么时候都要认真对待。"  # 覆 and 么 change only inside traditional phrases
+    assert to_simplified(text) == text
