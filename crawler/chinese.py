@@ -48,9 +48,12 @@ def to_simplified(text: str) -> str:
     if not text:
         return text or ""
     trad, _ = traditional_chars()
-    if not any(c in trad for c in text):
+    if trad.isdisjoint(text):
         return text
-    return _t2s().convert(text)
+    # Only the lines that need it go through OpenCC (pure Python, the slow part): a simplified page quoting
+    # one traditional line costs one line.
+    converter = _t2s()
+    return "\n".join(converter.convert(line) if not trad.isdisjoint(line) else line for line in text.split("\n"))
 
 
 def detect_script(text: str) -> str:
@@ -59,5 +62,5 @@ def detect_script(text: str) -> str:
     if not sample:
         return "simplified"
     trad, _ = traditional_chars()
-    count = sum(1 for c in sample if c in trad)
+    count = sum(1 for c in sample if c in trad)  # per character: the share matters, not just presence
     return "traditional" if count >= 2 and count / len(sample) >= TRADITIONAL_SHARE else "simplified"

@@ -215,11 +215,12 @@ def _attachments(root: etree._Element | None, tree: etree._Element, base: str | 
     for scope in ([root] if root is not None else []) + [tree]:
         for a in scope.iter("a"):
             href = (a.get("href") or "").strip()
-            name = tidy(a.text_content()).replace("\n", " ")
             if not href or href.startswith(("javascript:", "mailto:", "#")):
                 continue
-            if not (ATTACHMENT_EXT.search(href) or ATTACHMENT_NAME.search(name)):
+            label = a.text_content().strip()
+            if not (ATTACHMENT_EXT.search(href) or ATTACHMENT_NAME.search(label)):
                 continue
+            name = tidy(label).replace("\n", " ")
             url = urljoin(base, href) if base else href
             if url in seen:
                 continue
