@@ -29,6 +29,7 @@ def _cls(name: str) -> str:
 CONTAINERS: tuple[Container, ...] = (
     Container("hanweb_zoom", element_id="zoom"),
     Container("trs_editor", css_class="TRS_Editor"),
+    Container("trs_ueditor", css_class="TRS_UEDITOR"),  # TRS WCM's newer editor: "view TRS_UEDITOR trs_paper_default"
     Container("trs_custom_unionstyle", css_class="Custom_UnionStyle"),
     Container("trs_preappend", css_class="TRS_PreAppend"),
     Container("mee_content_body_box", css_class="content_body_box"),
