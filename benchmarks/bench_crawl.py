@@ -107,7 +107,7 @@ def main() -> None:
     parser.add_argument(
         "--extract-processes",
         type=int,
-        default=0,
+        default=-1,
         help="GOVWATCH_EXTRACT_PROCESSES of the full crawl (-1: auto)",
     )
     args = parser.parse_args()
