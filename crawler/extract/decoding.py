@@ -142,8 +142,11 @@ def decode_html(
             return content.decode(codec, errors="replace"), codec
     if utf8_valid:
         return content.decode("utf-8", errors="replace"), "utf-8"
-    # Undeclared or lying: Chinese sites that are not UTF-8 are overwhelmingly GB-family.
+    # Undeclared or lying: Chinese sites that are not UTF-8 are overwhelmingly GB-family. Big5 bytes often
+    # decode as GB too (into nonsense), so when both decode, the statistical detector decides between them.
     if _bad_share(content, "gb18030") <= MAX_BAD_SHARE:
+        if _bad_share(content, "big5hkscs") <= MAX_BAD_SHARE and _detect(content) == "big5hkscs":
+            return content.decode("big5hkscs", errors="replace"), "big5hkscs"
         return content.decode("gb18030", errors="replace"), "gb18030"
     guess = _detect(content)
     if guess and guess not in WEAK_DECLARATIONS and _bad_share(content, guess) <= MAX_BAD_SHARE:

@@ -84,3 +84,10 @@ def test_helpers() -> None:
 def test_broken_bytes_never_raise() -> None:
     text, encoding = decode_html(b"\xff\xfe\xfa<html>\x80\x81\x82</html>" * 3)
     assert isinstance(text, str) and encoding
+
+
+def test_undeclared_big5_is_not_read_as_gb() -> None:
+    text = "示範省生態環境廳召開廳黨組會議，傳達學習有關會議精神，研究部署近期疫情應對和生態環境保護重點工作。" * 2
+    raw = f"<html><head><title>測試</title></head><body><p>{text}</p></body></html>".encode("big5hkscs")
+    decoded, encoding = decode_html(raw)
+    assert encoding == "big5hkscs" and text in decoded
