@@ -22,12 +22,12 @@ from crawler.extract.rules import (
     BLOCK_RULES,
     DATE_LINE,
     DROP,
-    EDGES,
     HEAD,
     LINE_RULES,
     MASK_RUN,
     SOURCE_LINE,
     STOP,
+    TAIL,
     TRUNCATED,
     TRUNCATION_MARKERS,
 )
@@ -299,7 +299,7 @@ def apply_rules(text: str, title: str | None) -> CleanResult:
                 continue
             if rule.zone == HEAD and not in_head:
                 continue
-            if rule.zone == EDGES and not (in_head or i >= n * 0.5):
+            if rule.zone == TAIL and (in_head or i < n * 0.5):
                 continue
             if rule.pattern.search(line):
                 action = rule.action

@@ -12,8 +12,9 @@ STOP = "stop"  # a tail block starts (related articles, search box): remove it a
 DATE_LINE = "date"  # a date (and maybe source/author) line: remove, read into metadata
 SOURCE_LINE = "source"  # a 来源 line: read into metadata (removed only in the head of the text)
 
-# Zones a rule applies in: the head (before the first real paragraph), the tail (after the last), anywhere.
-ANYWHERE, HEAD, EDGES = "anywhere", "head", "edges"
+# Zones a rule applies in: the head (before the first real paragraph), the tail (the second half, never the
+# head: a tail marker at the top must not wipe the text), anywhere.
+ANYWHERE, HEAD, TAIL = "anywhere", "head", "tail"
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,11 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule("tail_related", re.compile(r"^[【\[]?(?:文章搜索|相关文章|相關文章|相关阅读|相關閱讀|相关新闻|相關新聞|相关链接|相關鏈接|相关推荐|"
                                         r"相关报道|相關報道|相关专题|相关稿件|延伸阅读|热点推荐|推荐阅读|猜你喜欢|精彩推荐|热门文章|"
                                         r"最新文章|更多相关|相关阅读推荐)[】\]]?\s*[:：>»]?$"),
-             action=STOP, zone=EDGES),
+             action=STOP, zone=TAIL),
     LineRule("tail_comments", re.compile(r"^[【\[]?(?:热门评论|最新评论|网友评论|網友評論|精彩评论|我要评论|发表评论|參與評論|参与评论|"
-                                         r"评论区|读者评论|我来说两句|网友留言|网友跟帖)[】\]]?\s*[:：>»]?$"), action=STOP, zone=EDGES),
+                                         r"评论区|读者评论|我来说两句|网友留言|网友跟帖)[】\]]?\s*[:：>»]?$"), action=STOP, zone=TAIL),
     LineRule("tail_disclaimer", re.compile(r"^.{0,12}(?:版权与免责声明|版權與免責聲明|免责声明|免責聲明|版权声明|版權聲明)\s*[:：]?$"),
-             action=STOP, zone=EDGES),
+             action=STOP, zone=TAIL),
     LineRule("editor_byline", re.compile(r"^[\[【(（]?\s*(?:(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對|监制|主编)\s*[:：]\s*"
                                          r"\S{0,12}\s*)+[\]】)）]?$"),
              max_len=50),

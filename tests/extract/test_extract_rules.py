@@ -117,3 +117,8 @@ def test_generated_outline_block_is_removed() -> None:
     assert {b.name for b in BLOCK_RULES} == {"generated_outline"}
     text = "\n".join(["目录/提纲:……", "一、统一思想认识", "二、突出工作重点", "……", "同志们:", BODY])
     assert apply_rules(text, None).lines == ["同志们:", BODY]
+
+
+def test_tail_rule_never_fires_at_the_top() -> None:
+    lines = ["相关文章"] + [BODY] * 2
+    assert apply_rules("\n".join(lines), None).lines == lines  # a tail marker at the top never wipes the text
