@@ -19,6 +19,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,49 @@ class BareSpider(scrapy.Spider):
 
     def parse(self, response: scrapy.http.Response) -> None:
         return None
+
+
+class TreeMemory:
+    """Samples the summed RSS of this process's descendants (the crawl and its extraction workers)."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.interval, self.peak_bytes = interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def descendants_rss() -> int:
+        children: dict[int, list[int]] = {}
+        rss: dict[int, int] = {}
+        page = os.sysconf("SC_PAGE_SIZE")
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid = int(entry.name)
+            children.setdefault(int(fields[1]), []).append(pid)  # fields[1] is the parent pid
+            rss[pid] = int(fields[21]) * page
+        total, todo = 0, list(children.get(os.getpid(), []))
+        while todo:
+            pid = todo.pop()
+            total += rss.get(pid, 0)
+            todo.extend(children.get(pid, []))
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_bytes = max(self.peak_bytes, self.descendants_rss())
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def read_stats(log_file: Path) -> dict[str, float]:
@@ -128,7 +172,8 @@ def main() -> None:
         )
 
         settings = {"GOVWATCH_EXTRACT_PROCESSES": args.extract_processes}
-        full, full_wall = run_full(ids, db_url, seeds, folder / "full.log", now, settings)
+        with TreeMemory() as tree:
+            full, full_wall = run_full(ids, db_url, seeds, folder / "full.log", now, settings)
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the full crawl's subprocess
         urls = [
             web.base_url(key) + request.path
@@ -153,7 +198,8 @@ def main() -> None:
         ("pages/s (spider open → close)", f"{rate(bare):.1f}", f"{rate(full):.1f}", f"ratio {ratio:.2f} (aim ≥ 0.50)"),
         ("wall time incl. process start, s", f"{bare_wall:.1f}", f"{full_wall:.1f}", ""),
         ("items stored", "-", f"{full['item_scraped_count']:.0f}", ""),
-        ("peak RSS, MB", f"{bare['memusage/max'] / 2**20:.0f}", f"{peak_mb:.0f}", "aim < 400"),
+        ("peak RSS, largest process, MB", f"{bare['memusage/max'] / 2**20:.0f}", f"{peak_mb:.0f}", "aim < 400"),
+        ("peak RSS, crawl + extraction workers, MB", "-", f"{tree.peak_bytes / 2**20:.0f}", "aim < 400"),
         ("re-crawl, nothing changed: requests", "-", f"{again['downloader/request_count']:.0f}",
          f"{requests_fraction:.1%} of the first crawl"),
         ("re-crawl, nothing changed: bytes", "-", f"{again['downloader/response_bytes']:.0f}",
@@ -170,9 +216,9 @@ def main() -> None:
         print("| " + " | ".join(row) + " |")
     print(
         f"\nfirst crawl: {full['downloader/response_bytes'] / 2**20:.1f} MB received; "
-        f"peak RSS of the crawl subprocess from getrusage(RUSAGE_CHILDREN); bare peak from Scrapy's memusage."
+        f"largest-process peak from getrusage(RUSAGE_CHILDREN), the sum over the crawl and its workers sampled from /proc; bare peak from Scrapy's memusage."
     )
-    aims = ratio >= 0.5 and peak_mb < 400 and bytes_fraction < 0.10
+    aims = ratio >= 0.5 and max(peak_mb, tree.peak_bytes / 2**20) < 400 and bytes_fraction < 0.10
     print("all aims met" if aims else "NOT all aims met")
 
 
