@@ -278,7 +278,8 @@ def main() -> None:
                 (f"since={since_local[:16]}", {"since": since_local},
                  f"id IN (SELECT item_id FROM change_event WHERE change = 'new' AND created_at >= '{since_utc}')",
                  [0, (args.items // 10) - 50]),
-                # The worst case of the search: nothing matches, every title and 文号 is read.
+                # The worst case of the search: nothing matches. The endpoint reads one window of ids per
+                # request (crawler/web/queries.py SEARCH_WINDOW); the baseline reads every title and 文号.
                 ("q=无此标题 (no match)", {"q": "无此标题"},
                  "(title LIKE '%无此标题%' OR doc_number LIKE '%无此标题%')", [0]),
                 ("q=环办〔2026〕9 (文号)", {"q": "环办〔2026〕9"},

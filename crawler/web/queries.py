@@ -18,6 +18,8 @@ from crawler.models import CHANGES, ChangeEvent, CrawlRun, Item, ItemVersion, So
 
 PAGE_DEFAULT = 50
 PAGE_MAX = 200
+# Ids a search (`q`) reads per request at most; a page may then hold fewer matches and still have a next cursor.
+SEARCH_WINDOW = 20_000
 FEED_SIZE = 50
 # The kinds the extractor assigns (crawler/config.py), offered as a filter.
 KINDS = ("meeting", "notice", "speech", "policy", "news")
@@ -122,8 +124,9 @@ def list_items(connection: Connection, wanted: ItemQuery) -> tuple[list[dict[str
         raise BadRequest(f"change must be one of {', '.join(CHANGES)}")
     limit = max(1, min(wanted.limit, PAGE_MAX))
     query = select(*ITEM_COLUMNS)
-    if wanted.cursor:
-        query = query.where(Item.id < decode_cursor(wanted.cursor))
+    before = decode_cursor(wanted.cursor) if wanted.cursor else None
+    if before is not None:
+        query = query.where(Item.id < before)
     if wanted.source:
         query = query.where(Item.source_id == wanted.source)
     if wanted.kind:
@@ -138,14 +141,25 @@ def list_items(connection: Connection, wanted: ItemQuery) -> tuple[list[dict[str
         if wanted.since is not None:
             events = events.where(ChangeEvent.created_at >= wanted.since)
         query = query.where(Item.id.in_(events))
+    window_floor = None
     if wanted.q:
         pattern = f"%{_escape_like(wanted.q.strip())}%"
         query = query.where(
             or_(Item.title.like(pattern, escape="\\"), Item.doc_number.like(pattern, escape="\\"))
         )
+        # A substring has no index: read at most SEARCH_WINDOW ids per request, so that a rare or absent
+        # term costs the same bounded scan on every page instead of the whole table at once.
+        top = before if before is not None else (connection.execute(select(func.max(Item.id))).scalar() or 0) + 1
+        window_floor = max(top - SEARCH_WINDOW, 0)
+        query = query.where(Item.id >= window_floor)
     rows = connection.execute(query.order_by(Item.id.desc()).limit(limit + 1)).all()
     items = [item_summary(row) for row in rows[:limit]]
-    next_cursor = encode_cursor(items[-1]["id"]) if len(rows) > limit else None
+    if len(rows) > limit:
+        next_cursor: str | None = encode_cursor(items[-1]["id"])
+    elif window_floor is not None and window_floor > 1:  # the window ended first: older items remain to search
+        next_cursor = encode_cursor(window_floor)
+    else:
+        next_cursor = None
     return items, next_cursor
 
 

@@ -69,6 +69,25 @@ def test_keyset_pagination_visits_every_item_once(client, world) -> None:  # typ
     assert [item["id"] for item in second["items"]] == [world.items["day2_4"]]
 
 
+def test_search_reads_a_bounded_window_per_page(client, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import crawler.web.queries as web_queries
+
+    # Three ids per request: a search for what only the oldest items hold walks back over short pages.
+    monkeypatch.setattr(web_queries, "SEARCH_WINDOW", 3)
+    found, pages, cursor = [], 0, None
+    while True:
+        body = client.get("/api/items", params={"q": "环境要闻", **({"cursor": cursor} if cursor else {})}).json()
+        found.extend(item["id"] for item in body["items"])
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert found == [world.items["news3"], world.items["news2"], world.items["news1"]]
+    assert pages == 3  # ids 5-7 (no match), 2-4, then 1
+    first = client.get("/", params={"q": "环境要闻"})
+    assert 'id="no-match"' in first.text and "search older items" in first.text
+
+
 def test_bad_input_is_a_clear_400_or_422(client) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/api/items", params={"cursor": "not-a-cursor"})
     assert response.status_code == 400 and "cursor" in response.json()["detail"]
