@@ -132,6 +132,9 @@ class ListingSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        # Opened here, not in start(): an unreachable database or a broken alerts.yaml then fails the
+        # crawl's start-up (exit status 1) instead of giving a crawl that silently stores or alerts nothing.
+        spider.store = Store(listeners=alerts.change_listeners())
         spider._apply_politeness(crawler)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider._on_closed, signal=signals.spider_closed)
@@ -183,7 +186,7 @@ class ListingSpider(scrapy.Spider):
             yield request
 
     def _start_requests(self) -> Iterator[Request]:
-        self.store = Store(listeners=alerts.change_listeners())
+        assert self.store is not None
         for error in self.seed_errors:
             self.logger.error("seed file not loaded: %s", error)
         for source_id in self.unknown_ids:

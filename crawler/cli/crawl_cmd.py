@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,6 +31,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("blocked", "blocked"),
     ("failed", "failed"),
 )
+DEFAULT_LOG_DIR = Path("var") / "log"
 STATUS_STYLE = {"ok": "green", "empty": "yellow", "blocked": "magenta", "failing": "red", "crashed": "red"}
 
 
@@ -59,7 +61,9 @@ def crawl_command(
         str | None, typer.Option("--seeds", help="Seeds folder (default $GOVWATCH_SEEDS or seeds/)")
     ] = None,
     db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default $GOVWATCH_DB)")] = None,
-    log_file: Annotated[Path | None, typer.Option("--log-file", help="Write Scrapy's log here")] = None,
+    log_file: Annotated[
+        Path | None, typer.Option("--log-file", help="Scrapy's log (default var/log/crawl-<time>.log)")
+    ] = None,
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Stop the crawl after this many seconds")
     ] = None,
@@ -75,6 +79,9 @@ def crawl_command(
         known = ", ".join(sorted(seed_set.sources)) or "none"
         errors.print(f"[red]unknown source(s)[/red] {', '.join(unknown)} (known: {known})")
         raise typer.Exit(2)
+    if log_file is None:
+        # Scrapy's log goes to a file, not the terminal; its path is printed with the summary.
+        log_file = DEFAULT_LOG_DIR / f"crawl-{datetime.now().strftime('%Y%m%d-%H%M%S')}.log"
     if not as_json:
         with console.status("crawling…"):
             result = run_crawl(

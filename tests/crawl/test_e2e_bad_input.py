@@ -140,12 +140,35 @@ def test_cli_crawl_json_and_table(tmp_path: Path) -> None:
     with MiniSite(pages) as site:
         _seed(seeds, "good", f"{site.base}/news/index.html")
         db = f"sqlite:///{tmp_path / 'g.db'}"
-        as_json = CliRunner().invoke(app, ["crawl", "good", "--seeds", str(seeds), "--db", db, "--json"])
-        table = CliRunner().invoke(app, ["crawl", "--seeds", str(seeds), "--db", db])
+        log = tmp_path / "cli.log"
+        as_json = CliRunner().invoke(
+            app, ["crawl", "good", "--seeds", str(seeds), "--db", db, "--json", "--log-file", str(log)]
+        )
+        table = CliRunner().invoke(app, ["crawl", "--seeds", str(seeds), "--db", db, "--log-file", str(log)])
     assert as_json.exit_code == 0, as_json.output
     data = json.loads(as_json.output)
     assert data["returncode"] == 0 and [(r["source_id"], r["status"], r["new"]) for r in data["runs"]] == [
         ("good", "ok", 1)
     ]
     assert table.exit_code == 0 and "good" in table.output and "ok" in table.output
+    assert data["log_file"] == str(log) and "Spider closed" in log.read_text()
+
+
+def test_a_broken_alerts_file_fails_the_crawl_start_loudly(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    _seed(seeds, "good", "http://127.0.0.1:9/news/index.html")
+    alerts_file = tmp_path / "alerts.yaml"
+    alerts_file.write_text("subscriptions: [{nonsense: 1}]\n", encoding="utf-8")
+    result = run_crawl(
+        ["good"],
+        db_url=f"sqlite:///{tmp_path / 'g.db'}",
+        seeds=seeds,
+        log_file=tmp_path / "c.log",
+        timeout=120,
+        env={"GOVWATCH_ALERTS": str(alerts_file)},
+        settings=FAST,
+    )
+    assert result.returncode != 0 and not result.ok and result.runs == []
+    assert "alerts.yaml" in (tmp_path / "c.log").read_text()
     dispose_engines()
