@@ -45,7 +45,7 @@ FIELDS = (
     "fetched_at",
     "text",
 )
-DEFAULT_BATCH = 500
+DEFAULT_BATCH = 2000  # rows per query: past ~2,000 the per-query cost is noise, and memory stays a few MB
 # Atom entry ids: item + version, so an edit is a new entry that feed readers show again.
 TAG_PREFIX = "tag:govwatch,2026:"
 ATOM_NS = "http://www.w3.org/2005/Atom"

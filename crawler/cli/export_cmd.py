@@ -11,7 +11,15 @@ from rich.console import Console
 
 from crawler.cli.app import app
 from crawler.db import init_db
-from crawler.export import FORMATS, ExportError, ExportOptions, ExportResult, export, export_to_path
+from crawler.export import (
+    DEFAULT_BATCH,
+    FORMATS,
+    ExportError,
+    ExportOptions,
+    ExportResult,
+    export,
+    export_to_path,
+)
 
 errors = Console(stderr=True)
 
@@ -30,7 +38,7 @@ def export_command(
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write to FILE (atomically: renamed into place when complete)")
     ] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=100_000, help="Rows read per query")] = 500,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=100_000, help="Rows read per query")] = DEFAULT_BATCH,
     db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default $GOVWATCH_DB or var/govwatch.db)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr")] = False,
 ) -> None:
