@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -45,6 +46,17 @@ def _extract(body: bytes, url: str, headers: dict[str, str], options: ExtractOpt
     return extract(body, url=url, headers=headers, options=options), time.perf_counter() - started
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: a worker whose crawl process died (SIGKILL, out of memory) ends itself."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="govwatch-parent-watch", daemon=True).start()
+
+
 def worker_count(setting: int) -> int:
     """Extraction processes: the setting, or (-1) one per spare CPU, at most four; 0 means threads."""
     if setting >= 0:
@@ -71,7 +83,12 @@ class ExtractPipeline:
     def open_spider(self, spider: Any = None) -> None:
         if self.processes:
             # "spawn": forking a process that runs the reactor and a writer thread could copy held locks.
-            self.pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(
+                self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
 
     def close_spider(self, spider: Any = None) -> None:
         if self.pool is not None:
