@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -14,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler import alerts
 from crawler.store import Content, Store
+from pipelines.extract import _exit_with_parent
 from spiders import stats as runstats
 from spiders.items import PageItem
 
@@ -47,17 +51,30 @@ def content_of(item: PageItem) -> Content:
 class StorePipeline:
     """new / edited / unchanged (one transaction each), 304s and revisits, confirmed deletions, blocks."""
 
-    def __init__(self, stats: StatsCollector) -> None:
+    def __init__(self, stats: StatsCollector, in_process: bool = False) -> None:
         self.stats = stats
+        self.in_process = in_process
         self.store: Store | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(crawler.stats)
+        return cls(crawler.stats, crawler.settings.getbool("GOVWATCH_STORE_PROCESS", False))
 
     def open_spider(self, spider: Any = None) -> None:
-        self.store = Store(listeners=alerts.change_listeners())
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govwatch-store")
+        self.writer: Executor
+        if self.in_process:
+            # The transactions in a process of their own: the ORM's CPU work leaves the crawl process free.
+            self.writer = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_writer_process,
+                initargs=(os.getpid(),),
+            )
+            self.call: Callable[[PageItem], tuple[str | None, float]] = _write_in_process
+        else:
+            self.store = Store(listeners=alerts.change_listeners())
+            self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govwatch-store")
+            self.call = self._timed
 
     def close_spider(self, spider: Any = None) -> None:
         self.writer.shutdown(wait=True)
@@ -69,9 +86,7 @@ class StorePipeline:
             # The transaction runs in the one writer thread (the reactor keeps downloading, and writes never
             # race each other: a SQLite read-then-write transaction could otherwise fail on a stale snapshot);
             # the counters are updated back here, on the reactor's thread (the stats are not thread-safe).
-            counted, seconds = await asyncio.get_running_loop().run_in_executor(
-                self.writer, self._timed, item
-            )
+            counted, seconds = await asyncio.get_running_loop().run_in_executor(self.writer, self.call, item)
             self.stats.inc_value("govwatch/store_seconds", seconds)
         except SQLAlchemyError as exc:
             runstats.count(self.stats, item.source_id, "failed")
@@ -81,41 +96,60 @@ class StorePipeline:
             raise DropItem(f"{item.url}: not stored: {exc}") from exc
         if counted:
             runstats.count(self.stats, item.source_id, counted)
+        item.extraction = None  # stored: let the text go
         return item
 
     def _timed(self, item: PageItem) -> tuple[str | None, float]:
-        started = time.perf_counter()
-        return self._store(item), time.perf_counter() - started
-
-    def _store(self, item: PageItem) -> str | None:
-        """Write one answer; returns the run counter it adds to, if any."""
         assert self.store is not None
-        if item.answer == "content":
-            outcome = self.store.record_content(
-                source_id=item.source_id,
-                canonical_url=item.canonical_url,
-                url=item.url,
-                content=content_of(item),
-                etag=item.etag,
-                last_modified=item.last_modified,
-                run_id=item.run_id,
-                revisit_days=item.revisit_days,
-            )
-            if item.revisit:
-                self.store.record_checked(outcome.item_id, revisit=True, revisit_days=item.revisit_days)
-            item.extraction = None  # stored: let the text go
-            return outcome.change
-        if item.answer == "not_modified" and item.known_id is not None:
-            self.store.record_checked(
-                item.known_id,
-                revisit=item.revisit,
-                revisit_days=item.revisit_days,
-                etag=item.etag,
-                last_modified=item.last_modified,
-            )
-            return "not_modified"
-        if item.answer == "gone" and item.known_id is not None:
-            return "deleted" if self.store.record_gone(item.known_id, run_id=item.run_id) else None
-        if item.answer == "blocked" and item.known_id is not None:
-            self.store.record_blocked(item.known_id)
-        return None
+        return _timed_write(self.store, item)
+
+
+def write(store: Store, item: PageItem) -> str | None:
+    """Write one answer; returns the run counter it adds to, if any."""
+    if item.answer == "content":
+        outcome = store.record_content(
+            source_id=item.source_id,
+            canonical_url=item.canonical_url,
+            url=item.url,
+            content=content_of(item),
+            etag=item.etag,
+            last_modified=item.last_modified,
+            run_id=item.run_id,
+            revisit_days=item.revisit_days,
+        )
+        if item.revisit:
+            store.record_checked(outcome.item_id, revisit=True, revisit_days=item.revisit_days)
+        return outcome.change
+    if item.answer == "not_modified" and item.known_id is not None:
+        store.record_checked(
+            item.known_id,
+            revisit=item.revisit,
+            revisit_days=item.revisit_days,
+            etag=item.etag,
+            last_modified=item.last_modified,
+        )
+        return "not_modified"
+    if item.answer == "gone" and item.known_id is not None:
+        return "deleted" if store.record_gone(item.known_id, run_id=item.run_id) else None
+    if item.answer == "blocked" and item.known_id is not None:
+        store.record_blocked(item.known_id)
+    return None
+
+
+def _timed_write(store: Store, item: PageItem) -> tuple[str | None, float]:
+    started = time.perf_counter()
+    return write(store, item), time.perf_counter() - started
+
+
+_PROCESS_STORE: Store | None = None  # the writer process's own Store (and database connection)
+
+
+def _start_writer_process(parent: int) -> None:
+    global _PROCESS_STORE
+    _PROCESS_STORE = Store(listeners=alerts.change_listeners())
+    _exit_with_parent(parent)
+
+
+def _write_in_process(item: PageItem) -> tuple[str | None, float]:
+    assert _PROCESS_STORE is not None
+    return _timed_write(_PROCESS_STORE, item)

@@ -234,3 +234,33 @@ def test_seed_politeness_becomes_per_domain_slots_and_request_meta(tmp_path) -> 
     assert meta["dont_obey_robotstxt"] and meta["download_maxsize"] == 50000
     assert meta["max_retry_times"] == 0 and meta["download_timeout"] == 7
     assert spider._headers(source) == {"User-Agent": "polite-bot/1"}
+
+
+def test_store_in_a_writer_process(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOVWATCH_DB", sqlite_url)  # the writer process inherits the environment
+    store = Store(sqlite_url)
+    store.sync_sources(
+        [
+            Source(
+                id="mini",
+                name="Mini",
+                org="Test",
+                listings=[{"url": "http://127.0.0.1:9/", "profile": "html"}],
+            )
+        ]
+    )
+    crawler = get_crawler(settings_dict={"GOVWATCH_STORE_PROCESS": True})
+    crawler.stats.open_spider()
+    extract_step, fingerprint_step = ExtractPipeline(crawler.stats), FingerprintPipeline()
+    writer = StorePipeline.from_crawler(crawler)
+    writer.open_spider()
+    try:
+        item = _through(
+            [extract_step, fingerprint_step, writer],
+            _page(store.begin_run("mini"), article_html("部党组会议", PARAGRAPHS)),
+        )
+    finally:
+        writer.close_spider()
+    assert item.extraction is None and runstats.value(crawler.stats, "mini", "new") == 1
+    with Session(init_db(sqlite_url)) as session:
+        assert session.exec(select(Item)).one().title == "部党组会议"
