@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from crawler.yamlfile import ConfigFileError, read_yaml, validate
 
 SEEDS_ENV = "GOVWATCH_SEEDS"
 DEFAULT_SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -128,12 +129,8 @@ class Source(_Strict):
         return sorted({urlsplit(listing.url).hostname or "" for listing in self.listings})
 
 
-class SeedError(Exception):
+class SeedError(ConfigFileError):
     """A seed file that could not be loaded; names the file and the offending key."""
-
-    def __init__(self, path: Path, key: str, message: str) -> None:
-        self.path, self.key, self.message = path, key, message
-        super().__init__(f"{path}: {key}: {message}")
 
 
 @dataclass
@@ -162,26 +159,9 @@ def seeds_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return DEFAULT_SEEDS_DIR
 
 
-def _key_of(error: dict[str, Any]) -> str:
-    return ".".join(str(part) for part in error["loc"]) or "(file)"
-
-
 def load_source(path: Path) -> Source:
     """Load and validate one seed file; raise SeedError naming the file and key."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SeedError(path, "(file)", f"cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise SeedError(path, "(file)", f"invalid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise SeedError(path, "(file)", "expected a mapping of keys at the top level")
-    try:
-        source = Source.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        extra = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise SeedError(path, _key_of(first), first["msg"] + extra) from exc
+    source = validate(Source, read_yaml(path, SeedError), path, SeedError)
     if source.id != path.stem:
         raise SeedError(path, "id", f"id {source.id!r} must equal the file name {path.stem!r}")
     return source

@@ -16,6 +16,7 @@ from crawler import clock
 from crawler.config import DEFAULT_REVISIT_DAYS, Source
 from crawler.db import get_engine, init_db
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow
+from crawler.processes import pid_alive
 
 # A run still marked "running" after this long belonged to a process that died.
 STALE_RUN_AFTER = timedelta(hours=6)
@@ -140,7 +141,7 @@ class Store:
                 select(CrawlRun).where(CrawlRun.source_id == source_id, CrawlRun.status == "running")
             ).all()
             for run in stale:
-                if (run.pid and not _pid_alive(run.pid)) or now - run.started_at > STALE_RUN_AFTER:
+                if (run.pid and not pid_alive(run.pid)) or now - run.started_at > STALE_RUN_AFTER:
                     run.status, run.finished_at = "crashed", now
                     run.errors = [*run.errors, "the crawl process ended before finishing this run"]
                     session.add(run)
@@ -413,16 +414,6 @@ def _known(item: Item) -> KnownItem:
         next_revisit_at=item.next_revisit_at,
         gone_count=item.gone_count,
     )
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def open_store(url: str | None = None, listeners: Iterable[ChangeListener] = ()) -> Store:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from crawler.models import ServiceLock
+from crawler.processes import pid_alive
 
 log = logging.getLogger("govwatch.scheduler")
 LOCK_NAME = "govwatch-run"
@@ -50,16 +51,6 @@ class LockHeld(RuntimeError):
 def _wall_now() -> datetime:
     # Real time on purpose, not crawler.clock: GOVWATCH_NOW moves simulated days, not process liveness.
     return datetime.now(UTC)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _parse_holder(holder: str) -> tuple[int | None, str | None]:
@@ -157,7 +148,7 @@ class RunLock:
             if row is None:  # released between our two statements: simply try again
                 return self._acquire_row()
             pid, host = _parse_holder(row.holder)
-            dead = pid is not None and host == socket.gethostname() and not _pid_alive(pid)
+            dead = pid is not None and host == socket.gethostname() and not pid_alive(pid)
             stale = now - row.heartbeat_at > self.stale_after
             if not (dead or stale):
                 raise LockHeld(row.holder, row.heartbeat_at, self.database)

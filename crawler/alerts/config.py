@@ -8,10 +8,10 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crawler.clock import SHANGHAI
+from crawler.yamlfile import ConfigFileError, read_yaml, validate
 
 ALERTS_ENV = "GOVWATCH_ALERTS"
 DEFAULT_ALERTS_PATH = Path("alerts.yaml")
@@ -192,12 +192,8 @@ class AlertsConfig(_Strict):
         return next((sub for sub in self.subscriptions if sub.name == name), None)
 
 
-class AlertsConfigError(Exception):
+class AlertsConfigError(ConfigFileError):
     """An alerts file that could not be loaded; names the file and the offending key."""
-
-    def __init__(self, path: Path, key: str, message: str) -> None:
-        self.path, self.key, self.message = path, key, message
-        super().__init__(f"{path}: {key}: {message}")
 
 
 def alerts_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -209,22 +205,11 @@ def alerts_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return DEFAULT_ALERTS_PATH
 
 
-def _key_of(error: dict[str, Any]) -> str:
-    return ".".join(str(part) for part in error["loc"]) or "(file)"
-
-
 def parse_alerts(raw: Any, path: Path) -> AlertsConfig:
     """Validate already-parsed YAML; raise AlertsConfigError naming the file and key."""
     if raw is None:
         return AlertsConfig()
-    if not isinstance(raw, dict):
-        raise AlertsConfigError(path, "(file)", "expected a mapping of keys at the top level")
-    try:
-        return AlertsConfig.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        extra = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise AlertsConfigError(path, _key_of(first), first["msg"] + extra) from exc
+    return validate(AlertsConfig, raw, path, AlertsConfigError)
 
 
 def load_alerts(path: str | os.PathLike[str] | None = None, *, required: bool = False) -> AlertsConfig:
@@ -234,10 +219,4 @@ def load_alerts(path: str | os.PathLike[str] | None = None, *, required: bool = 
         if required or path is not None:
             raise AlertsConfigError(file, "(file)", "alerts file does not exist")
         return AlertsConfig()
-    try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AlertsConfigError(file, "(file)", f"cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise AlertsConfigError(file, "(file)", f"invalid YAML: {exc}") from exc
-    return parse_alerts(raw, file)
+    return parse_alerts(read_yaml(file, AlertsConfigError), file)
