@@ -154,6 +154,11 @@ def main() -> None:
         default=-1,
         help="GOVWATCH_EXTRACT_PROCESSES of the full crawl (-1: auto)",
     )
+    parser.add_argument(
+        "--store-thread",
+        action="store_true",
+        help="store in a thread of the crawl (GOVWATCH_STORE_PROCESS off)",
+    )
     args = parser.parse_args()
 
     from crawler.simulator import SimulatedWeb
@@ -171,7 +176,10 @@ def main() -> None:
             file=sys.stderr,
         )
 
-        settings = {"GOVWATCH_EXTRACT_PROCESSES": args.extract_processes}
+        settings = {
+            "GOVWATCH_EXTRACT_PROCESSES": args.extract_processes,
+            "GOVWATCH_STORE_PROCESS": not args.store_thread,
+        }
         with TreeMemory() as tree:
             full, full_wall = run_full(ids, db_url, seeds, folder / "full.log", now, settings)
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the full crawl's subprocess
@@ -208,7 +216,8 @@ def main() -> None:
     ]  # fmt: skip
     print(
         f"\n### Crawl benchmark: {args.sites} sites × {args.articles} articles (simulated web, loopback; "
-        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; extract processes {args.extract_processes})\n"
+        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; extract processes {args.extract_processes}; "
+        f"store process {not args.store_thread})\n"
     )
     print("| measure | bare Scrapy spider | govwatch crawl | note |")
     print("|---|---:|---:|---|")

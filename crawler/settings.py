@@ -85,9 +85,9 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # competes with downloading and storing for one interpreter lock. -1 = one process per spare CPU (at most
 # 4; none on a one-CPU machine), N = N processes, 0 = worker threads only (no start-up cost: tests).
 GOVWATCH_EXTRACT_PROCESSES = -1
-# Store transactions in a writer process of their own instead of a writer thread (pipelines/store.py): on a
-# machine with several idle cores this takes the ORM's CPU work off the crawl process; on two it measured
-# no better, so it is off by default.
-GOVWATCH_STORE_PROCESS = False
+# Store transactions in a writer process of their own instead of a writer thread (pipelines/store.py): the
+# ORM's CPU work then leaves the crawl process free to download. Measured on 20 sites × 500 articles with
+# two CPUs: 113 pages/s instead of 77, ~100 MB more memory. Still one writer: decisions stay sequential.
+GOVWATCH_STORE_PROCESS = True
 # How many listing entries of one source are looked up in the store at once.
 GOVWATCH_KNOWN_BATCH = 500

@@ -58,7 +58,7 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(crawler.stats, crawler.settings.getbool("GOVWATCH_STORE_PROCESS", False))
+        return cls(crawler.stats, crawler.settings.getbool("GOVWATCH_STORE_PROCESS", True))
 
     def open_spider(self, spider: Any = None) -> None:
         self.writer: Executor

@@ -13,12 +13,14 @@ from crawler.db import init_db
 from crawler.models import ChangeEvent, Item, ItemVersion
 from crawler.runner import CrawlResult, run_crawl
 
-# Tests need no politeness pause, retries only a short one, and no extraction processes to start.
+# Tests need no politeness pause, retries only a short one, and no worker processes to start (the
+# processes are tested on their own and by the CLI test, which runs with the defaults).
 FAST = {
     "GOVWATCH_RETRY_BACKOFF_BASE": 0.05,
     "DOWNLOAD_DELAY": 0,
     "AUTOTHROTTLE_START_DELAY": 0,
     "GOVWATCH_EXTRACT_PROCESSES": 0,
+    "GOVWATCH_STORE_PROCESS": False,
 }
 
 

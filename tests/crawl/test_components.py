@@ -77,7 +77,7 @@ def test_extract_options_from_seed_overrides() -> None:
 @pytest.fixture
 def pipelines(sqlite_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("GOVWATCH_DB", sqlite_url)
-    crawler = get_crawler()
+    crawler = get_crawler(settings_dict={"GOVWATCH_STORE_PROCESS": False})
     crawler.stats.open_spider()
     chain = [
         ExtractPipeline.from_crawler(crawler),
