@@ -17,6 +17,7 @@ from crawler import models  # noqa: F401  (registers the tables on SQLModel.meta
 DB_ENV = "GOVWATCH_DB"
 DEFAULT_DB_PATH = Path("var") / "govwatch.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+INIT_ADVISORY_KEY = 0x676F76776174  # "govwat": serializes schema creation/migration on PostgreSQL
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -38,25 +39,46 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-_ENGINES: dict[str, Engine] = {}
+def _sqlite_driver_autocommit(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # Let SQLAlchemy's "begin" event, not the driver, open transactions (SQLAlchemy's documented recipe).
+    dbapi_connection.isolation_level = None
 
 
-def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL per process, with SQLite tuned for one writer and many readers."""
+def _sqlite_begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
+    # A writer takes SQLite's write lock when its transaction starts, not at its first write: a
+    # read-then-write transaction (decide "new", then insert) can then never fail half-way with
+    # "database is locked" when two crawl processes share one file; it waits (busy_timeout) instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_ENGINES: dict[tuple[str, bool], Engine] = {}
+
+
+def get_engine(url: str | None = None, *, writer: bool = False) -> Engine:
+    """One engine per URL (and role) per process, with SQLite tuned for one writer and many readers.
+
+    `writer=True` is for read-then-write transactions (the store, migrations): on SQLite its transactions
+    start with BEGIN IMMEDIATE; readers keep WAL's lock-free reads. On PostgreSQL both are the same.
+    """
     url = database_url(url)
-    if url not in _ENGINES:
-        if url.startswith("sqlite"):
+    sqlite = url.startswith("sqlite")
+    key = (url, writer and sqlite)
+    if key not in _ENGINES:
+        if sqlite:
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
+            if writer:
+                event.listen(engine, "connect", _sqlite_driver_autocommit)
+                event.listen(engine, "begin", _sqlite_begin_immediate)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
-        _ENGINES[url] = engine
-    return _ENGINES[url]
+            engine = _ENGINES.get((url, False)) or create_engine(url, pool_pre_ping=True)
+        _ENGINES[key] = engine
+    return _ENGINES[key]
 
 
 def dispose_engines() -> None:
     """Close every pooled connection (tests, and before a fork)."""
-    for engine in _ENGINES.values():
+    for engine in set(_ENGINES.values()):
         engine.dispose()
     _ENGINES.clear()
 
@@ -80,8 +102,14 @@ def init_db(url: str | None = None) -> Engine:
     from alembic import command
 
     engine = get_engine(url)
+    writer = get_engine(url, writer=True)
     config = _alembic_config(engine)
-    with _INIT_LOCK, engine.begin() as connection:
+    # Two processes starting on a brand-new database must not both create it: SQLite's BEGIN IMMEDIATE
+    # (the writer engine) and a PostgreSQL transaction-level advisory lock make the second one wait and
+    # then find the schema in place.
+    with _INIT_LOCK, writer.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({INIT_ADVISORY_KEY})")
         config.attributes["connection"] = connection
         tables = set(inspect(connection).get_table_names())
         if "item" not in tables:

@@ -111,7 +111,9 @@ class Store:
     """All writes of a crawl go through here; each public method is one transaction."""
 
     def __init__(self, url: str | None = None, listeners: Iterable[ChangeListener] = ()) -> None:
-        self.engine = init_db(url)
+        init_db(url)
+        # Every store transaction reads then writes: on SQLite it takes the write lock up front.
+        self.engine = get_engine(url, writer=True)
         self.listeners = list(listeners)
 
     def session(self) -> Session:

@@ -183,3 +183,23 @@ def test_two_processes_storing_the_same_article_make_one_new(store: Store, db_ur
     assert changes == ["new", "unchanged", "unchanged", "unchanged"]
     with store.session() as session:
         assert len(session.exec(select(ItemVersion)).all()) == 1
+
+
+def _open_store(db_url: str, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    try:
+        Store(db_url)
+        results.put("ok")
+    except Exception as exc:  # the test reports what went wrong in the child
+        results.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_processes_opening_a_new_database_at_once(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    workers = [context.Process(target=_open_store, args=(db_url, results)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert sorted(results.get(timeout=5) for _ in workers) == ["ok", "ok", "ok"]
