@@ -115,6 +115,7 @@ class Store:
         # Every store transaction reads then writes: on SQLite it takes the write lock up front.
         self.engine = get_engine(url, writer=True)
         self.listeners = list(listeners)
+        self._baseline: dict[str, bool] = {}
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -167,6 +168,7 @@ class Store:
             session.add(run)
             change = self._update_health(session, run, now)
             session.commit()
+            self._baseline.pop(run.source_id, None)
             return change
 
     def _update_health(self, session: Session, run: CrawlRun, now: datetime) -> HealthChange:
@@ -320,7 +322,7 @@ class Store:
             )
             session.add(event)
             session.flush()
-            self._notify(session, ChangeNotice(event, item, version, previous, self._is_baseline(session, source_id)))
+            self._notify(session, event, item, version, previous)
             session.commit()
             return Outcome(change, item.id or 0, item.version_count, event.id)
 
@@ -378,7 +380,7 @@ class Store:
                 previous = session.exec(
                     select(ItemVersion).where(ItemVersion.item_id == item.id, ItemVersion.version == item.version_count)
                 ).first()
-                self._notify(session, ChangeNotice(event, item, None, previous, self._is_baseline(session, item.source_id)))
+                self._notify(session, event, item, None, previous)
             session.add(item)
             session.commit()
             return deleted
@@ -394,14 +396,23 @@ class Store:
 
     # --- helpers --------------------------------------------------------------------------------------
 
-    def _notify(self, session: Session, notice: ChangeNotice) -> None:
+    def _notify(
+        self, session: Session, event: ChangeEvent, item: Item, version: ItemVersion | None,
+        previous: ItemVersion | None,
+    ) -> None:
+        if not self.listeners:
+            return  # nobody listens: skip the baseline look-up on the hot path
+        notice = ChangeNotice(event, item, version, previous, self._is_baseline(session, event.source_id))
         for listener in self.listeners:
             listener(session, notice)
 
-    @staticmethod
-    def _is_baseline(session: Session, source_id: str) -> bool:
-        row = session.get(SourceRow, source_id)
-        return row is None or not row.baseline_done
+    def _is_baseline(self, session: Session, source_id: str) -> bool:
+        # A source's baseline status only changes when one of its runs finishes (finish_run clears the
+        # entry); within a crawl it is fixed, so one look-up per source is enough.
+        if source_id not in self._baseline:
+            row = session.get(SourceRow, source_id)
+            self._baseline[source_id] = row is None or not row.baseline_done
+        return self._baseline[source_id]
 
 
 def _known(item: Item) -> KnownItem:
