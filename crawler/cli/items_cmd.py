@@ -65,7 +65,8 @@ def sources_command(seeds: SeedsOption = None, db: DbOption = None, as_json: Jso
         return
     table = Table(title=f"{len(rows)} sources")
     for column in ("id", "name", "profile", "schedule", "health", "last run", "last new"):
-        table.add_column(column)
+        # Ids and crons are copied into commands: never fold them; names may fold.
+        table.add_column(column, no_wrap=column in ("id", "schedule", "health"))
     for row in rows:
         health = row["health"] if row["enabled"] else f"{row['health']} (disabled)"
         table.add_row(row["id"], row["name"], row["profile"], row["schedule"], health,
