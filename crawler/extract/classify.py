@@ -29,6 +29,9 @@ KIND_RULES: tuple[KindRule, ...] = (
     # A speech even when its title names the meeting it was given at.
     KindRule("speech_title", SPEECH, title=re.compile(r"讲话|講話|致辞|致辭|发言|發言|报告会上的|讲稿")),
     KindRule("notice_title", NOTICE, title=re.compile(rf"(?:通知|公告|通告|公示|通报|通報|告知书|启事|公报){_TITLE_TAIL}")),
+    # A letter asking for comments (关于征求《…（征求意见稿）》意见的函) is addressed to the public like a notice.
+    KindRule("comment_request_title", NOTICE, title=re.compile(
+        rf"(?:意见|意見|建议|建議)的?函{_TITLE_TAIL}|(?:征求|徵求|征集|徵集|征询|徵詢)[^。]{{0,80}}函{_TITLE_TAIL}")),
     # A document that sets rules: the title ends in a policy word, and it is issued as a document (a 文号,
     # "关于…", a regulation's own name) rather than a news item that mentions opinions or plans.
     KindRule("policy_title", POLICY, title=re.compile(

@@ -21,6 +21,7 @@ from crawler.extract.render import element_text, tidy
 from crawler.extract.rules import (
     BLOCK_RULES,
     DATE_LINE,
+    DOCUMENT_DATE,
     DROP,
     HEAD,
     LINE_RULES,
@@ -317,7 +318,9 @@ def apply_rules(text: str, title: str | None) -> CleanResult:
             continue
         if action == DATE_LINE:
             date_lines.append(line)
-            if in_head:  # a byline above the text; a date at the end is the document's signature: keep it
+            # A byline above the text goes; a date at the end is the document's signature, and a bracketed
+            # date under the title is the document's own: both stay.
+            if in_head and not DOCUMENT_DATE.match(line):
                 continue
         if action == SOURCE_LINE:
             source_lines.append(line)

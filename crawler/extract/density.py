@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from crawler.extract.render import BLOCK_TAGS, CELL_TAGS, SKIP_TAGS, is_hidden
-from crawler.extract.rules import is_chrome
+from crawler.extract.rules import DOCUMENT_DATE, is_chrome
 
 PUNCTUATION = re.compile(r"[，。；！？、：,;!?“”]")
 SENTENCE_END = re.compile(r"[。！？!?；;]")
@@ -151,13 +151,16 @@ class DensityResult:
     node: etree._Element | None = None  # the element chosen as the article body
 
 
-# Lines that close an official document (signatory organ, date) or open it (document number): kept at the
-# edges of the body even though they are short and unpunctuated.
+# Lines that close an official document (the closing formula 特此通知。, the signatory organ, the date) or
+# open it (document number): kept at the edges of the body even though they are short and unpunctuated.
 SIGNATURE_LINE = re.compile(
-    r"^(?:[\u4e00-\u9fff（）()]{2,30}(?:部|厅|局|委|委员会|政府|办公厅|办公室|党组|中心|院|会|署)|"
-    r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[〇○零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)$"
+    r"^(?:[\u4e00-\u9fff（）()]{2,30}(?:部|厅|廳|局|委|委员会|委員會|政府|办公厅|辦公廳|办公室|辦公室|党组|黨組|中心|院|会|會|署)|"
+    r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[〇○零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日|"
+    r"(?:特此|此复|此復|专此|專此)[\u4e00-\u9fff]{0,4}[。.！!]?)$"
 )
-DOC_NUMBER_LINE = re.compile(r"^[（(]?[\u4e00-\u9fff]{1,14}[〔\[［(（【]\d{4}[〕\]］)）】]\d{1,5}号[）)]?$")
+DOC_NUMBER_LINE = re.compile(r"^[（(]?[\u4e00-\u9fff]{1,14}[〔\[［(（【]\d{4}[〕\]］)）】]\d{1,5}[号號][）)]?$")
+# Most lines a signature block adds after the last paragraph (closing formula, organ(s), date).
+SIGNATURE_MAX_LINES = 4
 # 同志们： / 各设区市生态环境局： — the addressee line that opens a speech or a notice.
 SALUTATION = re.compile(r"^[\u4e00-\u9fff、，,（）()]{2,40}[:：]$")
 HEAD_LINES = 15
@@ -215,10 +218,16 @@ def main_text(root: etree._Element) -> DensityResult:
         return DensityResult("", [line.text for line in lines[:HEAD_LINES]], page_top)
     first, end = good[0], good[-1] + 1
     while first > 0 and (
-        DOC_NUMBER_LINE.match(inside[first - 1].text.replace(" ", "")) or SALUTATION.match(inside[first - 1].text)
+        DOC_NUMBER_LINE.match(inside[first - 1].text.replace(" ", ""))
+        or SALUTATION.match(inside[first - 1].text)
+        or DOCUMENT_DATE.match(inside[first - 1].text)
     ):
         first -= 1
-    while end < len(inside) and end - good[-1] <= 3 and SIGNATURE_LINE.match(inside[end].text.replace(" ", "")):
+    while (
+        end < len(inside)
+        and end - good[-1] <= SIGNATURE_MAX_LINES
+        and SIGNATURE_LINE.match(inside[end].text.replace(" ", ""))
+    ):
         end += 1
     start_pos = next(k for k, line in enumerate(lines) if line is inside[first])
     head_lines = [line.text for line in lines[max(0, start_pos - HEAD_LINES) : start_pos]]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crawler.extract.dates import find_dates, labelled_date, parse_date, url_date
+from crawler.extract.rules import TODAY_BANNER
 
 # <meta name=…> keys, lower-cased, in order of trust, for each field.
 META_DATE = ("pubdate", "publishdate", "article:published_time", "og:release_date", "firstpublishedtime",
@@ -29,7 +30,7 @@ DOC_NUMBER_LABEL = re.compile(
 )
 # 环党组〔2020〕6号, 环办[2023]12号, 国发（2020）3号, 赣府字〔2021〕8号
 DOC_NUMBER = re.compile(
-    r"[\u4e00-\u9fff]{1,14}\s*[〔\[［(（【﹝]\s*(?:19|20)\d{2}\s*[〕\]］)）】﹞]\s*(?:第\s*)?\d{1,5}\s*号"
+    r"[\u4e00-\u9fff]{1,14}\s*[〔\[［(（【﹝]\s*(?:19|20)\d{2}\s*[〕\]］)）】﹞]\s*(?:第\s*)?\d{1,5}\s*[号號]"
 )
 ORGAN_SUFFIX = re.compile(
     r"(?:部|厅|廳|局|委|委员会|委員會|政府|办公厅|辦公廳|办公室|辦公室|党组|黨組|中心|院|会|會|署|处|處|所|站|管委会|集团|集團)$"
@@ -170,7 +171,9 @@ def choose_published(
     value = url_date(url)
     if value:
         return DateChoice(value, False)
-    found = find_dates(head_text[:3000]) or find_dates("\n".join(body_lines[:3]))
+    # The header's 今天是… clock is the day of the visit: never even a guess.
+    undated_head = "\n".join(line for line in head_text[:3000].splitlines() if not TODAY_BANNER.match(line.strip()))
+    found = find_dates(undated_head) or find_dates("\n".join(body_lines[:3]))
     if found:
         return DateChoice(found[0].value, True)
     return DateChoice(None, False)

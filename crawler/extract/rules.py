@@ -46,6 +46,17 @@ _TOOLBAR_TOKEN = (
 )
 _SWITCH = r"(?:手机版|手機版|电脑版|電腦版|移动版|移動版|触屏版|觸屏版|PC版|简体版|簡體版|繁体版|繁體版|简体|繁體|繁体|English)"
 
+# A document's own date line under its title, in brackets: （2026年10月12日） under a speech, （二〇二〇年三月一日）
+# under a regulation. It is printed as part of the document, so it stays in the text (and is read as a date).
+DOCUMENT_DATE = re.compile(
+    r"^[（(]\s*(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|"
+    r"[〇○零Ｏ一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,2}\s*月\s*[一二三四五六七八九十]{1,3}\s*日)\s*[)）]$"
+)
+# The page's clock in the header (今天是：2026年11月3日 星期二): the day of the visit, never a publication date.
+TODAY_BANNER = re.compile(
+    rf"^(?:今天是|今天|今日是|今日|当前日期|當前日期)\s*[:：]?\s*{_DATE}[^，。；！？,;!?]*$"
+)
+
 LINE_RULES: tuple[LineRule, ...] = (
     LineRule("mobile_desktop_switch", re.compile(rf"^(?:切换到|切換到|访问)?{_SWITCH}(?:[\s|｜/·]*{_SWITCH})*$")),
     LineRule(
@@ -106,6 +117,7 @@ LINE_RULES: tuple[LineRule, ...] = (
         "view_counter",
         re.compile(r"^[\[【(（]?(?:浏览次数|瀏覽次數|阅读次数|閱讀次數|点击数|點擊數|点击量|访问量|阅读量|浏览量)\s*[:：]?\s*\d*\s*次?[\]】)）]?$"),
     ),
+    LineRule("today_banner", TODAY_BANNER, max_len=80),
     LineRule("source_line", re.compile(r"^(?:来源|來源|信息来源|信息來源|文章来源|文章來源|稿件来源)\s*[:：]\s*\S.{0,40}$"),
              action=SOURCE_LINE, max_len=60),
     LineRule(

@@ -228,3 +228,76 @@ def test_organ_is_an_organ_not_a_newspaper() -> None:
     site = f"<html><head><meta name='ContentSource' content='示范市人民政府网'></head><body>{body}</body></html>"
     assert extract(site.encode()).organ == "示范市人民政府"
     assert run("big5_mirror_meeting.html").organ == "示範省生態環境廳"
+
+
+NOTICE_PARAGRAPHS = [
+    "示环函〔2024〕7号",
+    "各市生态环境局：",
+    "为切实做好噪声污染防治工作，现将有关事项通知如下。",
+    "一、请于2024年6月30日前完成辖区内重点噪声源排查，建立问题清单和整改台账，明确责任人和整改时限。",
+    "二、请于2024年7月15日前将工作总结报送我厅，联系人：示范，电话：0000-00000000。",
+    "特此通知。",
+    "示范省生态环境厅",
+    "2024年5月6日",
+]
+
+
+def _page_without_container(paragraphs: list[str]) -> bytes:
+    """A page the density method must read: a dated header, a byline, plain <p> paragraphs, a footer."""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    html = (
+        "<html><head><title>关于做好噪声污染防治工作的通知-示范省生态环境厅</title></head><body>"
+        "<div class='top'><span>今天是：2024年11月3日 星期日 08:00:07</span><a href='/'>首页</a></div>"
+        "<div class='position'>您现在的位置：<a href='/'>首页</a> &gt; <span>工作动态</span></div>"
+        "<div class='box'><h1>关于做好噪声污染防治工作的通知</h1>"
+        "<div class='info'><span>发布时间：<b>2024-05-06 10:20:00</b></span> <span>来源：<b>示范省生态环境厅</b></span></div>"
+        f"<div class='wz'>{body}</div></div>"
+        "<div class='footer'><p>主办：示范省生态环境厅　网站标识码：0000000001</p></div></body></html>"
+    )
+    return html.encode()
+
+
+def test_signature_block_of_a_notice_is_article_text() -> None:
+    """The closing formula, the signing organ and the date close the document: the density method keeps them."""
+    r = extract(_page_without_container(NOTICE_PARAGRAPHS))
+    assert r.method == "density"
+    assert r.text.splitlines() == NOTICE_PARAGRAPHS
+    assert r.kind == "notice" and r.doc_number == "示环函〔2024〕7号" and r.organ == "示范省生态环境厅"
+
+
+def test_todays_date_in_the_header_is_not_the_publication_date() -> None:
+    r = extract(_page_without_container(NOTICE_PARAGRAPHS))
+    assert r.published == datetime(2024, 5, 6, 10, 20, tzinfo=SHANGHAI) and not r.published_guessed
+    # Even when the page prints no other date, the visit's date is never taken, not even as a guess.
+    undated = [p for p in NOTICE_PARAGRAPHS if not re.search(r"\d{4}年", p)]
+    bare = _page_without_container(undated).replace(b"2024-05-06 10:20:00", b"")
+    assert extract(bare).published is None
+
+
+def test_speech_keeps_its_bracketed_date_line() -> None:
+    paragraphs = [
+        "（2024年5月6日）",
+        "同志们：",
+        "这次会议的主要任务是，总结前一阶段工作，分析面临的形势，安排部署下一步重点任务。",
+        "一、充分肯定取得的成绩。全年累计排查点位三百余个，发现问题一百余个，均已整改到位。",
+        "二、扎实抓好重点任务落实。要以钉钉子精神推动各项工作落地见效，确保年度目标按期完成。",
+    ]
+    html = (
+        "<html><body><div class='top'><span>今天是：2024年11月3日</span></div><h1>在全省噪声污染防治工作会议上的讲话</h1>"
+        "<div class='info'>发布时间：2024-05-07</div><div id='zoom'>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div></body></html>"
+    )
+    r = extract(html.encode())
+    assert r.text.splitlines() == paragraphs and r.kind == "speech"
+    assert r.published == datetime(2024, 5, 7, tzinfo=SHANGHAI)
+    density_page = _page_without_container(paragraphs).replace(b"2024-05-06 10:20:00", b"2024-05-07 09:00:00")
+    r = extract(density_page)
+    assert r.method == "density" and r.text.splitlines() == paragraphs
+    assert r.published == datetime(2024, 5, 7, 9, tzinfo=SHANGHAI)
+
+
+def test_traditional_document_number() -> None:
+    paragraphs = ["示環函〔2024〕7號", "各市生態環境局：", "為切實做好噪聲污染防治工作，現將有關事項通知如下，請認真貫徹執行。"]
+    r = extract(_page_without_container(paragraphs))
+    assert r.doc_number == "示環函〔2024〕7號" and r.script == "traditional"
+    assert r.text_simplified.splitlines()[0] == "示环函〔2024〕7号"

@@ -49,6 +49,8 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "byline_with_date": (["作者： 来源：本站 发布日期： 7/5/2005 9:23:57 PM"], ["作者于2024-05-06来到示范市调研，并召开座谈会听取意见。"]),
     "dated_byline": (["http://news.example.com 2005年03月31日03:18 示范日报", "( 2022-04-26)", "示范日报 2024-05-06 08:00"],
                      ["2024年5月6日，示范省召开生态环境保护大会，部署下一阶段重点工作。"]),
+    "today_banner": (["今天是：2026年11月3日 星期二", "今天是：2026年11月3日 星期二 08:00:07 网站首页 | 工作动态", "今日：2024-05-06"],
+                     ["今天是2024年5月6日，全省生态环境保护大会在示范市召开，会议部署了下一阶段重点工作。"]),
     "font_size_only": (["字号：大 中 小", "字號"], ["字号较小的文件难以阅读，请各单位规范公文格式。"]),
 }
 
@@ -122,3 +124,13 @@ def test_generated_outline_block_is_removed() -> None:
 def test_tail_rule_never_fires_at_the_top() -> None:
     lines = ["相关文章"] + [BODY] * 2
     assert apply_rules("\n".join(lines), None).lines == lines  # a tail marker at the top never wipes the text
+
+
+def test_bracketed_document_date_under_the_title_stays_in_the_text() -> None:
+    """（2026年10月12日） under a speech is printed as part of the document; a byline date above it is not."""
+    text = "\n".join(["发布时间：2026-10-12 09:00", "（2026年10月12日）", "同志们：", BODY])
+    result = apply_rules(text, None)
+    assert result.lines == ["（2026年10月12日）", "同志们：", BODY]
+    assert result.date_lines == ["发布时间：2026-10-12 09:00", "（2026年10月12日）"]
+    assert apply_rules("（二〇二六年十月十二日）\n" + BODY, None).lines[0] == "（二〇二六年十月十二日）"
+    assert apply_rules("( 2022-04-26)\n" + BODY, None).lines == [BODY]  # a bracketed byline still goes
