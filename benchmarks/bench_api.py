@@ -73,15 +73,30 @@ def fill(engine: Engine, items: int, sources: int) -> dict[str, int]:
         connection.execute(
             insert(SourceRow),
             [
-                {"id": sid, "name": f"来源 {sid}", "org": "生态环境部", "profile": "trs", "listing_urls": [],
-                 "schedule": "0 8 * * *", "enabled": True, "health": "ok", "consecutive_bad_runs": 0,
-                 "health_alerted": False, "baseline_done": True, "last_run_at": base, "last_new_at": base}
+                {
+                    "id": sid,
+                    "name": f"来源 {sid}",
+                    "org": "生态环境部",
+                    "profile": "trs",
+                    "listing_urls": [],
+                    "schedule": "0 8 * * *",
+                    "enabled": True,
+                    "health": "ok",
+                    "consecutive_bad_runs": 0,
+                    "health_alerted": False,
+                    "baseline_done": True,
+                    "last_run_at": base,
+                    "last_new_at": base,
+                }
                 for sid in source_ids
             ],
         )
         connection.execute(
             insert(CrawlRun),
-            [{"source_id": sid, "started_at": base, "finished_at": base, "status": "ok", "errors": []} for sid in source_ids],
+            [
+                {"source_id": sid, "started_at": base, "finished_at": base, "status": "ok", "errors": []}
+                for sid in source_ids
+            ],
         )
     for start in range(1, items + 1, chunk):
         item_rows, version_rows, event_rows = [], [], []
@@ -94,33 +109,69 @@ def fill(engine: Engine, items: int, sources: int) -> dict[str, int]:
             hashes = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
             source_id = source_ids[item_id % sources]
             item_rows.append(
-                {"id": item_id, "canonical_url": f"http://www.example.gov.cn/{source_id}/t{item_id}.html",
-                 "url": f"http://www.example.gov.cn/{source_id}/t{item_id}.html", "source_id": source_id,
-                 "title": f"第{item_id}号 关于生态环境保护工作的通知", "published": seen, "published_guessed": False,
-                 "source_name": "生态环境部", "kind": KINDS[item_id % len(KINDS)],
-                 "doc_number": f"环办〔2026〕{item_id}号" if item_id % 4 == 0 else None,
-                 "status": "deleted" if is_deleted else "active", "first_seen": seen, "last_seen": seen,
-                 "last_checked": seen, "last_changed": seen, "version_count": len(texts), "content_hash": hashes[-1],
-                 "gone_count": 0, "revisits_done": 0}
+                {
+                    "id": item_id,
+                    "canonical_url": f"http://www.example.gov.cn/{source_id}/t{item_id}.html",
+                    "url": f"http://www.example.gov.cn/{source_id}/t{item_id}.html",
+                    "source_id": source_id,
+                    "title": f"第{item_id}号 关于生态环境保护工作的通知",
+                    "published": seen,
+                    "published_guessed": False,
+                    "source_name": "生态环境部",
+                    "kind": KINDS[item_id % len(KINDS)],
+                    "doc_number": f"环办〔2026〕{item_id}号" if item_id % 4 == 0 else None,
+                    "status": "deleted" if is_deleted else "active",
+                    "first_seen": seen,
+                    "last_seen": seen,
+                    "last_checked": seen,
+                    "last_changed": seen,
+                    "version_count": len(texts),
+                    "content_hash": hashes[-1],
+                    "gone_count": 0,
+                    "revisits_done": 0,
+                }
             )
             for number, (body, digest) in enumerate(zip(texts, hashes, strict=True), start=1):
                 version_id += 1
                 event_id += 1
                 version_rows.append(
-                    {"id": version_id, "item_id": item_id, "version": number, "change": "new" if number == 1 else "edited",
-                     "content_hash": digest, "title": item_rows[-1]["title"], "published": seen, "text": body,
-                     "meta": {}, "fetched_at": seen + timedelta(days=number - 1)}
+                    {
+                        "id": version_id,
+                        "item_id": item_id,
+                        "version": number,
+                        "change": "new" if number == 1 else "edited",
+                        "content_hash": digest,
+                        "title": item_rows[-1]["title"],
+                        "published": seen,
+                        "text": body,
+                        "meta": {},
+                        "fetched_at": seen + timedelta(days=number - 1),
+                    }
                 )
                 event_rows.append(
-                    {"id": event_id, "item_id": item_id, "version_id": version_id, "change": version_rows[-1]["change"],
-                     "source_id": source_id, "created_at": seen + timedelta(days=number - 1)}
+                    {
+                        "id": event_id,
+                        "item_id": item_id,
+                        "version_id": version_id,
+                        "change": version_rows[-1]["change"],
+                        "source_id": source_id,
+                        "created_at": seen + timedelta(days=number - 1),
+                    }
                 )
             edited += is_edited
             if is_deleted:
                 deleted += 1
                 event_id += 1
-                event_rows.append({"id": event_id, "item_id": item_id, "version_id": None, "change": "deleted",
-                                   "source_id": source_id, "created_at": seen + timedelta(days=3)})
+                event_rows.append(
+                    {
+                        "id": event_id,
+                        "item_id": item_id,
+                        "version_id": None,
+                        "change": "deleted",
+                        "source_id": source_id,
+                        "created_at": seen + timedelta(days=3),
+                    }
+                )
         with engine.begin() as connection:
             connection.execute(insert(Item), item_rows)
             connection.execute(insert(ItemVersion), version_rows)
@@ -160,7 +211,10 @@ def measure_export(engine: Engine, events: int) -> dict[str, object]:
         connection.execute(text("SELECT sum(length(text)) FROM item_version")).all()
     runs = []
     chars = 0
-    for name, call in (("streamed in batches of 2,000 (govwatch export)", streamed), ("baseline: all rows fetched at once", all_at_once)):
+    for name, call in (
+        ("streamed in batches of 2,000 (govwatch export)", streamed),
+        ("baseline: all rows fetched at once", all_at_once),
+    ):
         started = time.perf_counter()
         chars = call()
         seconds = time.perf_counter() - started
@@ -180,8 +234,20 @@ class Served:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.base = f"http://127.0.0.1:{port}"
-        self.command = [sys.executable, "-m", "uvicorn", "--factory", "crawler.web.app:create_app",
-                        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
+        self.command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "crawler.web.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
         self.env = {**os.environ, "GOVWATCH_DB": url}
         self.env.pop("GOVWATCH_API_TOKEN", None)
         self.process: subprocess.Popen[bytes] | None = None
@@ -228,9 +294,13 @@ def main() -> None:
         print(f"filled {counts} in {fill_seconds:.1f} s ({size_mb:.0f} MB)\n", file=sys.stderr)
 
         rows: list[tuple[str, str, Timing, str, Timing | None, Timing | None]] = []
-        with Served(url) as served, httpx.Client(
-            base_url=served.base, timeout=30, transport=httpx.HTTPTransport(socket_options=NODELAY)
-        ) as client, engine.connect() as db:
+        with (
+            Served(url) as served,
+            httpx.Client(
+                base_url=served.base, timeout=30, transport=httpx.HTTPTransport(socket_options=NODELAY)
+            ) as client,
+            engine.connect() as db,
+        ):
 
             def get(path: str, params: dict[str, str | int] | None = None) -> httpx.Response:
                 response = client.get(path, params=params)
@@ -243,7 +313,9 @@ def main() -> None:
                 return lambda: db.execute(sql).all()
 
             def offset_sql(where: str, depth: int) -> Callable[[], object]:
-                sql = text(f"{ITEM_SQL} {'WHERE ' + where if where else ''} ORDER BY id DESC LIMIT 50 OFFSET {depth}")
+                sql = text(
+                    f"{ITEM_SQL} {'WHERE ' + where if where else ''} ORDER BY id DESC LIMIT 50 OFFSET {depth}"
+                )
                 return lambda: db.execute(sql).all()
 
             def cursors(params: dict[str, str | int], depths: list[int]) -> dict[int, str | None]:
@@ -251,7 +323,9 @@ def main() -> None:
                 found: dict[int, str | None] = {0: None}
                 cursor, depth = None, 0
                 while depth < max(depths):
-                    body = get("/api/items", {**params, "limit": 50, **({"cursor": cursor} if cursor else {})}).json()
+                    body = get(
+                        "/api/items", {**params, "limit": 50, **({"cursor": cursor} if cursor else {})}
+                    ).json()
                     cursor, depth = body["next_cursor"], depth + len(body["items"])
                     if cursor is None:
                         break
@@ -271,20 +345,40 @@ def main() -> None:
             since_utc = since.strftime("%Y-%m-%d %H:%M:%S.%f")
             scenarios = [
                 ("all items", {}, "", [0, 5_000, 50_000, args.items - 50]),
-                ("source=src-07", {"source": "src-07"}, "source_id = 'src-07'", [0, (args.items // args.sources) - 50]),
+                (
+                    "source=src-07",
+                    {"source": "src-07"},
+                    "source_id = 'src-07'",
+                    [0, (args.items // args.sources) - 50],
+                ),
                 ("kind=meeting", {"kind": "meeting"}, "kind = 'meeting'", [0, (args.items // 5) - 50]),
                 ("change=edited", {"change": "edited"}, "version_count > 1", [0, (args.items // 10) - 50]),
-                ("change=deleted", {"change": "deleted"},
-                 "id IN (SELECT item_id FROM change_event WHERE change = 'deleted')", [0, (args.items // 100) - 50]),
-                (f"since={since_local[:16]}", {"since": since_local},
-                 f"id IN (SELECT item_id FROM change_event WHERE change = 'new' AND created_at >= '{since_utc}')",
-                 [0, (args.items // 10) - 50]),
+                (
+                    "change=deleted",
+                    {"change": "deleted"},
+                    "id IN (SELECT item_id FROM change_event WHERE change = 'deleted')",
+                    [0, (args.items // 100) - 50],
+                ),
+                (
+                    f"since={since_local[:16]}",
+                    {"since": since_local},
+                    f"id IN (SELECT item_id FROM change_event WHERE change = 'new' AND created_at >= '{since_utc}')",
+                    [0, (args.items // 10) - 50],
+                ),
                 # The worst case of the search: nothing matches. The endpoint reads one window of ids per
                 # request (crawler/web/queries.py SEARCH_WINDOW); the baseline reads every title and 文号.
-                ("q=无此标题 (no match)", {"q": "无此标题"},
-                 "(title LIKE '%无此标题%' OR doc_number LIKE '%无此标题%')", [0]),
-                ("q=环办〔2026〕9 (文号)", {"q": "环办〔2026〕9"},
-                 "(title LIKE '%环办〔2026〕9%' OR doc_number LIKE '%环办〔2026〕9%')", [0, 500]),
+                (
+                    "q=无此标题 (no match)",
+                    {"q": "无此标题"},
+                    "(title LIKE '%无此标题%' OR doc_number LIKE '%无此标题%')",
+                    [0],
+                ),
+                (
+                    "q=环办〔2026〕9 (文号)",
+                    {"q": "环办〔2026〕9"},
+                    "(title LIKE '%环办〔2026〕9%' OR doc_number LIKE '%环办〔2026〕9%')",
+                    [0, 500],
+                ),
             ]
             for label, params, where, depths in scenarios:
                 found = cursors(params, depths)
@@ -296,7 +390,16 @@ def main() -> None:
                     api = measure(lambda q=query: get("/api/items", q), args.repeats)
                     bare = measure(keyset_sql(where, decode(cursor)), args.repeats)
                     offset = measure(offset_sql(where, depth), max(5, args.repeats // 3))
-                    rows.append((f"GET /api/items {label}", f"{depth:,}", api, "bare keyset SQL / OFFSET SQL", bare, offset))
+                    rows.append(
+                        (
+                            f"GET /api/items {label}",
+                            f"{depth:,}",
+                            api,
+                            "bare keyset SQL / OFFSET SQL",
+                            bare,
+                            offset,
+                        )
+                    )
                     if label == "all items":
                         page = measure(lambda q=query: get("/", q), args.repeats)
                         rows.append((f"GET / (items page) {label}", f"{depth:,}", page, "same", bare, offset))
@@ -307,26 +410,55 @@ def main() -> None:
             )
             feed_bare = measure(lambda: db.execute(feed_sql).all(), args.repeats)
             for path in ("/feeds/all.atom", "/feeds/meetings.atom", "/feeds/source/src-07.atom"):
-                rows.append((f"GET {path}", "newest 50", measure(lambda p=path: get(p), args.repeats),
-                             "bare join of the 50 newest events", feed_bare, None))
+                rows.append(
+                    (
+                        f"GET {path}",
+                        "newest 50",
+                        measure(lambda p=path: get(p), args.repeats),
+                        "bare join of the 50 newest events",
+                        feed_bare,
+                        None,
+                    )
+                )
             edited_id = 3 + 10 * ((args.items // 10) - 1)
             item_bare = measure(
                 lambda: db.execute(text(f"SELECT text FROM item_version WHERE item_id = {edited_id}")).all(),
                 args.repeats,
             )
-            rows.append((f"GET /items/{edited_id} (page with diff)", "-", measure(lambda: get(f"/items/{edited_id}"), args.repeats),
-                         "bare SELECT of its version texts", item_bare, None))
-            rows.append((f"GET /api/items/{edited_id}/diff", "-",
-                         measure(lambda: get(f"/api/items/{edited_id}/diff"), args.repeats),
-                         "bare SELECT of its version texts", item_bare, None))
-            rows.append(("GET /api/sources", "-", measure(lambda: get("/api/sources"), args.repeats), "-", None, None))
+            rows.append(
+                (
+                    f"GET /items/{edited_id} (page with diff)",
+                    "-",
+                    measure(lambda: get(f"/items/{edited_id}"), args.repeats),
+                    "bare SELECT of its version texts",
+                    item_bare,
+                    None,
+                )
+            )
+            rows.append(
+                (
+                    f"GET /api/items/{edited_id}/diff",
+                    "-",
+                    measure(lambda: get(f"/api/items/{edited_id}/diff"), args.repeats),
+                    "bare SELECT of its version texts",
+                    item_bare,
+                    None,
+                )
+            )
+            rows.append(
+                ("GET /api/sources", "-", measure(lambda: get("/api/sources"), args.repeats), "-", None, None)
+            )
         export_rows = measure_export(engine, counts["events"])
         engine.dispose()
 
-    print(f"## /api, feeds and pages with {counts['items']:,} items ({counts['versions']:,} versions, "
-          f"{counts['events']:,} change events) in SQLite, {args.repeats} requests each\n")
-    print("| request | depth (rows skipped) | median ms | p95 ms | < 100 ms | baseline | baseline median ms "
-          "| OFFSET at same depth, median ms | request / baseline |")
+    print(
+        f"## /api, feeds and pages with {counts['items']:,} items ({counts['versions']:,} versions, "
+        f"{counts['events']:,} change events) in SQLite, {args.repeats} requests each\n"
+    )
+    print(
+        "| request | depth (rows skipped) | median ms | p95 ms | < 100 ms | baseline | baseline median ms "
+        "| OFFSET at same depth, median ms | request / baseline |"
+    )
     print("|---|---:|---:|---:|:---:|---|---:|---:|---:|")
     worst = 0.0
     for name, depth, timing, baseline_name, baseline, offset in rows:
@@ -340,7 +472,9 @@ def main() -> None:
             else f"| {name} | {depth} | {timing.median:.1f} | {timing.p95:.1f} | "
             f"{'yes' if timing.p95 < TARGET_MS else 'NO'} | - | - | - | - |"
         )
-    print(f"\nworst p95: {worst:.1f} ms (target < {TARGET_MS:.0f} ms at any depth); fill took {fill_seconds:.1f} s")
+    print(
+        f"\nworst p95: {worst:.1f} ms (target < {TARGET_MS:.0f} ms at any depth); fill took {fill_seconds:.1f} s"
+    )
     print(f"\n## govwatch export of {export_rows['events']:,} change events\n")
     print("| run | seconds | events/s | MB written | peak Python memory MB |")
     print("|---|---:|---:|---:|---:|")

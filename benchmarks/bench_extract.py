@@ -89,7 +89,9 @@ def _anchors() -> dict[str, Callable[[str], str]]:
 
         anchors["readability"] = readability
     except ImportError:
-        print("readability-lxml not installed: `make bench-extract` installs the bench extra", file=sys.stderr)
+        print(
+            "readability-lxml not installed: `make bench-extract` installs the bench extra", file=sys.stderr
+        )
     return anchors
 
 
@@ -118,7 +120,9 @@ def score(pages: list[tuple[str, bytes, str]], anchors: dict[str, Callable[[str]
         scores = [prf(gold, out) for (_, _, gold), out in zip(pages, outs, strict=True)]
         n = len(scores) or 1
         p, r, f = (sum(s[k] for s in scores) / n for k in range(3))
-        leaked = sum(leaks(gold, out) for (_, _, gold), out in zip(pages, outs, strict=True)) if leaks else "n/a"
+        leaked = (
+            sum(leaks(gold, out) for (_, _, gold), out in zip(pages, outs, strict=True)) if leaks else "n/a"
+        )
         print(f"  {name:12s} n={len(pages):3d} P={p:.3f} R={r:.3f} F1={f:.3f} leaks={leaked} {seconds:.2f}s")
 
 
@@ -152,8 +156,11 @@ def main() -> int:
     ap.add_argument("--no-anchors", action="store_true", help="score the project only")
     args = ap.parse_args()
     if not DEV.is_dir():
-        print(f"bench-extract: {DEV} not found; it needs ../shared/extraction-dev (set GOVWATCH_SHARED to "
-              "point elsewhere). Nothing measured.", file=sys.stderr)
+        print(
+            f"bench-extract: {DEV} not found; it needs ../shared/extraction-dev (set GOVWATCH_SHARED to "
+            "point elsewhere). Nothing measured.",
+            file=sys.stderr,
+        )
         return 2
     anchors = {} if args.no_anchors else _anchors()
     everything: list[tuple[str, bytes, str]] = []
