@@ -16,6 +16,7 @@ from xml.sax.saxutils import XMLGenerator
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from crawler import clock
 from crawler.models import ChangeEvent, Consumer, Item, ItemVersion
@@ -161,6 +162,13 @@ def record_from_row(row: Any) -> dict[str, Any]:
         "fetched_at": iso(m["fetched_at"]),
         "text": m["text"],
     }
+
+
+def record_of_event(connection: Connection | Session, event_id: int) -> dict[str, Any] | None:
+    """The export record of one change event (the shared part of its webhook body); None if there is none."""
+    # The same query and builder as the export, so a webhook and an export can never disagree on a field.
+    row = connection.execute(event_query(event_id - 1, event_id)).first()
+    return record_from_row(row) if row is not None else None
 
 
 def last_event_id(connection: Connection) -> int:

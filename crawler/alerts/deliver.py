@@ -25,6 +25,7 @@ from crawler import clock
 from crawler.alerts import email as mail
 from crawler.alerts import webhook
 from crawler.alerts.config import AlertsConfig, load_alerts
+from crawler.alerts.outbox import current_payload
 from crawler.alerts.smtp import PartialDelivery, SmtpSettings, send_message, settings_from_env
 from crawler.models import Outbox
 from crawler.store import Store
@@ -172,11 +173,15 @@ def _domain(sender: str) -> str:
     return sender.rsplit("@", 1)[-1].strip(" >") if "@" in sender else socket.getfqdn()
 
 
-def _send_webhook(group: _Group, config: AlertsConfig) -> None:
+def _send_webhook(group: _Group, config: AlertsConfig, store: Store) -> None:
     subscription = config.subscription(group.subscription)
     if subscription is None or subscription.webhook is None:
         raise LookupError(f"subscription {group.subscription!r} has no webhook in the alerts file any more")
-    events = [row.payload["event"] for row in group.rows]
+    # Rows queued by an older govwatch hold the old event shape: rebuilt, a receiver sees one schema only.
+    # (Emails need no such step: the renderer reads every field with a fallback, and both shapes agree on
+    # the keys it shows.)
+    with store.session() as session:
+        events = [current_payload(session, row.payload["event"]) for row in group.rows]
     delivery_id = _delivery_id(group.rows)
     body = webhook.body_of(events, group.subscription, delivery_id)
     webhook.post(
@@ -225,7 +230,7 @@ def deliver(
             if group.channel == "email":
                 _send_email(group, smtp)
             elif group.channel == "webhook":
-                _send_webhook(group, config)
+                _send_webhook(group, config, store)
             else:
                 raise ValueError(f"unknown outbox channel {group.channel!r}")
         except PartialDelivery as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,6 +11,7 @@ from sqlmodel import Session
 from crawler import clock
 from crawler.alerts.config import AlertsConfig, Subscription
 from crawler.diffing import changed_lines
+from crawler.export import record_of_event
 from crawler.models import Outbox, SourceRow
 from crawler.store import ChangeNotice
 
@@ -19,6 +19,8 @@ from crawler.store import ChangeNotice
 EXCERPT_PARAGRAPHS = 3
 EXCERPT_CHARS = 1200
 DIFF_LINES = 8
+# What an alert carries beyond the export record, under names the record does not use.
+ALERT_EXTRAS = ("source_name", "meeting", "excerpt", "diff")
 
 
 def insert_outbox(session: Session, values: dict[str, Any]) -> bool:
@@ -38,11 +40,6 @@ def excerpt(text: str, paragraphs: int = EXCERPT_PARAGRAPHS, limit: int = EXCERP
     return joined if len(joined) <= limit else joined[: limit - 1] + "…"
 
 
-def _iso(moment: datetime | None) -> str | None:
-    shown = clock.to_shanghai(moment)
-    return shown.isoformat() if shown else None
-
-
 def meeting_of(meta: dict[str, Any]) -> dict[str, Any] | None:
     """The meeting facts the extractor put in a version's meta ({date, host, attendees}), if any."""
     if isinstance(meta.get("meeting"), dict):
@@ -54,36 +51,42 @@ def meeting_of(meta: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def event_payload(session: Session, notice: ChangeNotice) -> dict[str, Any]:
-    """A self-contained description of one change event: what the email and the webhook both carry."""
-    item, version, previous, event = notice.item, notice.version, notice.previous, notice.event
-    shown = version or previous
-    text = shown.text if shown is not None else ""
-    source = session.get(SourceRow, item.source_id)
+    """What the email and the webhook carry: the event's export record plus the alert-only extras.
+
+    The shared part is built by the export itself (docs/EXPORT.md), so a key means the same thing in a
+    webhook body and in an export; the extras have names the record does not use (ALERT_EXTRAS).
+    """
+    version, previous, event = notice.version, notice.previous, notice.event
+    record = record_of_event(session, event.id or 0)
+    if record is None:  # the listener runs after the event was flushed in this very transaction
+        raise LookupError(f"change event {event.id} is not in the change log")
     diff: list[str] = []
     if event.change == "edited" and version is not None and previous is not None:
         diff = changed_lines(previous.text, version.text, limit=DIFF_LINES)
+    shown = version or previous
+    source = session.get(SourceRow, notice.item.source_id)
     return {
-        "event_id": event.id,
-        "change": event.change,
-        "created_at": _iso(event.created_at),
-        "item_id": item.id,
-        "version": version.version if version is not None else item.version_count,
-        "content_hash": item.content_hash,
-        "source_id": item.source_id,
-        "source_name": source.name if source is not None else item.source_id,
-        "url": item.url,
-        "canonical_url": item.canonical_url,
-        "title": item.title,
-        "kind": item.kind,
-        "published": _iso(item.published),
-        "organ": item.organ,
-        "doc_number": item.doc_number,
-        "printed_source": item.source_name,
+        **record,
+        "source_name": source.name if source is not None else notice.item.source_id,
         "meeting": meeting_of(shown.meta if shown is not None else {}),
-        "excerpt": excerpt(text),
-        "text": text,
+        "excerpt": excerpt(record["text"] or ""),
         "diff": diff,
     }
+
+
+def current_payload(session: Session, event: dict[str, Any]) -> dict[str, Any]:
+    """An event payload in today's shape; one queued before webhooks carried the export record is rebuilt.
+
+    Those older payloads (no `schema_version`) used `url` for the last fetched URL and `printed_source` for
+    the printed 来源: sending them as they are would give a receiver one key with two meanings.
+    """
+    if "schema_version" in event:
+        return event
+    record = record_of_event(session, int(event.get("event_id") or 0))
+    if record is None:
+        raise LookupError(f"change event {event.get('event_id')} of a queued alert is not in the change log")
+    # The extras were computed when the alert was queued (the diff against the version before it): keep them.
+    return {**record, **{key: event.get(key) for key in ALERT_EXTRAS}}
 
 
 def matches(subscription: Subscription, notice: ChangeNotice) -> bool:

@@ -14,7 +14,9 @@ SIGNATURE_HEADER = "X-Govwatch-Signature"
 DELIVERY_HEADER = "X-Govwatch-Delivery"  # stable across retries: receivers can drop duplicates by it
 EVENTS_HEADER = "X-Govwatch-Events"
 USER_AGENT = "govwatch-webhook/1"
-SCHEMA_VERSION = 1
+# 2: each event is the export record (docs/EXPORT.md) plus alert extras; 1 had `url` = the fetched URL,
+# `canonical_url` and `printed_source`.
+SCHEMA_VERSION = 2
 
 
 class WebhookError(RuntimeError):

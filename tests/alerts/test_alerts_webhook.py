@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
-from alerts_helpers import T0
+from alerts_helpers import SOURCE_ID, T0, Site
+from sqlmodel import select
 
 from crawler.alerts.deliver import deliver
+from crawler.alerts.outbox import ALERT_EXTRAS
 from crawler.alerts.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, sign, verify
+from crawler.export import FIELDS, ExportOptions, export
+from crawler.models import Outbox
+from crawler.store import Content, Outcome
 
 SECRET = "s3cret-密钥"
 
@@ -99,7 +107,7 @@ def test_signed_events_retried_then_delivered_once(
     (document,) = receiver.accepted
     assert receiver.rejected_signatures == 0
     assert len(set(receiver.deliveries)) == 1  # the retry carried the same delivery id
-    assert document["subscription"] == "warehouse" and document["schema"] == 1
+    assert document["subscription"] == "warehouse" and document["schema"] == 2
     (event,) = document["events"]
     assert event["item_id"] == new.item_id and event["change"] == "new" and event["kind"] == "meeting"
     assert event["text"] == "第一段。\n第二段。" and event["source_id"] == "sim-mee"
@@ -112,3 +120,118 @@ def test_a_wrong_secret_is_refused_by_the_receiver() -> None:
     assert not verify(SECRET, body, sign("another", body))
     assert not verify(SECRET, body + b" ", sign(SECRET, body))
     assert sign(SECRET, body).startswith("sha256=") and len(sign(SECRET, body)) == 7 + 64
+
+
+# The big5 gateway mirror the page was last fetched from, and the canonical URL the item is keyed by.
+MIRROR = "http://127.0.0.2/gate/big5/www.mee.gov.cn/m2.html"
+CANONICAL = "http://www.mee.gov.cn/m2.html"
+
+
+def store_mirrored(site: Site, text: str) -> Outcome:
+    """Store the canonical article as fetched from its big5 mirror, with a printed 来源 and a 文号."""
+    content = Content(
+        text=text,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        title="关于召开座谈会的通知",
+        source_name="生态环境部办公厅",  # the 来源 printed on the page, not the source's name
+        doc_number="环办〔2026〕1号",
+        kind="notice",
+        meta={"meeting": {"date": "2026-11-05", "host": "司长"}},
+    )
+    return site.store.record_content(
+        source_id=SOURCE_ID, canonical_url=CANONICAL, url=MIRROR, content=content
+    )
+
+
+def exported(site: Site) -> dict[int, dict[str, Any]]:
+    stream = io.StringIO()
+    export(site.store.engine, stream, ExportOptions(format="jsonl"))
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    return {record["event_id"]: record for record in records}
+
+
+def webhook_subscription(receiver: Receiver) -> dict[str, Any]:
+    return {
+        "name": "warehouse",
+        "webhook": {"url": receiver.url, "secret": SECRET},
+        "filters": {"kinds": ["notice"], "changes": ["new", "edited", "deleted"]},
+    }
+
+
+def test_webhook_events_are_the_export_records_plus_extras(
+    site_factory, write_alerts, receiver: Receiver, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    site = site_factory(write_alerts({"subscriptions": [webhook_subscription(receiver)]}))
+    site.finish_baseline()
+    store_mirrored(site, "第一段。\n会议地点在北京。")
+    store_mirrored(site, "第一段。\n会议地点改在天津。")
+    assert deliver(site.store, config=site.config, now=T0).messages_sent == 2
+    # Compared before the deletion: the record's `status` is the item's status when it is read.
+    records = exported(site)
+    item_id = site.store.known([CANONICAL])[CANONICAL].id
+    assert site.store.record_gone(item_id) is False
+    assert site.store.record_gone(item_id) is True
+    assert deliver(site.store, config=site.config, now=T0).messages_sent == 1
+    after = exported(site)
+    records[max(after)] = after[max(after)]  # the deletion's record
+
+    events = [event for document in receiver.accepted for event in document["events"]]
+    assert [event["change"] for event in events] == ["new", "edited", "deleted"]
+    for event in events:
+        assert set(event) == set(FIELDS) | set(ALERT_EXTRAS)  # no key outside the record and the extras
+        assert {key: event[key] for key in FIELDS} == records[event["event_id"]]
+        # Same names, same meanings: the canonical URL, the printed 来源; the source's own name is an extra.
+        assert event["url"] == CANONICAL and event["source"] == "生态环境部办公厅"
+        assert event["source_name"] == "模拟生态环境部" and event["doc_number"] == "环办〔2026〕1号"
+        assert event["meeting"] == {"date": "2026-11-05", "host": "司长"}
+    new, edited, deleted = events
+    assert (new["version"], edited["version"], deleted["version"]) == (1, 2, 2)
+    assert edited["diff"] == ["- 会议地点在北京。", "+ 会议地点改在天津。"] and new["diff"] == []
+    assert deleted["status"] == "deleted" and deleted["text"] == "第一段。\n会议地点改在天津。"
+    assert edited["excerpt"] == "第一段。\n会议地点改在天津。"
+
+
+OLD_PAYLOAD_KEYS = ("canonical_url", "printed_source")
+
+
+def test_alerts_queued_with_the_old_payload_are_still_delivered(
+    site_factory, write_alerts, receiver: Receiver, smtp, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    subscription = {**webhook_subscription(receiver), "recipients": ["ops@example.org"]}
+    site = site_factory(write_alerts({"subscriptions": [subscription]}))
+    site.finish_baseline()
+    outcome = store_mirrored(site, "第一段。\n第二段。")
+    # Rewrite the queued rows into what an older govwatch queued: url = the fetched URL, and the
+    # canonical URL and printed 来源 under their old names.
+    with site.store.session() as session:
+        for row in session.exec(select(Outbox)).all():
+            event = row.payload["event"]
+            old = {key: event[key] for key in ("event_id", "change", "item_id", "version", "title", "kind")}
+            old.update(
+                url=MIRROR,
+                canonical_url=CANONICAL,
+                printed_source="生态环境部办公厅",
+                source_id=SOURCE_ID,
+                source_name="模拟生态环境部",
+                published=None,
+                created_at="2026-11-02T09:00:00.123456+08:00",
+                meeting={"host": "司长"},
+                excerpt="第一段。",
+                diff=[],
+            )
+            row.payload = {"mode": "immediate", "event": old}
+            session.add(row)
+        session.commit()
+
+    assert deliver(site.store, config=site.config, now=T0).messages_sent == 2
+    (document,) = receiver.accepted
+    (event,) = document["events"]
+    assert not set(OLD_PAYLOAD_KEYS) & set(event)
+    assert {key: event[key] for key in FIELDS} == exported(site)[outcome.event_id]
+    assert event["url"] == CANONICAL and event["source"] == "生态环境部办公厅"
+    assert event["meeting"] == {"host": "司长"} and event["excerpt"] == "第一段。"  # the queued extras
+    (mail,) = smtp.wait_for(1)
+    assert mail.item_ids == [outcome.item_id] and "模拟生态环境部" in (mail.text or "")
+    assert MIRROR in (mail.text or "")  # the old payload's link still renders
