@@ -6,17 +6,9 @@ import codecs
 import re
 from collections.abc import Mapping
 
-# Byte-order marks, longest first (UTF-32 LE starts with the UTF-16 LE mark).
-BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
+from bs4.dammit import EncodingDetector
+
 HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
-META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
-XML_DECL = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""", re.I)
 # Aliases that need a wider codec than their name: gb2312/gbk pages use characters outside those tables
 # (镕, 喆 …), and big5 pages use HKSCS extensions.
 WIDER_CODEC: dict[str, str] = {
@@ -70,9 +62,9 @@ def header_charset(headers: Mapping[str, str] | None) -> str | None:
 
 def meta_charset(content: bytes) -> str | None:
     """The charset a page declares in its own head (meta or XML declaration)."""
-    head = content[:SNIFF_BYTES]
-    m = META_CHARSET.search(head) or XML_DECL.search(head)
-    return m.group(1).decode("ascii", "ignore") if m else None
+    # Beautiful Soup's detector knows the meta and XML declaration forms; a head longer than its default
+    # window (comments and scripts before the meta are common on these sites) is searched to SNIFF_BYTES.
+    return EncodingDetector.find_declared_encoding(content[:SNIFF_BYTES], is_html=True, search_entire_document=True)
 
 
 def _bad_share(content: bytes, encoding: str) -> float:
@@ -132,9 +124,10 @@ def decode_html(
     forced_codec = normalize_encoding(forced)
     if forced_codec:
         return content.decode(forced_codec, errors="replace"), forced_codec
-    for bom, codec in BOMS:
-        if content.startswith(bom):
-            return content[len(bom) :].decode(codec, errors="replace"), codec
+    without_bom, bom_codec = EncodingDetector.strip_byte_order_mark(content)
+    if bom_codec:
+        codec = codecs.lookup(bom_codec).name
+        return without_bom.decode(codec, errors="replace"), codec
     utf8_valid = _is_utf8(content)
     declared = [normalize_encoding(header_charset(headers)), normalize_encoding(meta_charset(content))]
     for codec in declared:

@@ -78,7 +78,18 @@ def test_helpers() -> None:
     assert normalize_encoding("no-such-codec") is None
     assert header_charset({"Content-Type": 'text/html; charset="gbk"'}) == "gbk"
     assert header_charset({b"Content-Type": [b"text/html;charset=utf-8"]}) == "utf-8"
-    assert meta_charset(b'<meta charset="GB2312">') == "GB2312"
+    assert meta_charset(b'<meta charset="GB2312">') == "gb2312"
+    assert meta_charset(b'<?xml version="1.0" encoding="GBK"?><html>') == "gbk"
+    assert meta_charset('<meta name="keywords" content="charset 不是声明">'.encode()) is None
+
+
+def test_meta_charset_found_after_a_long_head() -> None:
+    # Site headers often carry kilobytes of comments and scripts before the charset meta.
+    head = b"<html><head><!--" + b"x" * 5000 + b'--><meta http-equiv="Content-Type" content="text/html; charset=gbk">'
+    assert meta_charset(head) == "gbk"
+    body = "<p>生态环境部召开部常务会议，审议并原则通过有关文件。</p>".encode("gbk") * 3
+    text, encoding = decode_html(head + b"</head><body>" + body + b"</body></html>")
+    assert encoding == "gb18030" and "部常务会议" in text
 
 
 def test_broken_bytes_never_raise() -> None:
