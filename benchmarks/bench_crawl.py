@@ -4,8 +4,10 @@ In one run, on the scaled simulated web (default 20 sites × 500 articles):
 1. the full crawl (fetch, extract, store) of every site, into a fresh SQLite database;
 2. a bare Scrapy spider, same settings and politeness, that only downloads the same pages (the ceiling);
 3. a second full crawl with nothing changed (incremental paging, nothing due for a revisit).
-Prints a markdown table: pages/s and their ratio, peak memory, and the re-crawl's requests and bytes as a
-fraction of the first crawl's. Aims: ratio ≥ 0.5, peak RSS < 400 MB, re-crawl < 10% of the bytes.
+Prints a markdown table: pages/s and their ratio, CPU per page by process (and the CPU-bound ceiling it
+implies), peak memory, and the re-crawl's requests and bytes as a fraction of the first crawl's. Aims:
+ratio ≥ 0.5, peak RSS < 400 MB, re-crawl < 10% of the bytes. Then the same comparison, smaller, with a
+per-site delay as real crawls have (`--polite-delay`), where politeness, not CPU, sets the pace.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import scrapy
+import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STATS_START = re.compile(
@@ -58,15 +63,20 @@ class BareSpider(scrapy.Spider):
 
 
 class TreeMemory:
-    """Samples the summed RSS of this process's descendants (the crawl and its extraction workers)."""
+    """Samples the summed RSS of this process's descendants, and the CPU seconds of its direct children.
+
+    The direct child is the crawl process (its workers are grandchildren): its CPU, with the exact total
+    from getrusage(RUSAGE_CHILDREN), splits the crawl's CPU into the Scrapy process and its workers.
+    """
 
     def __init__(self, interval: float = 0.25) -> None:
         self.interval, self.peak_bytes = interval, 0
+        self.child_cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @staticmethod
-    def descendants_rss() -> int:
+    def process_table() -> tuple[dict[int, list[int]], dict[int, int]]:
         children: dict[int, list[int]] = {}
         rss: dict[int, int] = {}
         page = os.sysconf("SC_PAGE_SIZE")
@@ -80,16 +90,27 @@ class TreeMemory:
             pid = int(entry.name)
             children.setdefault(int(fields[1]), []).append(pid)  # fields[1] is the parent pid
             rss[pid] = int(fields[21]) * page
+        return children, rss
+
+    def _sample(self) -> None:
+        children, rss = self.process_table()
+        ticks = os.sysconf("SC_CLK_TCK")
+        for pid in children.get(os.getpid(), []):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            self.child_cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
         total, todo = 0, list(children.get(os.getpid(), []))
         while todo:
             pid = todo.pop()
             total += rss.get(pid, 0)
             todo.extend(children.get(pid, []))
-        return total
+        self.peak_bytes = max(self.peak_bytes, total)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            self.peak_bytes = max(self.peak_bytes, self.descendants_rss())
+            self._sample()
 
     def __enter__(self) -> TreeMemory:
         self._thread.start()
@@ -128,11 +149,14 @@ def run_full(
     return read_stats(log), wall
 
 
-def run_bare(urls: list[str], hosts: list[str], folder: Path) -> tuple[dict[str, float], float]:
+def run_bare(
+    urls: list[str], hosts: list[str], folder: Path, delay: float = 0.0
+) -> tuple[dict[str, float], float]:
     url_file = folder / "urls.txt"
     url_file.write_text("\n".join(urls), encoding="utf-8")
     log = folder / "bare.log"
-    slots = {host: {"delay": 0.0, "jitter": 0.0} for host in hosts}  # as the seeds ask of the full crawl
+    # The same per-site slots as the seeds give the full crawl (no jitter only when there is no delay).
+    slots = {host: {"delay": delay, **({} if delay else {"jitter": 0.0})} for host in hosts}
     command = [
         sys.executable, "-m", "scrapy", "runspider", str(Path(__file__).resolve()), "-a", f"urls={url_file}",
         "-s", "ITEM_PIPELINES={}", "-s", f"DOWNLOAD_SLOTS={json.dumps(slots)}", "-s", f"LOG_FILE={log}",
@@ -141,6 +165,112 @@ def run_bare(urls: list[str], hosts: list[str], folder: Path) -> tuple[dict[str,
     started = time.perf_counter()
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return read_stats(log), time.perf_counter() - started
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds one run cost: the crawl's Scrapy process, its worker processes, and the simulated web."""
+
+    crawl_process: float
+    workers: float
+    simulator: float
+
+    @property
+    def total(self) -> float:
+        return self.crawl_process + self.workers + self.simulator
+
+
+def measured(call: Callable[[], Any]) -> tuple[Any, CpuUse, int]:
+    """Run `call` (one crawl subprocess); its result, the CPU it cost and the peak RSS of the process tree.
+
+    Children's CPU is exact (getrusage of the waited-for crawl and, through it, its workers); the split
+    between the Scrapy process and its workers comes from sampling /proc. The simulated web runs in
+    threads of this process, so this process's own CPU is the simulator's (plus the sampler's little).
+    """
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    self_before = resource.getrusage(resource.RUSAGE_SELF)
+    with TreeMemory() as tree:
+        result = call()
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    self_after = resource.getrusage(resource.RUSAGE_SELF)
+
+    def seconds(after: resource.struct_rusage, before: resource.struct_rusage) -> float:
+        return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+    children = seconds(children_after, children_before)
+    crawl = min(max(tree.child_cpu.values(), default=0.0), children)
+    return result, CpuUse(crawl, children - crawl, seconds(self_after, self_before)), tree.peak_bytes
+
+
+def slow_down(seed_files: list[Path], delay: float) -> None:
+    """Give every simulated seed the same per-site delay (the politeness a real crawl runs with)."""
+    for path in seed_files:
+        seed = yaml.safe_load(path.read_text(encoding="utf-8"))
+        seed["politeness"] = {**seed.get("politeness", {}), "download_delay": delay}
+        path.write_text(yaml.safe_dump(seed, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@dataclass
+class Comparison:
+    """One side-by-side run on one simulated web: the full crawl, the bare spider, the re-crawl."""
+
+    full: dict[str, float]
+    full_wall: float
+    full_cpu: CpuUse
+    full_tree_peak: int
+    full_peak_kb: int
+    bare: dict[str, float]
+    bare_wall: float
+    bare_cpu: CpuUse
+    again: dict[str, float]
+    again_wall: float
+
+
+def compare(sites: int, articles: int, page_size: int, delay: float, settings: dict[str, Any]) -> Comparison:
+    """Full crawl, then the bare spider on exactly the pages the full crawl fetched, then a re-crawl."""
+    from crawler.simulator import SimulatedWeb
+
+    folder = Path(tempfile.mkdtemp(prefix="govwatch-bench-"))
+    web = SimulatedWeb.scaled(sites=sites, articles_per_site=articles, page_size=page_size)
+    with web:
+        web.advance_to(1)
+        seed_files = web.write_seeds(folder / "seeds")
+        if delay:
+            slow_down(seed_files, delay)
+        ids = [path.stem for path in seed_files]
+        now = web.now(1).isoformat()
+        db_url = f"sqlite:///{folder / 'govwatch.db'}"
+        print(
+            f"simulated web: {sites} sites × {articles} articles, delay {delay} s; folder {folder}",
+            file=sys.stderr,
+        )
+
+        (full, full_wall), full_cpu, full_tree_peak = measured(
+            lambda: run_full(ids, db_url, folder / "seeds", folder / "full.log", now, settings)
+        )
+        full_peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
+        urls = [
+            web.base_url(key) + request.path
+            for key in web.servers
+            for request in web.requests(key)
+            if request.status == 200 and request.path != "/robots.txt"
+        ]
+        hosts = [web.base_url(key).split("//", 1)[1].split(":", 1)[0] for key in web.servers]
+        web.clear_logs()
+        (bare, bare_wall), bare_cpu, _ = measured(lambda: run_bare(urls, hosts, folder, delay))
+        again, again_wall = run_full(ids, db_url, folder / "seeds", folder / "again.log", now, settings)
+    return Comparison(
+        full, full_wall, full_cpu, full_tree_peak, full_peak_kb, bare, bare_wall, bare_cpu, again, again_wall
+    )
+
+
+def rate(stats: dict[str, float]) -> float:
+    return stats["downloader/response_count"] / max(stats["elapsed_time_seconds"], 1e-9)
+
+
+def cpu_row(label: str, pages: float, bare: float | None, full: float) -> tuple[str, str, str, str]:
+    per_page = (lambda seconds: f"{seconds * 1000 / pages:.2f}") if pages else (lambda seconds: "-")
+    return (label, "-" if bare is None else per_page(bare), per_page(full), "")
 
 
 def main() -> None:
@@ -159,76 +289,86 @@ def main() -> None:
         action="store_true",
         help="store in a thread of the crawl (GOVWATCH_STORE_PROCESS off)",
     )
+    parser.add_argument(
+        "--polite-delay",
+        type=float,
+        default=0.25,
+        help="second, smaller comparison with this per-site delay, as real crawls run (0: skip it)",
+    )
+    parser.add_argument("--polite-articles", type=int, default=50, help="articles per site in the polite run")
     args = parser.parse_args()
+    settings = {
+        "GOVWATCH_EXTRACT_PROCESSES": args.extract_processes,
+        "GOVWATCH_STORE_PROCESS": not args.store_thread,
+    }
+    cpus = os.cpu_count() or 1
 
-    from crawler.simulator import SimulatedWeb
-
-    folder = Path(tempfile.mkdtemp(prefix="govwatch-bench-"))
-    web = SimulatedWeb.scaled(sites=args.sites, articles_per_site=args.articles, page_size=args.page_size)
-    with web:
-        web.advance_to(1)
-        seeds = folder / "seeds"
-        ids = [path.stem for path in web.write_seeds(seeds)]
-        now = web.now(1).isoformat()
-        db_url = f"sqlite:///{folder / 'govwatch.db'}"
-        print(
-            f"simulated web: {args.sites} sites × {args.articles} articles; work folder {folder}",
-            file=sys.stderr,
-        )
-
-        settings = {
-            "GOVWATCH_EXTRACT_PROCESSES": args.extract_processes,
-            "GOVWATCH_STORE_PROCESS": not args.store_thread,
-        }
-        with TreeMemory() as tree:
-            full, full_wall = run_full(ids, db_url, seeds, folder / "full.log", now, settings)
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the full crawl's subprocess
-        urls = [
-            web.base_url(key) + request.path
-            for key in web.servers
-            for request in web.requests(key)
-            if request.status == 200 and request.path != "/robots.txt"
-        ]
-        hosts = [web.base_url(key).split("//", 1)[1].split(":", 1)[0] for key in web.servers]
-        web.clear_logs()
-        bare, bare_wall = run_bare(urls, hosts, folder)
-        again, again_wall = run_full(ids, db_url, seeds, folder / "again.log", now, settings)
-
-    def rate(stats: dict[str, float]) -> float:
-        return stats["downloader/response_count"] / max(stats["elapsed_time_seconds"], 1e-9)
-
+    run = compare(args.sites, args.articles, args.page_size, 0.0, settings)
+    full, bare, again = run.full, run.bare, run.again
     ratio = rate(full) / rate(bare)
-    peak_mb = peak_kb / 1024
+    peak_mb = run.full_peak_kb / 1024
+    tree_mb = run.full_tree_peak / 2**20
     requests_fraction = again["downloader/request_count"] / full["downloader/request_count"]
     bytes_fraction = again["downloader/response_bytes"] / full["downloader/response_bytes"]
+    pages = full["downloader/response_count"]
     rows = [
-        ("pages downloaded", f"{bare['downloader/response_count']:.0f}", f"{full['downloader/response_count']:.0f}", ""),
+        ("pages downloaded", f"{bare['downloader/response_count']:.0f}", f"{pages:.0f}", ""),
         ("pages/s (spider open → close)", f"{rate(bare):.1f}", f"{rate(full):.1f}", f"ratio {ratio:.2f} (aim ≥ 0.50)"),
-        ("wall time incl. process start, s", f"{bare_wall:.1f}", f"{full_wall:.1f}", ""),
+        ("wall time incl. process start, s", f"{run.bare_wall:.1f}", f"{run.full_wall:.1f}", ""),
         ("items stored", "-", f"{full['item_scraped_count']:.0f}", ""),
+        cpu_row("CPU ms per page: Scrapy process (incl. start-up)", pages, run.bare_cpu.crawl_process, run.full_cpu.crawl_process),
+        cpu_row("CPU ms per page: extraction + store processes (incl. start-up)", pages, None, run.full_cpu.workers),
+        cpu_row("CPU ms per page: the simulated web (same machine) (incl. start-up)", pages, run.bare_cpu.simulator,
+                run.full_cpu.simulator),
+        cpu_row("CPU ms per page: all (incl. start-up)", pages, run.bare_cpu.total, run.full_cpu.total),
+        ("CPU-bound ceiling, pages/s (CPUs ÷ CPU per page)", f"{cpus * pages / run.bare_cpu.total:.0f}",
+         f"{cpus * pages / run.full_cpu.total:.0f}", f"{cpus} CPUs"),
         ("peak RSS, largest process, MB", f"{bare['memusage/max'] / 2**20:.0f}", f"{peak_mb:.0f}", "aim < 400"),
-        ("peak RSS, crawl + extraction workers, MB", "-", f"{tree.peak_bytes / 2**20:.0f}", "aim < 400"),
+        ("peak RSS, crawl + extraction workers, MB", "-", f"{tree_mb:.0f}", "aim < 400"),
         ("re-crawl, nothing changed: requests", "-", f"{again['downloader/request_count']:.0f}",
          f"{requests_fraction:.1%} of the first crawl"),
         ("re-crawl, nothing changed: bytes", "-", f"{again['downloader/response_bytes']:.0f}",
          f"{bytes_fraction:.1%} of the first crawl (aim < 10%)"),
-        ("re-crawl wall time, s", "-", f"{again_wall:.1f}", ""),
+        ("re-crawl wall time, s", "-", f"{run.again_wall:.1f}", ""),
     ]  # fmt: skip
     print(
         f"\n### Crawl benchmark: {args.sites} sites × {args.articles} articles (simulated web, loopback; "
-        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; extract processes {args.extract_processes}; "
+        f"{cpus} CPUs, load {os.getloadavg()[0]:.1f}; extract processes {args.extract_processes}; "
         f"store process {not args.store_thread})\n"
     )
-    print("| measure | bare Scrapy spider | govwatch crawl | note |")
-    print("|---|---:|---:|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(("measure", "bare Scrapy spider", "govwatch crawl", "note"), rows)
     print(
         f"\nfirst crawl: {full['downloader/response_bytes'] / 2**20:.1f} MB received; "
-        f"largest-process peak from getrusage(RUSAGE_CHILDREN), the sum over the crawl and its workers sampled from /proc; bare peak from Scrapy's memusage."
+        "largest-process peak from getrusage(RUSAGE_CHILDREN), the sum over the crawl and its workers sampled "
+        "from /proc; bare peak from Scrapy's memusage. CPU: exact totals from getrusage, the Scrapy process's "
+        "share sampled from /proc every 0.25 s."
     )
-    aims = ratio >= 0.5 and max(peak_mb, tree.peak_bytes / 2**20) < 400 and bytes_fraction < 0.10
-    print("all aims met" if aims else "NOT all aims met")
+    aims = ratio >= 0.5 and max(peak_mb, tree_mb) < 400 and bytes_fraction < 0.10
+
+    if args.polite_delay > 0:
+        polite = compare(args.sites, args.polite_articles, args.page_size, args.polite_delay, settings)
+        polite_ratio = rate(polite.full) / rate(polite.bare)
+        print(
+            f"\n### Same comparison with a {args.polite_delay} s delay per site: {args.sites} sites × "
+            f"{args.polite_articles} articles (real crawls run with a delay of a second or more)\n"
+        )
+        print_table(
+            ("measure", "bare Scrapy spider", "govwatch crawl", "note"),
+            [
+                ("pages downloaded", f"{polite.bare['downloader/response_count']:.0f}",
+                 f"{polite.full['downloader/response_count']:.0f}", ""),
+                ("pages/s (spider open → close)", f"{rate(polite.bare):.1f}", f"{rate(polite.full):.1f}",
+                 f"ratio {polite_ratio:.2f}"),
+            ],
+        )  # fmt: skip
+    print("\nall aims met" if aims else "\nNOT all aims met (first table)")
+
+
+def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    print("| " + " | ".join(header) + " |")
+    print("|---|" + "---:|" * (len(header) - 2) + "---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":
