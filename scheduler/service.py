@@ -35,6 +35,7 @@ from sqlalchemy import MetaData, Table, delete, inspect, select
 from crawler import alerts, clock
 from crawler.config import SLUG, SeedSet, Source, load_seeds
 from crawler.db import database_url
+from crawler.retention import DEFAULT_LOGS_DIR, LOGS_ENV, RetentionPolicy, prune
 from crawler.store import Store
 from scheduler.lock import RunLock
 
@@ -43,8 +44,6 @@ log = logging.getLogger("govwatch.scheduler")
 TIMEZONE = clock.SHANGHAI
 JOBS_TABLE = "scheduler_job"  # APScheduler's own table in the project's database
 CRAWL_JOB_PREFIX = "crawl:"
-LOGS_ENV = "GOVWATCH_LOGS"
-DEFAULT_LOGS_DIR = Path("var") / "logs"
 # A crawl job still running after this is killed (SIGTERM, then SIGKILL) and its runs recorded as crashed.
 DEFAULT_CRAWL_TIMEOUT = 2 * 3600.0
 # How late a missed run may still start: a service down for up to a week catches each job up once.
@@ -54,6 +53,8 @@ DEFAULT_JITTER = 120
 DEFAULT_MAX_PARALLEL = 2  # crawl subprocesses at once
 DEFAULT_GROUP_SIZE = 200  # sources per subprocess; a bigger group runs as several subprocesses in turn
 DEFAULT_DELIVER_EVERY = 60.0  # seconds between outbox passes (retries, digests)
+# Daily housekeeping (old crawl logs, finished outbox rows), at a quiet hour in Asia/Shanghai.
+HOUSEKEEPING_CRON = "17 4 * * *"
 DEFAULT_RUNNER = "crawler.runner:run_crawl"
 TERM_GRACE_SECONDS = 15.0  # after SIGTERM on shutdown, a crawl gets this long before SIGKILL
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -76,11 +77,18 @@ class ServiceOptions:
     runner: str = DEFAULT_RUNNER  # "module:function" with run_crawl's signature
     crawl_settings: dict[str, Any] = field(default_factory=dict)  # Scrapy -s overrides for every crawl
     crawl_env: dict[str, str] = field(default_factory=dict)  # extra environment for crawl subprocesses
+    keep_logs_days: int = RetentionPolicy.keep_logs_days  # 0 keeps every crawl log
+    keep_outbox_days: int = RetentionPolicy.keep_outbox_days  # 0 keeps every sent or failed outbox row
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ServiceOptions:
-        logs = os.environ.get(LOGS_ENV) or str(DEFAULT_LOGS_DIR)
-        values: dict[str, Any] = {"logs_dir": logs, **{k: v for k, v in overrides.items() if v is not None}}
+        policy = RetentionPolicy.from_env()
+        values: dict[str, Any] = {
+            "logs_dir": os.environ.get(LOGS_ENV) or str(DEFAULT_LOGS_DIR),
+            "keep_logs_days": policy.keep_logs_days,
+            "keep_outbox_days": policy.keep_outbox_days,
+            **{k: v for k, v in overrides.items() if v is not None},
+        }
         return cls(**values)
 
     @classmethod
@@ -293,6 +301,25 @@ def deliver_job(options: dict[str, Any]) -> int:
     return delivered
 
 
+def housekeeping_job(options: dict[str, Any]) -> dict[str, object]:
+    """The daily job: remove old crawl logs and finished outbox rows. Never raises."""
+    opts = ServiceOptions.from_job_arg(options)
+    policy = RetentionPolicy(keep_logs_days=opts.keep_logs_days, keep_outbox_days=opts.keep_outbox_days)
+    try:
+        report = prune(_store(opts.db_url).engine, policy, Path(opts.logs_dir))
+    except Exception:  # noqa: BLE001  (a locked file or database hiccup: try again tomorrow)
+        log.exception("housekeeping failed")
+        return {}
+    if report.log_files or report.outbox_rows:
+        log.info(
+            "housekeeping: removed %d crawl log(s) (%d bytes) and %d finished outbox row(s)",
+            len(report.log_files),
+            report.log_bytes,
+            report.outbox_rows,
+        )
+    return report.as_dict()
+
+
 # --- the service -----------------------------------------------------------------------------------------
 
 
@@ -371,17 +398,35 @@ class Service:
                 **extra,
             )
             log.info("job %s: %s", job_id, ",".join(source_ids))
-        scheduler.add_job(
-            deliver_job,
-            trigger=IntervalTrigger(seconds=opts.deliver_every, start_date=clock.now(), timezone=TIMEZONE),
-            args=[job_arg],
-            id="deliver",
-            name="deliver the outbox",
-            jobstore="memory",
-            executor="delivery",
-            replace_existing=True,
-            next_run_time=clock.now(),
+        # Service chores: in memory (rebuilt at every start), one at a time on their own thread.
+        chores: tuple[tuple[str, Callable[..., Any], Any, str, dict[str, Any]], ...] = (
+            (
+                "deliver",
+                deliver_job,
+                IntervalTrigger(seconds=opts.deliver_every, start_date=clock.now(), timezone=TIMEZONE),
+                "deliver the outbox",
+                {"next_run_time": clock.now()},
+            ),
+            (
+                "housekeeping",
+                housekeeping_job,
+                cron_trigger(HOUSEKEEPING_CRON),
+                "remove old logs and sent alerts",
+                {},
+            ),
         )
+        for job_id, function, trigger, name, extra in chores:
+            scheduler.add_job(
+                function,
+                trigger=trigger,
+                args=[job_arg],
+                id=job_id,
+                name=name,
+                jobstore="memory",
+                executor="delivery",
+                replace_existing=True,
+                **extra,
+            )
         scheduler.add_listener(self._on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         self.scheduler = scheduler
         return scheduler

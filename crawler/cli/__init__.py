@@ -9,6 +9,7 @@ import crawler.cli.demo_cmd  # noqa: E402,F401
 import crawler.cli.export_cmd  # noqa: E402,F401
 import crawler.cli.extract_cmd  # noqa: E402,F401
 import crawler.cli.items_cmd  # noqa: E402,F401
+import crawler.cli.prune_cmd  # noqa: E402,F401
 import crawler.cli.run_cmd  # noqa: E402,F401
 import crawler.cli.serve_cmd  # noqa: E402,F401
 import crawler.cli.simulate_cmd  # noqa: E402,F401

@@ -15,6 +15,7 @@ from rich.table import Table
 from crawler.cli.app import app
 from crawler.config import load_seeds
 from crawler.models import CrawlRun
+from crawler.retention import logs_dir
 from crawler.runner import CrawlResult, run_crawl
 
 console = Console()
@@ -31,7 +32,6 @@ SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("blocked", "blocked"),
     ("failed", "failed"),
 )
-DEFAULT_LOG_DIR = Path("var") / "log"
 STATUS_STYLE = {"ok": "green", "empty": "yellow", "blocked": "magenta", "failing": "red", "crashed": "red"}
 
 
@@ -62,7 +62,7 @@ def crawl_command(
     ] = None,
     db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default $GOVWATCH_DB)")] = None,
     log_file: Annotated[
-        Path | None, typer.Option("--log-file", help="Scrapy's log (default var/log/crawl-<time>.log)")
+        Path | None, typer.Option("--log-file", help="Scrapy's log (default $GOVWATCH_LOGS or var/logs, crawl-<time>.log)")
     ] = None,
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Stop the crawl after this many seconds")
@@ -81,7 +81,7 @@ def crawl_command(
         raise typer.Exit(2)
     if log_file is None:
         # Scrapy's log goes to a file, not the terminal; its path is printed with the summary.
-        log_file = DEFAULT_LOG_DIR / f"crawl-{datetime.now().strftime('%Y%m%d-%H%M%S')}.log"
+        log_file = logs_dir() / f"crawl-{datetime.now().strftime('%Y%m%d-%H%M%S')}.log"
     if not as_json:
         with console.status("crawling…"):
             result = run_crawl(

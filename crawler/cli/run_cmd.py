@@ -56,9 +56,13 @@ def run_command(
         # Schema checks and the every-minute delivery job would drown the lines that matter.
         for noisy in ("alembic", "apscheduler.executors.delivery"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-    options = ServiceOptions.from_env(
-        db_url=db, seeds=seeds, logs_dir=logs, crawl_timeout=timeout, max_parallel=max_parallel, jitter=jitter
-    )
+    try:
+        options = ServiceOptions.from_env(
+            db_url=db, seeds=seeds, logs_dir=logs, crawl_timeout=timeout, max_parallel=max_parallel, jitter=jitter
+        )
+    except ValueError as exc:  # a retention period in the environment that is not a number of days
+        errors.print(f"govwatch run: {exc}", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
     try:
         if once:
             outcomes = run_once(options)

@@ -109,7 +109,7 @@ def test_changed_schedule_replaces_the_job(world: ServiceOptions) -> None:
     write_seed(Path(world.seeds or ""), "evening-d", "0 21 * * *")
     driver = Driver(Service(world, scheduler_class=CountingScheduler)).start()
     ids = sorted(job.id for job in driver.scheduler.get_jobs())
-    assert ids == ["crawl:0 21 * * *", "crawl:0 8 * * *", "crawl:30 9 * * 1", "deliver"]
+    assert ids == ["crawl:0 21 * * *", "crawl:0 8 * * *", "crawl:30 9 * * 1", "deliver", "housekeeping"]
     driver.advance_to(START + timedelta(days=1))
     driver.stop()
     assert calls_between(START + timedelta(hours=12), START + timedelta(days=1)) == [
@@ -221,3 +221,13 @@ def test_on_postgresql_jobs_persist_and_downtime_is_caught_up_once(
         ("Tue 03 12:00", ("evening-d",)),
         ("Tue 03 12:00", ("monday-c",)),
     ]
+
+
+def test_housekeeping_runs_daily_at_a_quiet_hour(world: ServiceOptions) -> None:
+    driver = Driver(Service(world, scheduler_class=CountingScheduler)).start()
+    try:
+        job = driver.scheduler.get_job("housekeeping")
+        assert job is not None
+        assert job.next_run_time.astimezone(SH).strftime("%Y-%m-%d %H:%M") == "2026-11-01 04:17"
+    finally:
+        driver.stop()
