@@ -318,7 +318,7 @@ def main() -> None:
         ("items stored", "-", f"{full['item_scraped_count']:.0f}", ""),
         cpu_row("CPU ms per page: Scrapy process (incl. start-up)", pages, run.bare_cpu.crawl_process, run.full_cpu.crawl_process),
         cpu_row("CPU ms per page: extraction + store processes (incl. start-up)", pages, None, run.full_cpu.workers),
-        cpu_row("CPU ms per page: the simulated web (same machine) (incl. start-up)", pages, run.bare_cpu.simulator,
+        cpu_row("CPU ms per page: simulated web + this bench (same machine)", pages, run.bare_cpu.simulator,
                 run.full_cpu.simulator),
         cpu_row("CPU ms per page: all (incl. start-up)", pages, run.bare_cpu.total, run.full_cpu.total),
         ("CPU-bound ceiling, pages/s (CPUs ÷ CPU per page)", f"{cpus * pages / run.bare_cpu.total:.0f}",
