@@ -54,9 +54,11 @@ def outbox_row(status: str, sent_days_ago: float | None, attempt_days_ago: float
     )
 
 
-@pytest.fixture
-def database(sqlite_url: str) -> str:
-    with Session(init_db(sqlite_url)) as session:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, sqlite_url: str) -> str:
+    """The outbox rows on SQLite and on PostgreSQL (skipped with the reason where it is absent)."""
+    url = str(request.getfixturevalue("postgres_url")) if request.param == "postgresql" else sqlite_url
+    with Session(init_db(url)) as session:
         session.add_all(
             [
                 outbox_row("sent", 120, 120, "sent-old"),
@@ -68,7 +70,7 @@ def database(sqlite_url: str) -> str:
             ]
         )
         session.commit()
-    return sqlite_url
+    return url
 
 
 def remaining_keys(url: str) -> list[str]:
