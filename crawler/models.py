@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 # Values of the string columns, kept here so every module agrees on them.
 ITEM_STATUSES = ("active", "deleted", "blocked")
-CHANGES = ("new", "edited", "deleted")
+CHANGES = ("new", "edited", "deleted", "restored")
 RUN_STATUSES = ("running", "ok", "empty", "blocked", "failing", "crashed")
 HEALTH_STATES = ("unknown", "ok", "empty", "blocked", "failing")
 OUTBOX_STATES = ("pending", "sending", "sent", "failed")  # sending: claimed under a lease (crawler/alerts/deliver.py)
@@ -91,7 +91,7 @@ class ItemVersion(SQLModel, table=True):
 
 
 class ChangeEvent(SQLModel, table=True):
-    """An append-only log of new / edited / deleted items: the cursor for exports, feeds and webhooks."""
+    """An append-only log of new / edited / deleted / restored items: the cursor for exports, feeds and webhooks."""
 
     __tablename__ = "change_event"
     __table_args__ = (

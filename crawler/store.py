@@ -60,7 +60,7 @@ class Content:
 class Outcome:
     """What storing a fetch did."""
 
-    change: str  # new | edited | unchanged
+    change: str  # new | edited | restored | unchanged
     item_id: int
     version: int
     event_id: int | None = None
@@ -276,55 +276,66 @@ class Store:
                 previous = session.exec(
                     select(ItemVersion).where(ItemVersion.item_id == item.id, ItemVersion.version == item.version_count)
                 ).one()
-            was_deleted = item.status != "active"
+            was_deleted = item.status == "deleted"
+            was_inactive = item.status != "active"  # deleted, or blocked by a challenge page
             item.url, item.last_seen, item.last_checked = url, now, now
             item.etag, item.last_modified, item.gone_count = etag, last_modified, 0
             item.status = "active"
             if previous is not None and item.content_hash == content.content_hash:
-                if was_deleted:
+                if was_inactive:
                     item.last_changed = now
                 session.add(item)
-                session.commit()
-                return Outcome("unchanged", item.id or 0, item.version_count)
-            change = "new" if previous is None else "edited"
-            item.version_count += 1
-            item.content_hash = content.content_hash
-            item.last_changed = now
-            item.title, item.published, item.published_guessed = content.title, content.published, content.published_guessed
-            item.source_name, item.organ, item.doc_number, item.kind = (
-                content.source_name,
-                content.organ,
-                content.doc_number,
-                content.kind,
-            )
-            session.add(item)
-            version = ItemVersion(
-                item_id=item.id or 0,
-                version=item.version_count,
-                change=change,
-                content_hash=content.content_hash,
-                title=content.title,
-                published=content.published,
-                text=content.text,
-                meta=content.meta,
-                fetched_at=now,
-                crawl_run_id=run_id,
-            )
-            session.add(version)
-            session.flush()
-            event = ChangeEvent(
-                item_id=item.id or 0,
-                version_id=version.id,
-                change=change,
-                source_id=source_id,
-                created_at=now,
-                crawl_run_id=run_id,
-            )
-            session.add(event)
-            session.flush()
-            self._notify(session, event, item, version, previous)
+                if not was_deleted:  # a blocked item was never gone: answering again is no change
+                    session.commit()
+                    return Outcome("unchanged", item.id or 0, item.version_count)
+                # The same text back after a deletion: one event on the current version, no new version.
+                version, changes = previous, ["restored"]
+            else:
+                change = "new" if previous is None else "edited"
+                item.version_count += 1
+                item.content_hash = content.content_hash
+                item.last_changed = now
+                item.title, item.published, item.published_guessed = content.title, content.published, content.published_guessed
+                item.source_name, item.organ, item.doc_number, item.kind = (
+                    content.source_name,
+                    content.organ,
+                    content.doc_number,
+                    content.kind,
+                )
+                session.add(item)
+                version = ItemVersion(
+                    item_id=item.id or 0,
+                    version=item.version_count,
+                    change=change,
+                    content_hash=content.content_hash,
+                    title=content.title,
+                    published=content.published,
+                    text=content.text,
+                    meta=content.meta,
+                    fetched_at=now,
+                    crawl_run_id=run_id,
+                )
+                session.add(version)
+                session.flush()
+                # Back after a deletion with another text: "restored" then this version's "edited", both on the
+                # new version, so that `edited` keeps meaning "the text changed" for every consumer.
+                changes = ["restored", change] if was_deleted else [change]
+            event_ids: list[int | None] = []
+            for change in changes:
+                event = ChangeEvent(
+                    item_id=item.id or 0,
+                    version_id=version.id,
+                    change=change,
+                    source_id=source_id,
+                    created_at=now,
+                    crawl_run_id=run_id,
+                )
+                session.add(event)
+                session.flush()
+                self._notify(session, event, item, version, previous)
+                event_ids.append(event.id)
             session.commit()
-            return Outcome(change, item.id or 0, item.version_count, event.id)
+            return Outcome(changes[0], item.id or 0, item.version_count, event_ids[0])
 
     def record_checked(
         self,

@@ -73,9 +73,51 @@ def test_deleted_after_two_confirmations_and_back(store: Store) -> None:
     assert store.record_gone(item_id) is False  # already deleted: no second event
     with store.session() as session:
         assert [e.change for e in session.exec(select(ChangeEvent).order_by(ChangeEvent.id))] == ["new", "deleted"]
-    # The page comes back with the same text: active again, no new version.
+    # The page comes back with the same text: active again, a "restored" event on the same version.
+    assert store_one(store, "正文。") == "restored"
+    assert store.known([URL])[URL].status == "active"
+    assert store_one(store, "正文。") == "unchanged"  # restored once only
+    with store.session() as session:
+        events = session.exec(select(ChangeEvent).order_by(ChangeEvent.id)).all()
+        versions = session.exec(select(ItemVersion)).all()
+    assert [e.change for e in events] == ["new", "deleted", "restored"]
+    assert len(versions) == 1 and events[-1].version_id == versions[0].id
+
+
+def delete(store: Store, url: str = URL) -> None:
+    """Two 404 answers on separate requests: the item is deleted."""
+    item_id = store.known([url])[url].id
+    store.record_gone(item_id)
+    assert store.record_gone(item_id) is True
+
+
+def test_restored_with_another_text_is_restored_then_edited(store: Store) -> None:
+    store_one(store, "正文。")
+    delete(store)
+    notices: list[ChangeNotice] = []
+    store.listeners.append(lambda _session, notice: notices.append(notice))
+    assert store_one(store, "正文，已修改。") == "restored"
+    with store.session() as session:
+        events = session.exec(select(ChangeEvent).order_by(ChangeEvent.id)).all()
+        versions = session.exec(select(ItemVersion).order_by(ItemVersion.version)).all()
+        item = session.exec(select(Item)).one()
+    # One new version (an edit), and two events on it: the status change, then the text change.
+    assert [(v.version, v.change) for v in versions] == [(1, "new"), (2, "edited")]
+    assert [e.change for e in events] == ["new", "deleted", "restored", "edited"]
+    assert events[-1].version_id == events[-2].version_id == versions[1].id
+    assert item.status == "active" and item.version_count == 2
+    assert [n.event.change for n in notices] == ["restored", "edited"]
+    assert all(n.version is not None and n.version.version == 2 for n in notices)
+
+
+def test_a_blocked_item_answering_again_is_not_restored(store: Store) -> None:
+    store_one(store, "正文。")
+    store.record_blocked(store.known([URL])[URL].id)
+    assert store.known([URL])[URL].status == "blocked"
     assert store_one(store, "正文。") == "unchanged"
     assert store.known([URL])[URL].status == "active"
+    with store.session() as session:
+        assert [e.change for e in session.exec(select(ChangeEvent).order_by(ChangeEvent.id))] == ["new"]
 
 
 def test_content_between_404s_resets_the_count(store: Store) -> None:
