@@ -52,6 +52,8 @@ class DayReport:
     new_items: list[dict[str, Any]] = field(default_factory=list)
     edited_items: list[dict[str, Any]] = field(default_factory=list)
     deleted_items: list[dict[str, Any]] = field(default_factory=list)
+    # None so far: the simulated web never brings a deleted page back.
+    restored_items: list[dict[str, Any]] = field(default_factory=list)
     blocked_sources: list[str] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
 
@@ -106,7 +108,7 @@ def _report_day(session: Session, web: SimulatedWeb, day: int, runs: list[CrawlR
             report.blocked += 1
             report.blocked_sources.append(run.source_id)
     truth = web.truth(day)
-    flagged: dict[str, set[str]] = {"new": set(), "edited": set(), "deleted": set()}
+    flagged: dict[str, set[str]] = {"new": set(), "edited": set(), "deleted": set(), "restored": set()}
     for event, item in _events_of_runs(session, [run.id for run in runs if run.id is not None]):
         flagged[event.change].add(item.canonical_url)
         getattr(report, f"{event.change}_items").append(_describe(item))

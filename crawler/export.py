@@ -85,9 +85,10 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def entry_id(item_id: int, version: int, change: str = "new") -> str:
-    """The Atom entry id of an item at a version; a deletion gets its own entry."""
+    """The Atom entry id of an item at a version; a deletion and a restoration get their own entries."""
     base = f"{TAG_PREFIX}item/{item_id}/v{version}"
-    return f"{base}/deleted" if change == "deleted" else base
+    # A restored item usually keeps its version: without the suffix a reader would take it as already read.
+    return f"{base}/{change}" if change in ("deleted", "restored") else base
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -225,12 +226,14 @@ def write_csv(records: Iterable[dict[str, Any]], stream: TextIO) -> tuple[int, i
 
 
 def entry_title(record: dict[str, Any]) -> str:
-    """What a feed reader shows: the title, marked when it is an edit or a deletion."""
+    """What a feed reader shows: the title, marked when it is an edit, a deletion or a restoration."""
     title = record.get("title") or record.get("url") or f"item {record['item_id']}"
     if record["change"] == "edited":
         return f"[已更新 v{record['version']}] {title}"
     if record["change"] == "deleted":
         return f"[已删除] {title}"
+    if record["change"] == "restored":
+        return f"[已恢复] {title}"
     return str(title)
 
 

@@ -76,7 +76,7 @@ class Filters(_Strict):
     keywords: list[str] = Field(default_factory=list)  # any of them, case-insensitive
     regex: str | None = None
     match_in: list[Literal["title", "text"]] = Field(default_factory=lambda: ["title", "text"])
-    changes: list[Literal["new", "edited", "deleted"]] = Field(default_factory=lambda: ["new", "edited"])
+    changes: list[Literal["new", "edited", "deleted", "restored"]] = Field(default_factory=lambda: ["new", "edited"])
 
     @field_validator("regex")
     @classmethod

@@ -25,7 +25,7 @@ TYPE_HEADER = "X-Govwatch-Type"  # change | digest | health | test
 # "会议<审议>"); with long lines allowed a subject is never folded, so it arrives exactly as written.
 MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
-CHANGE_WORDS = {"new": "新发布", "edited": "已修改", "deleted": "已删除"}
+CHANGE_WORDS = {"new": "新发布", "edited": "已修改", "deleted": "已删除", "restored": "已恢复"}
 KIND_WORDS = {"meeting": "会议", "notice": "通知公告", "speech": "讲话", "policy": "政策文件", "news": "新闻"}
 HEALTH_WORDS = {
     "empty": "列表为空（页面结构可能已改变）",

@@ -42,7 +42,7 @@ def export_command(
     db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default $GOVWATCH_DB or var/govwatch.db)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr")] = False,
 ) -> None:
-    """Stream change events (new, edited, deleted) with metadata and clean text; schema in docs/EXPORT.md."""
+    """Stream change events (new, edited, deleted, restored) with metadata and clean text; schema in docs/EXPORT.md."""
     if jsonl:
         fmt = "jsonl"
     if fmt not in FORMATS:

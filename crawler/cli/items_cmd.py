@@ -79,6 +79,7 @@ def items_command(
     new: Annotated[bool, typer.Option("--new", help="Items that appeared")] = False,
     edited: Annotated[bool, typer.Option("--edited", help="Items whose text changed")] = False,
     deleted: Annotated[bool, typer.Option("--deleted", help="Items that disappeared")] = False,
+    restored: Annotated[bool, typer.Option("--restored", help="Items that came back after a deletion")] = False,
     since: Annotated[str | None, typer.Option("--since", help="ISO date/datetime (Asia/Shanghai if no zone)")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Source id")] = None,
     kind: Annotated[str | None, typer.Option("--kind", help="meeting, notice, speech, policy or news")] = None,
@@ -87,7 +88,8 @@ def items_command(
     as_json: JsonOption = False,
 ) -> None:
     """List stored items, newest first, filtered by change, date, source and kind."""
-    changes = tuple(name for name, on in (("new", new), ("edited", edited), ("deleted", deleted)) if on)
+    asked = (("new", new), ("edited", edited), ("deleted", deleted), ("restored", restored))
+    changes = tuple(name for name, on in asked if on)
     wanted = ItemFilter(changes=changes, since=_parse_since(since), source=source, kind=kind, limit=limit)
     with _session(db) as session:
         rows = list_items(session, wanted)

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from crawler import clock
 from crawler.db import init_db
 from crawler.export import event_query, record_from_row
+from crawler.models import CHANGES
 from crawler.web import feeds, queries
 from crawler.web.queries import BadRequest, ItemQuery
 
@@ -145,7 +146,7 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
         conn: Conn,
         source: str | None = None,
         kind: str | None = None,
-        change: Annotated[str | None, Query(description="new, edited or deleted")] = None,
+        change: Annotated[str | None, Query(description="new, edited, deleted or restored")] = None,
         since: Annotated[str | None, Query(description="ISO 8601 (Asia/Shanghai when no zone)")] = None,
         q: Annotated[str | None, Query(description="substring of the title or document number")] = None,
         cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
@@ -256,7 +257,7 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
                 "filters": filters,
                 "sources": queries.source_ids(conn),
                 "kinds": queries.KINDS,
-                "changes": ("new", "edited", "deleted"),
+                "changes": CHANGES,
                 "next_url": next_url,
                 "first_url": first_url,
                 "first_page": cursor is None,

@@ -21,6 +21,8 @@ def _html_content(record: dict[str, Any], changes: list[str], page: str) -> str:
     parts: list[str] = []
     if record["change"] == "deleted":
         parts.append("<p><strong>此条目已从原网站删除。</strong> (deleted from the source site)</p>")
+    if record["change"] == "restored":
+        parts.append("<p><strong>此条目已在原网站恢复。</strong> (back on the source site after a deletion)</p>")
     if changes:
         parts.append("<p><strong>修改内容 (changes):</strong></p><pre>" + escape("\n".join(changes)) + "</pre>")
     meta = [(label, record.get(key)) for label, key in (("来源", "source"), ("文号", "doc_number"), ("发布", "published"))]
@@ -53,7 +55,7 @@ def build_feed(
     kind: str | None = None,
     limit: int = FEED_SIZE,
 ) -> bytes:
-    """An Atom document of the newest change events (new, edited, deleted) matching the filters."""
+    """An Atom document of the newest change events (new, edited, deleted, restored) matching the filters."""
     records = feed_records(connection, source=source, kind=kind, limit=limit)
     feed = FeedGenerator()
     feed.id(f"{TAG_PREFIX}feed/{key}")

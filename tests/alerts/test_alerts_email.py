@@ -105,6 +105,24 @@ def test_filters_sources_keywords_regex(site_factory, write_alerts, smtp: Loopba
     assert len(smtp.messages) == 2
 
 
+def test_a_restored_item_alerts_only_who_asked_for_it(site_factory, write_alerts, smtp: LoopbackSMTP) -> None:  # type: ignore[no-untyped-def]
+    restored = {"name": "comebacks", "recipients": ["c@example.org"], "filters": {"changes": ["restored"]}}
+    site = site_factory(write_alerts({"subscriptions": [MEETING, restored]}))
+    site.finish_baseline()
+    first = site.publish("m1", "部常务会议", "第一段。")
+    for _ in range(2):  # two 404 answers on separate requests: deleted
+        site.store.record_gone(first.item_id)
+    deliver(site.store, config=site.config)
+    smtp.clear()
+    again = site.publish("m1", "部常务会议", "第一段。")
+    assert again.change == "restored" and again.item_id == first.item_id
+    assert deliver(site.store, config=site.config).messages_sent == 1  # the default [new, edited] stays quiet
+    (mail,) = smtp.wait_for(1)
+    assert mail.subscription == "comebacks" and mail.item_ids == [first.item_id]
+    assert mail.subject == "[govwatch] 已恢复会议：部常务会议"
+    assert "变化: 已恢复" in (mail.text or "")
+
+
 def test_baseline_is_silent_unless_asked(site_factory, write_alerts, smtp: LoopbackSMTP) -> None:  # type: ignore[no-untyped-def]
     config = write_alerts(
         {

@@ -58,6 +58,21 @@ def test_items_filters(db: str) -> None:
     assert [row["title"] for row in notices] == ["关于某事的通知"]
     assert json.loads(run("items", "--deleted", "--json", "--db", db)) == []
     assert json.loads(run("items", "--since", "2999-01-01", "--json", "--db", db)) == []
+    assert json.loads(run("items", "--restored", "--json", "--db", db)) == []
+
+
+def test_items_restored(db: str) -> None:
+    store = Store(db)
+    other = "http://127.0.0.2/ywdt/b.shtml"
+    item_id = store.known([other])[other].id
+    store.record_gone(item_id)
+    assert store.record_gone(item_id)
+    notice = Content(text="通知正文。", content_hash="h", title="关于某事的通知", kind="notice")
+    assert store.record_content(source_id="sim-one", canonical_url=other, url=other, content=notice).change == "restored"
+    restored = json.loads(run("items", "--restored", "--json", "--db", db))
+    assert [(row["url"], row["change"], row["status"]) for row in restored] == [(other, "restored", "active")]
+    both = json.loads(run("items", "--deleted", "--restored", "--json", "--db", db))
+    assert [row["change"] for row in both] == ["restored"]  # the item's latest matching event
 
 
 def test_show_and_diff(db: str) -> None:

@@ -23,7 +23,7 @@ with warnings.catch_warnings():
     import fastapi.testclient  # noqa: F401
 from crawler.db import dispose_engines
 from crawler.models import SourceRow
-from crawler.store import Content, Store
+from crawler.store import Content, Outcome, Store
 
 MEETING_V1 = (
     "11月18日，省生态环境厅党组书记主持召开党组会议，传达学习全国生态环境保护大会精神。\n"
@@ -32,6 +32,8 @@ MEETING_V1 = (
 )
 # The edit rewrites one sentence (the number), as the sites do.
 MEETING_V2 = MEETING_V1.replace("31.2微克/立方米，同比下降4.1%", "30.8微克/立方米，同比下降5.3%")
+# The notice deleted on day 2 (and restored by the tests that call World.restore_notice).
+NOTICE_URL = "http://sthjt.hunan.gov.cn/xxgk/tzgg/202611/t20261118_002.html"
 
 
 A = "{http://www.w3.org/2005/Atom}"
@@ -88,6 +90,10 @@ class World:
             self._store = Store(self.url)
         return self._store
 
+    def restore_notice(self) -> Outcome:
+        """The notice deleted on day 2 answers again with the same text (a "restored" event)."""
+        return self.store.record_content(source_id="hunan", canonical_url=NOTICE_URL, url=NOTICE_URL, content=_notice())
+
 
 def _content(text: str, title: str, kind: str = "news", **extra: object) -> Content:
     return Content(
@@ -98,6 +104,15 @@ def _content(text: str, title: str, kind: str = "news", **extra: object) -> Cont
         source_name=extra.get("source_name", "生态环境部"),  # type: ignore[arg-type]
         doc_number=extra.get("doc_number"),  # type: ignore[arg-type]
         kind=kind,
+    )
+
+
+def _notice() -> Content:
+    return _content(
+        "关于开展2026年度排污许可证执行报告检查的通知。\n各市州生态环境局：",
+        "关于开展排污许可证执行报告检查的通知",
+        kind="notice",
+        doc_number="湘环函〔2026〕12号",
     )
 
 
@@ -138,16 +153,7 @@ def build_world(url: str, monkeypatch: pytest.MonkeyPatch) -> World:
             )
             world.items["meeting"] = outcome.item_id
             outcome = store.record_content(
-                source_id="hunan",
-                canonical_url="http://sthjt.hunan.gov.cn/xxgk/tzgg/202611/t20261118_002.html",
-                url="http://sthjt.hunan.gov.cn/xxgk/tzgg/202611/t20261118_002.html",
-                content=_content(
-                    "关于开展2026年度排污许可证执行报告检查的通知。\n各市州生态环境局：",
-                    "关于开展排污许可证执行报告检查的通知",
-                    kind="notice",
-                    doc_number="湘环函〔2026〕12号",
-                ),
-                run_id=run,
+                source_id="hunan", canonical_url=NOTICE_URL, url=NOTICE_URL, content=_notice(), run_id=run
             )
             world.items["notice"] = outcome.item_id
             store.finish_run(run, "ok", {"new": 2, "pages_fetched": 3}, [])

@@ -92,7 +92,7 @@ def test_bad_input_is_a_clear_400_or_422(client) -> None:  # type: ignore[no-unt
     response = client.get("/api/items", params={"cursor": "not-a-cursor"})
     assert response.status_code == 400 and "cursor" in response.json()["detail"]
     response = client.get("/api/items", params={"change": "renamed"})
-    assert response.status_code == 400 and "new, edited, deleted" in response.json()["detail"]
+    assert response.status_code == 400 and "new, edited, deleted, restored" in response.json()["detail"]
     assert client.get("/api/items", params={"since": "yesterday"}).status_code == 400
     assert client.get("/api/items", params={"limit": 0}).status_code == 422
 
@@ -191,3 +191,22 @@ def test_pages_render(client, world) -> None:  # type: ignore[no-untyped-def]
     missing = client.get("/items/99999")
     assert missing.status_code == 404 and "no item 99999" in missing.text
     assert client.get("/", params={"cursor": "junk"}).status_code == 400
+
+
+def test_restored_items_filter_and_pages(client, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("GOVWATCH_NOW", "2026-11-20T09:00:00+08:00")
+    assert ids(client.get("/api/items", params={"change": "restored"})) == []
+    world.restore_notice()
+    notice = world.items["notice"]
+    assert ids(client.get("/api/items", params={"change": "restored"})) == [notice]
+    assert ids(client.get("/api/items", params={"change": "restored", "since": "2026-11-20"})) == [notice]
+    assert ids(client.get("/api/items", params={"change": "restored", "since": "2026-11-21"})) == []
+    # Still listed as once deleted (the log keeps its history), but the item itself is active again.
+    assert ids(client.get("/api/items", params={"change": "deleted"})) == [notice]
+    assert client.get(f"/api/items/{notice}").json()["status"] == "active"
+    changes = client.get("/api/changes", params={"since_id": 0, "limit": 200}).json()["changes"]
+    assert changes[-1]["change"] == "restored" and changes[-1]["item_id"] == notice
+    home = client.get("/").text
+    assert 'class="badge restored"' in home  # the recent changes list
+    page = client.get("/", params={"change": "restored"})
+    assert page.status_code == 200 and "排污许可证" in page.text and 'value="restored" selected' in page.text

@@ -57,7 +57,7 @@ def test_jsonl_records_follow_the_documented_schema(world) -> None:  # type: ign
     for record in records:
         assert tuple(record) == FIELDS  # every field, always, in the documented order
         assert record["schema_version"] == SCHEMA_VERSION == 1
-        assert record["change"] in ("new", "edited", "deleted")
+        assert record["change"] in ("new", "edited", "deleted", "restored")
         assert record["created_at"].endswith("+08:00") and record["fetched_at"].endswith("+08:00")
         assert len(record["content_hash"]) == 64 and isinstance(record["version"], int)
     edited = [r for r in records if r["change"] == "edited"]
@@ -242,3 +242,22 @@ def test_cli_reader_hanging_up_does_not_move_the_consumer(world) -> None:  # typ
     # The same consumer then receives everything, from the start.
     records, result = run_export(world, consumer="piped")
     assert [r["event_id"] for r in records] == ids and position(world, "piped") == ids[-1]
+
+
+def test_a_restored_item_is_exported(world, monkeypatch, parse_atom) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("GOVWATCH_NOW", "2026-11-20T09:00:00+08:00")
+    before, _ = run_export(world)
+    outcome = world.restore_notice()
+    assert outcome.change == "restored"
+    records, _ = run_export(world, since_id=before[-1]["event_id"])
+    (restored,) = records
+    assert list(restored) == list(FIELDS)
+    assert restored["change"] == "restored" and restored["item_id"] == world.items["notice"]
+    assert restored["status"] == "active" and restored["version"] == 1  # the same text: no new version
+    assert restored["created_at"] == "2026-11-20T09:00:00+08:00" and "排污许可证" in restored["text"]
+    # In Atom it is an entry of its own: the version is the deleted one's, so the id carries the change.
+    stream = io.StringIO()
+    export(get_engine(world.url), stream, ExportOptions(format="atom", since_id=before[-1]["event_id"]))
+    (entry,) = parse_atom(stream.getvalue().encode(), served=False).findall("{http://www.w3.org/2005/Atom}entry")
+    assert entry.findtext("{http://www.w3.org/2005/Atom}id") == f"tag:govwatch,2026:item/{outcome.item_id}/v1/restored"
+    assert entry.findtext("{http://www.w3.org/2005/Atom}title").startswith("[已恢复] ")

@@ -89,3 +89,18 @@ def test_empty_feed_is_still_valid(tmp_path, monkeypatch, parse_atom) -> None:  
     with TestClient(create_app(f"sqlite:///{tmp_path / 'empty.db'}")) as client:
         root = parse_atom(client.get("/feeds/all.atom").content)
         assert root.findall(f"{A}entry") == []
+
+
+def test_a_restored_item_gets_its_own_entry(client, world, monkeypatch, parse_atom) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv(clock.NOW_ENV, "2026-11-20T09:00:00+08:00")
+    notice = world.items["notice"]
+    outcome = world.restore_notice()
+    assert outcome.change == "restored" and outcome.item_id == notice
+    found = entries(parse_atom(client.get("/feeds/source/hunan.atom").content))
+    restored = found[f"tag:govwatch,2026:item/{notice}/v1/restored"]
+    # Next to the first version's entry and the deletion's, not instead of them.
+    assert f"tag:govwatch,2026:item/{notice}/v1" in found and f"tag:govwatch,2026:item/{notice}/v1/deleted" in found
+    assert restored.findtext(f"{A}title") == "[已恢复] 关于开展排污许可证执行报告检查的通知"
+    assert restored.findtext(f"{A}updated") == "2026-11-20T09:00:00+08:00"
+    assert restored.find(f"{A}category[@term='restored']") is not None
+    assert "已在原网站恢复" in restored.findtext(f"{A}content") and "排污许可证" in restored.findtext(f"{A}content")
