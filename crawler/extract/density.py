@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from crawler.extract.render import BLOCK_TAGS, CELL_TAGS, SKIP_TAGS, is_hidden
-from crawler.extract.rules import DOCUMENT_DATE, is_chrome
+from crawler.extract.rules import DOCUMENT_DATE, is_byline, is_chrome
 
 PUNCTUATION = re.compile(r"[，。；！？、：,;!?“”]")
 SENTENCE_END = re.compile(r"[。！？!?；;]")
@@ -38,6 +38,7 @@ class Line:
     chars: int
     link_chars: int
     weight: float = 0.0
+    data_row: bool = False  # a row of a data table (its cells joined): content even without punctuation
 
 
 def _weigh(line: Line, hint: float) -> float:
@@ -46,10 +47,15 @@ def _weigh(line: Line, hint: float) -> float:
     punct = len(PUNCTUATION.findall(line.text))
     if plain >= 10 and density < 0.5 and (punct >= 1 or plain >= 40):
         return plain * (1.0 - density) * (1.0 + min(punct, 10) / 20.0) + hint
+    if line.data_row and plain >= 4 and density < 0.5 and not is_byline(line.text.replace("\t", " ")):
+        # Names, document numbers and amounts in cells carry no sentence punctuation, yet a table of them
+        # (a penalty disclosure, an approvals list) is the whole article.
+        return plain * (1.0 - density) + hint
     return -0.6 * line.chars + min(hint, 0.0)
 
 
 DATA_ROW_MAX_CHARS = 400
+CELL_BREAK = "\x1f"  # marks a cell boundary in a row's text until the line is flushed (unit separator)
 
 
 def is_data_row(tr: etree._Element) -> bool:
@@ -60,6 +66,22 @@ def is_data_row(tr: etree._Element) -> bool:
     return len("".join(tr.itertext()).strip()) <= DATA_ROW_MAX_CHARS
 
 
+# A table is a data table (a penalty disclosure, an approvals list) from this many data rows on; a one-row
+# table is page layout (a byline with its date and source cells, a button bar).
+DATA_TABLE_MIN_ROWS = 2
+
+
+def in_data_table(tr: etree._Element, sizes: dict[etree._Element, int]) -> bool:
+    """Whether the row's table has enough data rows to be a table of data rather than layout."""
+    table = next((a for a in tr.iterancestors() if a.tag == "table"), None)
+    if table is None:
+        return False
+    if table not in sizes:
+        rows = (row for row in table.iter("tr") if next(row.iterancestors("table"), None) is table)
+        sizes[table] = sum(1 for row in rows if is_data_row(row))
+    return sizes[table] >= DATA_TABLE_MIN_ROWS
+
+
 def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element], dict[int, int]]:
     """All visible lines of `root` in document order; the elements by index; each element's parent index."""
     elements: list[etree._Element] = []
@@ -68,12 +90,18 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
     buf: list[str] = []
     link_buf = [0]
     owner_stack: list[int] = []
+    data_rows: set[int] = set()  # indexes of the rows of data tables (each row is one line)
+    table_sizes: dict[etree._Element, int] = {}  # data rows per table, counted once per table
 
     def flush() -> None:
-        text = " ".join("".join(buf).split())  # str.split() knows every Unicode space (nbsp, 　)
+        # str.split() knows every Unicode space (nbsp, 　); a data row's cells stay apart, tab-separated, as
+        # the container method renders them.
+        cells = (" ".join(cell.split()) for cell in "".join(buf).split(CELL_BREAK))
+        text = "\t".join(cell for cell in cells if cell)
         if text and owner_stack:
-            chars = len(text) - text.count(" ")
-            lines.append(Line(owner_stack[-1], text, chars, min(link_buf[0], chars)))
+            chars = len(text) - text.count(" ") - text.count("\t")
+            owner = owner_stack[-1]
+            lines.append(Line(owner, text, chars, min(link_buf[0], chars), data_row=owner in data_rows))
         buf.clear()
         link_buf[0] = 0
 
@@ -104,9 +132,13 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
         # A row of a data table is one line: its cells, and the paragraphs inside them, are words of it. Any
         # other block starts a new line (a layout table's cell holds whole paragraphs of its own).
         row = in_row or (tag == "tr" and is_data_row(el))
+        if row and not in_row and in_data_table(el, table_sizes):
+            data_rows.add(idx)
         block = tag in BLOCK_TAGS and not (in_row and tag != "tr")
         if block or (tag == "br" and not in_row):
             flush()
+        elif tag in CELL_TAGS and in_row and owner_stack[-1] in data_rows:
+            buf.append(CELL_BREAK)
         elif tag in CELL_TAGS or in_row:
             buf.append(" ")
         if block:

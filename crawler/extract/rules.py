@@ -174,6 +174,7 @@ TRUNCATION_MARKERS = re.compile(r"省略\s*\d+\s*字|正式会员可完整阅读
 
 
 _CHROME_RULES = tuple(rule for rule in LINE_RULES if rule.action in (DROP, STOP))
+_BYLINE_RULES = tuple(rule for rule in LINE_RULES if rule.action in (DATE_LINE, SOURCE_LINE))
 
 
 def is_chrome(line: str) -> bool:
@@ -181,3 +182,9 @@ def is_chrome(line: str) -> bool:
     inside the article, nor date/source lines, which are metadata)."""
     line = line.strip()
     return any(len(line) <= rule.max_len and rule.pattern.search(line) for rule in _CHROME_RULES)
+
+
+def is_byline(line: str) -> bool:
+    """Whether a line reads as a date or source byline (发布时间：… 来源：…), which is metadata, not text."""
+    line = line.strip()
+    return any(len(line) <= rule.max_len and rule.pattern.search(line) for rule in _BYLINE_RULES)

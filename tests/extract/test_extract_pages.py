@@ -301,3 +301,18 @@ def test_traditional_document_number() -> None:
     r = extract(_page_without_container(paragraphs))
     assert r.doc_number == "示環函〔2024〕7號" and r.script == "traditional"
     assert r.text_simplified.splitlines()[0] == "示环函〔2024〕7号"
+
+
+def test_a_data_table_is_the_article_even_without_sentences() -> None:
+    # A penalty disclosure is a table of names, numbers and amounts: it must outweigh a punctuated
+    # "institution functions" blurb elsewhere on the page, and the one-row byline table above it is
+    # metadata, not a table row.
+    r = run("penalty_table_density.html")
+    assert r.method == "density"
+    lines = r.text.splitlines()
+    assert lines[0] == "序号\t当事人名称\t行政处罚决定书文号\t主要违法行为\t处罚内容\t作出决定机关"
+    assert lines[1] == "1\t示范市临江化工有限公司\t示环罚〔2025〕7号\t超过国家规定的排放标准排放水污染物\t罚款四十二万元\t示范省生态环境厅"
+    assert len(lines) == 4 and lines[3].startswith("3\t示范县东湖印染有限公司")
+    assert r.doc_number == "示环罚〔2025〕7号"
+    assert r.published == datetime(2025, 3, 12, 9, 30, tzinfo=SHANGHAI)
+    assert r.source == "示范省生态环境厅"
