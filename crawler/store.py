@@ -281,6 +281,9 @@ class Store:
             item.url, item.last_seen, item.last_checked = url, now, now
             item.etag, item.last_modified, item.gone_count = etag, last_modified, 0
             item.status = "active"
+            if was_deleted:
+                # A deletion ended its revisits; a page that came back may change or go again: check it soon.
+                item.next_revisit_at = now + timedelta(days=revisit_days[0]) if revisit_days else None
             if previous is not None and item.content_hash == content.content_hash:
                 if was_inactive:
                     item.last_changed = now

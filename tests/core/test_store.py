@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from crawler import clock
+from crawler.config import DEFAULT_REVISIT_DAYS
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow
 from crawler.store import ChangeNotice, Content, Store, next_revisit
 
@@ -108,6 +109,19 @@ def test_restored_with_another_text_is_restored_then_edited(store: Store) -> Non
     assert item.status == "active" and item.version_count == 2
     assert [n.event.change for n in notices] == ["restored", "edited"]
     assert all(n.version is not None and n.version.version == 2 for n in notices)
+
+
+def test_a_restored_item_is_revisited_again(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(clock.NOW_ENV, "2026-05-01T08:00:00+08:00")
+    store_one(store, "正文。")
+    delete(store)
+    assert store.known([URL])[URL].next_revisit_at is None  # deleted: no more revisits
+    back = clock.now() + timedelta(days=40)
+    monkeypatch.setenv(clock.NOW_ENV, back.isoformat())
+    assert store_one(store, "正文。") == "restored"
+    assert store.known([URL])[URL].next_revisit_at == back + timedelta(days=DEFAULT_REVISIT_DAYS[0])
+    monkeypatch.setenv(clock.NOW_ENV, (back + timedelta(days=DEFAULT_REVISIT_DAYS[0], hours=1)).isoformat())
+    assert [k.canonical_url for k in store.due_for_revisit("src", 10)] == [URL]
 
 
 def test_a_blocked_item_answering_again_is_not_restored(store: Store) -> None:
