@@ -110,8 +110,8 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule("url_only", re.compile(r"^(?:https?://)?(?:www\.)?[\w.-]+\.(?:com|cn|net|org)(?:\.cn)?(?:/\S*)?$", re.I),
              max_len=120),
     LineRule("prev_next", re.compile(r"^(?:上一篇|下一篇|上一條|下一條|上一条|下一条|上一页|下一页)\s*[:：].*$"), max_len=160),
-    LineRule("prev_next_bare", re.compile(r"^(?:[\[【]?(?:上一篇|下一篇|上一條|下一條|上一条|下一条|返回顶部|返回頂部|返回首页|返回列表|"
-                                          r"关闭窗口|關閉窗口|关闭|關閉|推荐|推薦|打印本稿|打印本页|打印本頁)[\]】]?[\s|｜]*)+$")),
+    LineRule("prev_next_bare", re.compile(r"^(?:[\[【]?\s*(?:上一篇|下一篇|上一條|下一條|上一条|下一条|返回顶部|返回頂部|返回首页|返回列表|"
+                                          r"关闭窗口|關閉窗口|关闭|關閉|推荐|推薦|打印本稿|打印本页|打印本頁)\s*[\]】]?[\s|｜]*)+$")),
     LineRule("qr_scan", re.compile(r"^[^，。,；;]{0,20}(?:扫一扫|掃一掃|扫描二维码|掃描二維碼|微信扫描|手机扫描)[^，。,；;]{0,30}$"), max_len=60),
     LineRule(
         "view_counter",

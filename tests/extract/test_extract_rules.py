@@ -38,7 +38,7 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "punctuation_only": (["】", "）", "……"], ["好。"]),
     "url_only": (["www.example.gov.cn", "http://www.example.com/a/b.html"], ["详见www.example.gov.cn发布的公告。"]),
     "prev_next": (["上一篇：关于开展检查的通知", "下一篇:无"], ["上一篇文章提到的问题，本期继续讨论如何落实整改。"]),
-    "prev_next_bare": (["上一篇", "返回顶部", "【关闭窗口】", "[上一篇] [下一篇]"], ["返回原籍的人员要做好健康监测，及时报告。"]),
+    "prev_next_bare": (["上一篇", "返回顶部", "【关闭窗口】", "[上一篇] [下一篇]", "【 推荐 】", "【 推荐 】 【 关闭 】"], ["返回原籍的人员要做好健康监测，及时报告。"]),
     "qr_scan": (["扫一扫在手机打开当前页", "微信扫描二维码分享"], ["执法人员现场扫一扫企业排污许可证二维码，即可核对许可事项和排放限值等信息。"]),
     "view_counter": (["浏览次数：128", "【阅读次数：56】", "点击数:9"], ["今年浏览次数超过十万的信息公开条目共有十二条，均已归档。"]),
     "source_line": (["来源：示范省生态环境厅", "來源:示範省生態環境廳", "文章来源：新闻网"], ["来源广泛的意见建议，经过梳理后形成了最终方案，报送省政府审定。"]),
@@ -98,6 +98,17 @@ def test_title_printed_twice_is_removed() -> None:
     result = apply_rules(f"{title}\n{title}\n{BODY}", title)
     assert result.lines == [BODY]
     assert "duplicate_title" in result.fired
+
+
+def test_title_printed_over_several_lines_is_removed() -> None:
+    # Gazettes and regulations print their heading broken over lines: organ / 关于…的 / 决定.
+    title = "示范省人民代表大会常务委员会关于批准2026年省级预算调整方案的决议"
+    heading = "示范省人民代表大会常务委员会\n关于批准2026年省级预算\n调整方案的决议"
+    result = apply_rules(f"{heading}\n{BODY}", title)
+    assert result.lines == [BODY] and "duplicate_title" in result.fired
+    # Lines that only begin like the title are text.
+    opening = "示范省人民代表大会常务委员会\n第十四次会议审议了预算调整方案。"
+    assert apply_rules(f"{opening}\n{BODY}", title).lines == [*opening.splitlines(), BODY]
 
 
 def test_paywall_sets_truncated_and_keeps_text_around_it() -> None:
