@@ -264,10 +264,30 @@ def _is_paragraph(line: str) -> bool:
     return len(line) >= 60 or (len(line) >= 15 and bool(SENTENCE_PUNCTUATION.search(line)))
 
 
+# A title printed over several lines at the top of a document (organ / 关于…的 / 决定) has at most this many.
+TITLE_MAX_LINES = 4
+
+
+def _title_split_over_lines(lines: list[str], title_norm: str) -> set[int]:
+    """Indexes of head-zone lines that together spell the title (a heading broken over lines), if any."""
+    if len(title_norm) < 4:
+        return set()
+    for start in range(min(HEAD_MAX_LINES, len(lines))):
+        joined = ""
+        for end in range(start, min(start + TITLE_MAX_LINES, len(lines))):
+            joined += _norm(lines[end])
+            if not title_norm.startswith(joined):
+                break
+            if joined == title_norm and end > start:
+                return set(range(start, end + 1))
+    return set()
+
+
 def apply_rules(text: str, title: str | None) -> CleanResult:
     """Run the line and block rules over extracted text; returns the kept lines and what was read out."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     title_norm = _norm(title or "")
+    title_lines = _title_split_over_lines(lines, title_norm)
     kept: list[str] = []
     date_lines: list[str] = []
     source_lines: list[str] = []
@@ -290,7 +310,7 @@ def apply_rules(text: str, title: str | None) -> CleanResult:
             fired.append(started.name)
             block_end, block_left = started.end, started.max_lines
             continue
-        if title_norm and len(title_norm) >= 4 and _norm(line) == title_norm:
+        if i in title_lines or (title_norm and len(title_norm) >= 4 and _norm(line) == title_norm):
             fired.append("duplicate_title")
             continue
         action = None
