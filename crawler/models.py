@@ -128,6 +128,7 @@ class CrawlRun(SQLModel, table=True):
     unchanged: int = 0
     not_modified: int = 0
     deleted: int = 0
+    restored: int = 0
     failed: int = 0
     blocked: int = 0
     revisited: int = 0

@@ -17,6 +17,7 @@ class RunCounts:
     unchanged: int = 0  # fetched again, same content
     not_modified: int = 0  # 304 to a conditional GET: unchanged at no body cost
     deleted: int = 0
+    restored: int = 0  # deleted items that answered with content again
     failed: int = 0  # requests that ended in an error (network, HTTP, non-HTML, too big, extraction)
     blocked: int = 0  # challenge pages
     revisited: int = 0  # known items fetched again because they were due
@@ -32,7 +33,7 @@ class RunCounts:
     @property
     def content_ok(self) -> int:
         """Answers that showed the site works: stored, compared or confirmed unchanged."""
-        return self.new + self.edited + self.unchanged + self.not_modified + self.deleted
+        return self.new + self.edited + self.unchanged + self.not_modified + self.deleted + self.restored
 
 
 def classify(counts: RunCounts, article_attempts: int = 0) -> str:

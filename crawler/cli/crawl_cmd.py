@@ -29,6 +29,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("unchanged", "unchanged"),
     ("304", "not_modified"),
     ("deleted", "deleted"),
+    ("restored", "restored"),
     ("blocked", "blocked"),
     ("failed", "failed"),
 )

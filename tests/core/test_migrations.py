@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 from sqlmodel import SQLModel
 
 from crawler.db import _alembic_config, init_db
@@ -39,3 +39,25 @@ def test_init_db_creates_then_upgrades(empty_db: str) -> None:
     assert {"item", "item_version", "change_event", "crawl_run", "source", "outbox", "alembic_version"} <= tables
     # A second start on the same database is an upgrade to head: nothing to do, nothing lost.
     assert init_db(empty_db) is engine
+
+
+def test_an_old_database_is_upgraded_without_losing_rows(empty_db: str) -> None:
+    # A database made by the first release (revision 0001) holding a run: the next start upgrades it.
+    engine = create_engine(empty_db)
+    config = _alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(
+            text(
+                "INSERT INTO crawl_run (source_id, started_at, status, pages_fetched, listing_pages, listing_items,"
+                " new, edited, unchanged, not_modified, deleted, failed, blocked, revisited, bytes_received, errors)"
+                " VALUES ('old-source', '2026-11-01 00:00:00', 'ok', 3, 1, 2, 2, 0, 0, 0, 0, 0, 0, 0, 100, '[]')"
+            )
+        )
+    engine.dispose()
+    upgraded = init_db(empty_db)
+    with upgraded.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        row = connection.execute(text("SELECT source_id, new, restored FROM crawl_run")).one()
+    assert tuple(row) == ("old-source", 2, 0)

@@ -16,7 +16,7 @@ from crawler import clock
 from crawler import settings as crawl_settings
 from crawler.config import Source
 from crawler.db import init_db
-from crawler.models import ChangeEvent, Item, ItemVersion
+from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion
 from crawler.store import Store
 from pipelines.extract import ExtractPipeline, extract_options
 from pipelines.fingerprint import FingerprintPipeline
@@ -165,6 +165,15 @@ def test_pipelines_new_unchanged_edited_gone(
         item = session.exec(select(Item)).one()
         changes = [e.change for e in session.exec(select(ChangeEvent).order_by(ChangeEvent.id))]
     assert item.status == "deleted" and item.revisits_done >= 2 and changes == ["new", "edited", "deleted"]
+    # The page answers again with its text: restored, and counted in the run's row.
+    edited_page = article_html("部党组会议", [PARAGRAPHS[0], "会议强调，要改写这一句。" * 5])
+    _through(chain, _page(run_id, edited_page, known_id=item.id))
+    assert runstats.value(stats, "mini", "restored") == 1
+    store.finish_run(run_id, "ok", runstats.run_counts(stats, "mini").as_dict(), [])
+    with Session(init_db(sqlite_url)) as session:
+        run = session.get(CrawlRun, run_id)
+        assert run is not None and (run.restored, run.deleted, run.new) == (1, 1, 1)
+        assert session.exec(select(Item)).one().status == "active"
 
 
 def test_extraction_error_drops_the_item_and_records_why(pipelines) -> None:  # type: ignore[no-untyped-def]
