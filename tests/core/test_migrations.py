@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, inspect, text
 from sqlmodel import SQLModel
 
 from crawler.db import _alembic_config, init_db
@@ -21,12 +22,18 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'migrated.db'}"
 
 
-def test_revisions_match_the_models(empty_db: str) -> None:
-    engine = create_engine(empty_db)
+def upgrade(engine: Engine, revision: str, then: Callable[[Connection], object] = lambda _: None) -> None:
+    """Run the alembic revisions up to `revision`, then `then` in the same transaction."""
     config = _alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
+        then(connection)
+
+
+def test_revisions_match_the_models(empty_db: str) -> None:
+    engine = create_engine(empty_db)
+    upgrade(engine, "head")
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     engine.dispose()
@@ -43,18 +50,13 @@ def test_init_db_creates_then_upgrades(empty_db: str) -> None:
 
 def test_an_old_database_is_upgraded_without_losing_rows(empty_db: str) -> None:
     # A database made by the first release (revision 0001) holding a run: the next start upgrades it.
+    old_run = text(
+        "INSERT INTO crawl_run (source_id, started_at, status, pages_fetched, listing_pages, listing_items,"
+        " new, edited, unchanged, not_modified, deleted, failed, blocked, revisited, bytes_received, errors)"
+        " VALUES ('old-source', '2026-11-01 00:00:00', 'ok', 3, 1, 2, 2, 0, 0, 0, 0, 0, 0, 0, 100, '[]')"
+    )
     engine = create_engine(empty_db)
-    config = _alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
-        connection.execute(
-            text(
-                "INSERT INTO crawl_run (source_id, started_at, status, pages_fetched, listing_pages, listing_items,"
-                " new, edited, unchanged, not_modified, deleted, failed, blocked, revisited, bytes_received, errors)"
-                " VALUES ('old-source', '2026-11-01 00:00:00', 'ok', 3, 1, 2, 2, 0, 0, 0, 0, 0, 0, 0, 100, '[]')"
-            )
-        )
+    upgrade(engine, "0001", lambda connection: connection.execute(old_run))
     engine.dispose()
     upgraded = init_db(empty_db)
     with upgraded.connect() as connection:
