@@ -136,3 +136,14 @@ def test_every_broken_file_is_reported_not_just_the_first(seed_copy: Path):
     seeds = load_seeds(seed_copy)
     assert len(seeds.sources) == 3
     assert sorted(error.path.name for error in seeds.errors) == ["a-bad.yaml", "b-bad.yaml"]
+
+
+def test_the_readme_example_is_a_valid_seed(tmp_path: Path) -> None:
+    # The README shows every key of a seed file: it must stay loadable as the schema changes.
+    readme = (DEFAULT_SEEDS_DIR.parent / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", readme, re.DOTALL)
+    assert example is not None, "README.md lost its seed example"
+    (tmp_path / "mee-hjywnews.yaml").write_text(example.group(1), encoding="utf-8")
+    loaded = load_seeds(tmp_path)
+    assert loaded.errors == [] and list(loaded.sources) == ["mee-hjywnews"]
+    assert loaded.sources["mee-hjywnews"].revisit.days == (1, 3, 7, 30)
