@@ -76,10 +76,12 @@ class TreeMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @staticmethod
-    def process_table() -> tuple[dict[int, list[int]], dict[int, int]]:
+    def process_table() -> tuple[dict[int, list[int]], dict[int, int], dict[int, float]]:
+        """One read of every /proc/<pid>/stat: children by parent, RSS bytes and CPU seconds by pid."""
         children: dict[int, list[int]] = {}
         rss: dict[int, int] = {}
-        page = os.sysconf("SC_PAGE_SIZE")
+        cpu: dict[int, float] = {}
+        page, ticks = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -90,18 +92,14 @@ class TreeMemory:
             pid = int(entry.name)
             children.setdefault(int(fields[1]), []).append(pid)  # fields[1] is the parent pid
             rss[pid] = int(fields[21]) * page
-        return children, rss
+            cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        return children, rss, cpu
 
     def _sample(self) -> None:
-        children, rss = self.process_table()
-        ticks = os.sysconf("SC_CLK_TCK")
-        for pid in children.get(os.getpid(), []):
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            self.child_cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-        total, todo = 0, list(children.get(os.getpid(), []))
+        children, rss, cpu = self.process_table()
+        mine = children.get(os.getpid(), [])
+        self.child_cpu.update({pid: cpu[pid] for pid in mine})
+        total, todo = 0, list(mine)
         while todo:
             pid = todo.pop()
             total += rss.get(pid, 0)
