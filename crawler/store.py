@@ -60,10 +60,15 @@ class Content:
 class Outcome:
     """What storing a fetch did."""
 
-    change: str  # new | edited | restored | unchanged
+    changes: tuple[str, ...]  # ("new",) ("edited",) ("unchanged",) ("restored",) or ("restored", "edited")
     item_id: int
     version: int
-    event_id: int | None = None
+    event_id: int | None = None  # the first change's event
+
+    @property
+    def change(self) -> str:
+        """The headline change: `restored` when an item came back, even with another text."""
+        return self.changes[0]
 
 
 @dataclass(frozen=True)
@@ -283,14 +288,14 @@ class Store:
             item.status = "active"
             if was_deleted:
                 # A deletion ended its revisits; a page that came back may change or go again: check it soon.
-                item.next_revisit_at = now + timedelta(days=revisit_days[0]) if revisit_days else None
+                item.next_revisit_at = next_revisit(now, 0, revisit_days)
             if previous is not None and item.content_hash == content.content_hash:
                 if was_inactive:
                     item.last_changed = now
                 session.add(item)
                 if not was_deleted:  # a blocked item was never gone: answering again is no change
                     session.commit()
-                    return Outcome("unchanged", item.id or 0, item.version_count)
+                    return Outcome(("unchanged",), item.id or 0, item.version_count)
                 # The same text back after a deletion: one event on the current version, no new version.
                 version, changes = previous, ["restored"]
             else:
@@ -338,7 +343,7 @@ class Store:
                 self._notify(session, event, item, version, previous)
                 event_ids.append(event.id)
             session.commit()
-            return Outcome(changes[0], item.id or 0, item.version_count, event_ids[0])
+            return Outcome(tuple(changes), item.id or 0, item.version_count, event_ids[0])
 
     def record_checked(
         self,

@@ -70,7 +70,7 @@ class StorePipeline:
                 initializer=_start_writer_process,
                 initargs=(os.getpid(),),
             )
-            self.call: Callable[[PageItem], tuple[str | None, float]] = _write_in_process
+            self.call: Callable[[PageItem], tuple[tuple[str, ...], float]] = _write_in_process
         else:
             self.store = Store(listeners=alerts.change_listeners())
             self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govwatch-store")
@@ -94,18 +94,18 @@ class StorePipeline:
                 self.stats, item.source_id, f"{item.url}: not stored: {type(exc).__name__}: {exc}"
             )
             raise DropItem(f"{item.url}: not stored: {exc}") from exc
-        if counted:
-            runstats.count(self.stats, item.source_id, counted)
+        for counter in counted:
+            runstats.count(self.stats, item.source_id, counter)
         item.extraction = None  # stored: let the text go
         return item
 
-    def _timed(self, item: PageItem) -> tuple[str | None, float]:
+    def _timed(self, item: PageItem) -> tuple[tuple[str, ...], float]:
         assert self.store is not None
         return _timed_write(self.store, item)
 
 
-def write(store: Store, item: PageItem) -> str | None:
-    """Write one answer; returns the run counter it adds to, if any."""
+def write(store: Store, item: PageItem) -> tuple[str, ...]:
+    """Write one answer; returns the run counters it adds to (a restored page whose text changed adds two)."""
     if item.answer == "content":
         outcome = store.record_content(
             source_id=item.source_id,
@@ -119,7 +119,7 @@ def write(store: Store, item: PageItem) -> str | None:
         )
         if item.revisit:
             store.record_checked(outcome.item_id, revisit=True, revisit_days=item.revisit_days)
-        return outcome.change
+        return outcome.changes
     if item.answer == "not_modified" and item.known_id is not None:
         store.record_checked(
             item.known_id,
@@ -128,15 +128,15 @@ def write(store: Store, item: PageItem) -> str | None:
             etag=item.etag,
             last_modified=item.last_modified,
         )
-        return "not_modified"
+        return ("not_modified",)
     if item.answer == "gone" and item.known_id is not None:
-        return "deleted" if store.record_gone(item.known_id, run_id=item.run_id) else None
+        return ("deleted",) if store.record_gone(item.known_id, run_id=item.run_id) else ()
     if item.answer == "blocked" and item.known_id is not None:
         store.record_blocked(item.known_id)
-    return None
+    return ()
 
 
-def _timed_write(store: Store, item: PageItem) -> tuple[str | None, float]:
+def _timed_write(store: Store, item: PageItem) -> tuple[tuple[str, ...], float]:
     started = time.perf_counter()
     return write(store, item), time.perf_counter() - started
 
@@ -150,6 +150,6 @@ def _start_writer_process(parent: int) -> None:
     _exit_with_parent(parent)
 
 
-def _write_in_process(item: PageItem) -> tuple[str | None, float]:
+def _write_in_process(item: PageItem) -> tuple[tuple[str, ...], float]:
     assert _PROCESS_STORE is not None
     return _timed_write(_PROCESS_STORE, item)

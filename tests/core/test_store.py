@@ -97,7 +97,8 @@ def test_restored_with_another_text_is_restored_then_edited(store: Store) -> Non
     delete(store)
     notices: list[ChangeNotice] = []
     store.listeners.append(lambda _session, notice: notices.append(notice))
-    assert store_one(store, "正文，已修改。") == "restored"
+    outcome = store.record_content(source_id="src", canonical_url=URL, url=URL, content=content("正文，已修改。"))
+    assert outcome.changes == ("restored", "edited") and outcome.change == "restored" and outcome.version == 2
     with store.session() as session:
         events = session.exec(select(ChangeEvent).order_by(ChangeEvent.id)).all()
         versions = session.exec(select(ItemVersion).order_by(ItemVersion.version)).all()

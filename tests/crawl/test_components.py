@@ -165,14 +165,14 @@ def test_pipelines_new_unchanged_edited_gone(
         item = session.exec(select(Item)).one()
         changes = [e.change for e in session.exec(select(ChangeEvent).order_by(ChangeEvent.id))]
     assert item.status == "deleted" and item.revisits_done >= 2 and changes == ["new", "edited", "deleted"]
-    # The page answers again with its text: restored, and counted in the run's row.
-    edited_page = article_html("部党组会议", [PARAGRAPHS[0], "会议强调，要改写这一句。" * 5])
-    _through(chain, _page(run_id, edited_page, known_id=item.id))
-    assert runstats.value(stats, "mini", "restored") == 1
+    # The page answers again, with another sentence: restored AND edited, both counted in the run's row.
+    back_page = article_html("部党组会议", [PARAGRAPHS[0], "会议强调，恢复后又改写了一句。" * 5])
+    _through(chain, _page(run_id, back_page, known_id=item.id))
+    assert [runstats.value(stats, "mini", k) for k in ("restored", "edited")] == [1, 2]
     store.finish_run(run_id, "ok", runstats.run_counts(stats, "mini").as_dict(), [])
     with Session(init_db(sqlite_url)) as session:
         run = session.get(CrawlRun, run_id)
-        assert run is not None and (run.restored, run.deleted, run.new) == (1, 1, 1)
+        assert run is not None and (run.restored, run.edited, run.deleted, run.new) == (1, 2, 1, 1)
         assert session.exec(select(Item)).one().status == "active"
 
 
