@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 
 from crawler import clock
 from crawler.alerts.config import AlertsConfigError, load_alerts
-from crawler.cli.app import app
+from crawler.cli.app import DbOption, app
 from crawler.models import Outbox
 
 alerts_app = typer.Typer(
@@ -21,9 +21,6 @@ alerts_app = typer.Typer(
 app.add_typer(alerts_app, name="alerts")
 console = Console()
 errors = Console(stderr=True)
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="SQLAlchemy URL (default $GOVWATCH_DB or var/govwatch.db)")
-]
 
 
 def _iso(value: Any) -> str | None:

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crawler.cli.app import app
+from crawler.cli.app import DbOption, JsonOption, SeedsOption, app
 from crawler.config import load_seeds
 from crawler.models import CrawlRun
 from crawler.retention import logs_dir
@@ -58,17 +58,15 @@ def crawl_command(
     sources: Annotated[
         list[str] | None, typer.Argument(help="Source ids (default: every enabled source)")
     ] = None,
-    seeds: Annotated[
-        str | None, typer.Option("--seeds", help="Seeds folder (default $GOVWATCH_SEEDS or seeds/)")
-    ] = None,
-    db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default $GOVWATCH_DB)")] = None,
+    seeds: SeedsOption = None,
+    db: DbOption = None,
     log_file: Annotated[
         Path | None, typer.Option("--log-file", help="Scrapy's log (default $GOVWATCH_LOGS or var/logs, crawl-<time>.log)")
     ] = None,
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Stop the crawl after this many seconds")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Crawl sources now (one Scrapy process for all of them) and print what each run found."""
     seed_set = load_seeds(seeds)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from crawler.cli.app import app
+from crawler.cli.app import DbOption, app
 from crawler.db import init_db
 from crawler.export import (
     DEFAULT_BATCH,
@@ -39,7 +39,7 @@ def export_command(
         str | None, typer.Option("--output", "-o", help="Write to FILE (atomically: renamed into place when complete)")
     ] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=100_000, help="Rows read per query")] = DEFAULT_BATCH,
-    db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default $GOVWATCH_DB or var/govwatch.db)")] = None,
+    db: DbOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr")] = False,
 ) -> None:
     """Stream change events (new, edited, deleted, restored) with metadata and clean text; schema in docs/EXPORT.md."""

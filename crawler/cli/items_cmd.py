@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
-from crawler.cli.app import app
+from crawler.cli.app import DbOption, JsonOption, SeedsOption, app
 from crawler.clock import as_utc
 from crawler.config import load_seeds
 from crawler.db import init_db
@@ -30,9 +30,6 @@ from crawler.queries import (
 console = Console()
 errors = Console(stderr=True)
 
-DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default $GOVWATCH_DB or var/govwatch.db)")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines")]
-SeedsOption = Annotated[str | None, typer.Option("--seeds", help="Seeds folder (default $GOVWATCH_SEEDS or seeds/)")]
 
 
 def _session(db: str | None) -> Session:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from crawler.cli.app import app
+from crawler.cli.app import DbOption, JsonOption, LogsOption, app
 from crawler.db import init_db
 from crawler.retention import KEEP_LOGS_ENV, KEEP_OUTBOX_ENV, RetentionPolicy, logs_dir, prune
 
@@ -29,14 +29,10 @@ def prune_command(
             "--outbox-days", min=0, help=f"Keep sent/failed outbox rows this long (${KEEP_OUTBOX_ENV}, 90)"
         ),
     ] = None,
-    logs: Annotated[
-        Path | None, typer.Option("--logs", help="Folder of crawl logs (default $GOVWATCH_LOGS or var/logs)")
-    ] = None,
-    db: Annotated[
-        str | None, typer.Option("--db", help="SQLAlchemy URL (default $GOVWATCH_DB or var/govwatch.db)")
-    ] = None,
+    logs: LogsOption = None,
+    db: DbOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would go, remove nothing")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON object")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Remove crawl logs and sent or failed outbox rows older than the retention periods (0 keeps all)."""
     try:
@@ -48,7 +44,7 @@ def prune_command(
         keep_logs_days=policy.keep_logs_days if logs_days is None else logs_days,
         keep_outbox_days=policy.keep_outbox_days if outbox_days is None else outbox_days,
     )
-    report = prune(init_db(db), policy, logs if logs is not None else logs_dir(), dry_run=dry_run)
+    report = prune(init_db(db), policy, Path(logs) if logs else logs_dir(), dry_run=dry_run)
     if as_json:
         typer.echo(json.dumps(report.as_dict()))
         return

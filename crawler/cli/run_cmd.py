@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from crawler.alerts.config import AlertsConfigError
-from crawler.cli.app import app
+from crawler.cli.app import DbOption, LogsOption, SeedsOption, app
 
 errors = Console(stderr=True)
 
@@ -20,16 +20,9 @@ def run_command(
     once: Annotated[
         bool, typer.Option("--once", help="Crawl every enabled source now (grouped), deliver, exit")
     ] = False,
-    db: Annotated[
-        str | None, typer.Option("--db", help="SQLAlchemy URL (default $GOVWATCH_DB or var/govwatch.db)")
-    ] = None,
-    seeds: Annotated[
-        str | None, typer.Option("--seeds", help="Seeds folder (default $GOVWATCH_SEEDS or seeds/)")
-    ] = None,
-    logs: Annotated[
-        str | None,
-        typer.Option("--logs", help="Folder of per-run crawl logs (default $GOVWATCH_LOGS or var/logs)"),
-    ] = None,
+    db: DbOption = None,
+    seeds: SeedsOption = None,
+    logs: LogsOption = None,
     timeout: Annotated[
         float | None, typer.Option("--timeout", min=1, help="Seconds before a crawl subprocess is stopped")
     ] = None,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from crawler.cli.app import app
+from crawler.cli.app import DbOption, app
 
 errors = Console(stderr=True)
 TOKEN_ENV = "GOVWATCH_API_TOKEN"
@@ -29,7 +29,7 @@ def is_loopback(host: str) -> bool:
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Address to bind; anything but loopback needs $GOVWATCH_API_TOKEN")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port")] = 8000,
-    db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default $GOVWATCH_DB or var/govwatch.db)")] = None,
+    db: DbOption = None,
 ) -> None:
     """Serve /api (OpenAPI docs at /docs), /feeds/*.atom and the pages (items, item diffs, sources health)."""
     token = os.environ.get(TOKEN_ENV) or None
