@@ -79,12 +79,12 @@ def test_every_listing_gives_its_profile_usable_first_requests():
                 assert re.match(r"^https?://[^/{}]+/", request.url), (source.id, request.url)
                 assert "{page}" not in request.url and "{channel_id}" not in request.url
             if listing.profile == "json_api":
-                pattern = listing.params.get("channel_id_pattern")
-                if pattern:
-                    assert re.compile(pattern).groups >= 1, source.id
-                paged = str(listing.params.get("api", "")) + str(listing.params.get("form", ""))
-                assert "{page}" in paged, source.id
-                assert listing.params.get("total") or listing.params.get("pages"), source.id
+                params = listing.params
+                if params.channel_id_pattern:
+                    assert re.compile(params.channel_id_pattern).groups >= 1, source.id
+                paged = f"{params.api} {params.query} {params.form}"
+                assert "{page}" in paged or "{start}" in paged, source.id
+                assert params.total or params.pages, source.id
 
 
 # --- broken files ---------------------------------------------------------------------------------
