@@ -84,7 +84,7 @@ def test_every_listing_gives_its_profile_usable_first_requests():
                     assert re.compile(params.channel_id_pattern).groups >= 1, source.id
                 paged = f"{params.api} {params.query} {params.form}"
                 assert "{page}" in paged or "{start}" in paged, source.id
-                assert params.total or params.pages, source.id
+                assert params.total or params.pages or params.assume_pages, source.id
 
 
 # --- broken files ---------------------------------------------------------------------------------

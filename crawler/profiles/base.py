@@ -41,7 +41,9 @@ class PageRequest:
     method: str = "GET"
     formdata: dict[str, str] | None = None
     page: int = 1
-    channel_id: str | None = None  # a JSON API's channel id read from the column page, for pages 2…
+    # Values a JSON API's column page revealed (`channel_id`, and any named group of the pattern), kept
+    # with the request so pages 2… are built statelessly from page 1's answer.
+    variables: dict[str, str] | None = None
 
 
 @dataclass

@@ -33,11 +33,19 @@ HTML_ITEMS = "li, tr, dd"  # rows of an HTML fragment carried in a JSON answer (
 
 
 def dotted(data: Any, path: str | None) -> Any:
-    """`data.results.0.title`-style lookup; an empty path is the data itself; None when a step is missing."""
+    """`data.results.0.title`-style lookup; an empty path is the data itself; None when a step is missing.
+
+    A step into a string that holds JSON decodes it first (Jiangxi's `source.urls` is `'{"pc": "/…"}'`).
+    """
     if path is None:
         return None
     node = data
     for part in str(path).split(".") if path else ():
+        if isinstance(node, str) and node.lstrip().startswith(("{", "[")):
+            try:
+                node = json.loads(node)
+            except ValueError:
+                return None
         if isinstance(node, dict):
             node = node.get(part)
         elif isinstance(node, list) and part.lstrip("-").isdigit() and -len(node) <= int(part) < len(node):
@@ -59,34 +67,37 @@ def _params(listing: Listing) -> JsonApiParams:
     return listing.params if isinstance(listing.params, JsonApiParams) else JsonApiParams()
 
 
-def _fill(template: str, params: JsonApiParams, page: int, channel_id: str) -> str:
-    """A template with `{page}`, `{channel_id}`, `{start}` and `{per_page}` filled for 1-based page `page`."""
+def _fill(template: str, params: JsonApiParams, page: int, variables: dict[str, str]) -> str:
+    """A template with `{page}`, `{start}`, `{per_page}` and the column page's variables filled for page `page`."""
     per_page = params.per_page or 20
     values = {
-        "{page}": str(page + params.page_offset),
-        "{channel_id}": channel_id,
-        "{start}": str((page - 1) * per_page),
-        "{per_page}": str(per_page),
+        "page": str(page + params.page_offset),
+        "start": str((page - 1) * per_page),
+        "per_page": str(per_page),
+        "channel_id": params.channel_id or "",
+        **variables,
     }
     for key, value in values.items():
-        template = template.replace(key, value)
+        template = template.replace("{" + key + "}", value)
     return template
 
 
-def api_request(listing: Listing, page: int, channel_id: str | None = None) -> PageRequest:
+def api_request(listing: Listing, page: int, variables: dict[str, str] | None = None) -> PageRequest:
     """The request for API page `page`: the URL template (plus `query`), and for a POST the `form`."""
     params = _params(listing)
-    channel = channel_id or params.channel_id or ""
-    url = _fill(params.api or listing.url, params, page, quote(channel))
+    found = dict(variables or {})
+    in_url = {key: quote(value) for key, value in found.items()}
+    url = _fill(params.api or listing.url, params, page, in_url)
     if params.query:
         parts = urlsplit(url)
         fields = parse_qsl(parts.query, keep_blank_values=True)
-        fields += [(key, _fill(value, params, page, channel)) for key, value in params.query.items()]
+        fields += [(key, _fill(value, params, page, found)) for key, value in params.query.items()]
         url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(fields, safe="[]"), ""))
+    kept = found or None
     if params.method != "POST":
-        return PageRequest(url=url, page=page, channel_id=channel_id)
-    formdata = {key: _fill(value, params, page, channel) for key, value in (params.form or {}).items()}
-    return PageRequest(url=url, method="POST", formdata=formdata, page=page, channel_id=channel_id)
+        return PageRequest(url=url, page=page, variables=kept)
+    formdata = {key: _fill(value, params, page, found) for key, value in (params.form or {}).items()}
+    return PageRequest(url=url, method="POST", formdata=formdata, page=page, variables=kept)
 
 
 def _load(text: str) -> Any:
@@ -145,19 +156,19 @@ class JsonApiProfile(Profile):
         page.total_pages = self._total_pages(data, params, count)
         if request.page == 1 and page.total_pages:
             last = min(page.total_pages, max_pages)
-            page.next_requests = [api_request(listing, n, request.channel_id) for n in range(2, last + 1)]
+            page.next_requests = [api_request(listing, n, request.variables) for n in range(2, last + 1)]
         return page
 
     @staticmethod
     def _total_pages(data: Any, params: JsonApiParams, count: int) -> int | None:
-        if params.pages:
-            return _int(dotted(data, params.pages))
+        if params.pages and (pages := _int(dotted(data, params.pages))) is not None:
+            return pages
         if params.total:
             total = _int(dotted(data, params.total))
             per_page = params.per_page or count
             if total is not None and per_page:
                 return math.ceil(total / per_page)
-        return None
+        return params.assume_pages
 
     @staticmethod
     def _shell(listing: Listing, params: JsonApiParams, request: PageRequest, text: str) -> ListingPage:
@@ -165,8 +176,12 @@ class JsonApiProfile(Profile):
         match = re.search(pattern, text)
         if not match:
             return ListingPage(errors=[f"{request.url}: channel id not found with {pattern!r}"])
-        channel_id = match.groupdict().get("id") or (match.group(1) if match.groups() else match.group(0))
-        return ListingPage(next_requests=[api_request(listing, 1, channel_id)])
+        named = {key: value for key, value in match.groupdict().items() if value is not None}
+        if "id" in named:
+            named["channel_id"] = named.pop("id")
+        elif not named:
+            named["channel_id"] = match.group(1) if match.groups() else match.group(0)
+        return ListingPage(next_requests=[api_request(listing, 1, named)])
 
     @staticmethod
     def _entries(results: list[Any], base: str, params: JsonApiParams) -> list[ListingEntry]:

@@ -82,7 +82,8 @@ class HanwebParams(ProfileParams):
 
 class JsonApiParams(ProfileParams):
     """A GET or POST JSON list API. Templates (`api`, `query`, `form` values) may hold `{page}` (1-based,
-    plus `page_offset`), `{channel_id}`, `{start}` (first record, 0-based) and `{per_page}`."""
+    plus `page_offset`), `{start}` (first record, 0-based), `{per_page}`, `{channel_id}` and any named
+    group of `channel_id_pattern` (`(?P<webId>…)` fills `{webId}`)."""
 
     api: str | None = None  # the URL template; default: the listing URL
     method: Literal["GET", "POST"] = "GET"
@@ -92,7 +93,8 @@ class JsonApiParams(ProfileParams):
     per_page: int | None = Field(default=None, ge=1, le=1000)
     channel_id: str | None = None
     # A regex whose group `id` (or group 1) is the channel id, applied to the column page, or to the
-    # answer of `channel_id_url` (Heilongjiang's /common/getChannelList?channelCode=…).
+    # answer of `channel_id_url` (Heilongjiang's /common/getChannelList?channelCode=…); its other named
+    # groups fill the templates' placeholders of the same name (jpaas: webId, tplSetId).
     channel_id_pattern: str | None = None
     channel_id_url: str | None = None
     results: str = "data.results"  # dotted path to the list of records
@@ -103,6 +105,7 @@ class JsonApiParams(ProfileParams):
     base: str | None = None  # what relative article URLs resolve against (default: the listing URL)
     total: str | None = None  # path to the record count (with per_page, else the page length)
     pages: str | None = None  # path to the page count
+    assume_pages: int | None = Field(default=None, ge=1, le=1000)  # when the answer states no count
     # Jpaas-style answers carry an HTML fragment, not records: its path, read with selectors.item.
     html: str | None = None
 

@@ -52,7 +52,7 @@ def test_hunan_style_channel_id_from_the_shell_page(parse):
         PageRequest(
             url="https://api.example.gov.cn/search/common/search/6d8f1c2b9a?page=1&_pageSize=15",
             page=1,
-            channel_id="6d8f1c2b9a",
+            variables={"channel_id": "6d8f1c2b9a"},
         )
     ]
     page = parse(
