@@ -50,6 +50,19 @@ def test_the_required_sources_are_shipped():
     assert set(PROVINCES) <= domains
 
 
+PROVINCIAL_REGULATORS = 32  # the 31 provincial-level departments and the XPCC's bureau
+
+
+def test_every_regulator_is_seeded_and_every_seed_names_its_evidence():
+    sources = list(load_seeds(DEFAULT_SEEDS_DIR).sources.values())
+    provincial = {source.org for source in sources if "province" in source.tags}
+    assert len(provincial) == PROVINCIAL_REGULATORS, sorted(provincial)
+    for source in sources:
+        assert source.evidence, f"{source.id}: say what confirmed which part, when, how sure"
+        if source.verified:
+            assert any(e.confidence == "S" and "saved" in e.source for e in source.evidence), source.id
+
+
 def test_sources_are_honest_about_what_is_assumed():
     for source in load_seeds(DEFAULT_SEEDS_DIR).sources.values():
         assert source.notes, f"{source.id}: say what is known and what is assumed"
@@ -102,17 +115,16 @@ def seed_copy(tmp_path: Path) -> Path:
     ("breakage", "key"),
     [
         (lambda text: text + "\nfrequency: daily\n", "frequency"),  # unknown key
-        (lambda text: text.replace('schedule: "10 7 * * *"', 'schedule: "10 7 * *"'), "schedule"),  # bad cron
-        (lambda text: text.replace('schedule: "10 7 * * *"', 'schedule: "99 7 * * *"'), "schedule"),
+        (lambda text: re.sub(r'schedule: "[^"]*"', 'schedule: "10 7 * *"', text), "schedule"),  # bad cron
+        (lambda text: re.sub(r'schedule: "[^"]*"', 'schedule: "99 7 * * *"', text), "schedule"),
         (lambda text: text.replace("id: hunan-sthjt", "id: hunan"), "id"),  # id ≠ file name
         (lambda text: text.replace("id: hunan-sthjt", "id: Hunan_STHJT"), "id"),  # not a slug
-        (lambda text: text.replace("    profile: json_api", "    profile: rss"), "listings.2.profile"),
+        (lambda text: text.replace("  profile: json_api", "  profile: rss", 1), "listings.0.profile"),
         (
-            lambda text: text.replace(
-                "      assume_pages: 3\n", "      assume_pages: 3\n    colour: red\n", 1
-            ),
+            lambda text: text.replace("  profile: json_api\n", "  profile: json_api\n  colour: red\n", 1),
             "listings.0.colour",
         ),
+        (lambda text: text.replace("    per_page: 20", "    perpage: 20", 1), "listings.0.params"),
         (lambda text: "id: hunan-sthjt\nname: [unclosed\n", "(file)"),  # bad YAML
         (lambda text: "just a string\n", "(file)"),
     ],
