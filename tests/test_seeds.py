@@ -155,7 +155,10 @@ def test_the_readme_example_is_a_valid_seed(tmp_path: Path) -> None:
     readme = (DEFAULT_SEEDS_DIR.parent / "README.md").read_text(encoding="utf-8")
     example = re.search(r"```yaml\n(.*?)```", readme, re.DOTALL)
     assert example is not None, "README.md lost its seed example"
-    (tmp_path / "mee-hjywnews.yaml").write_text(example.group(1), encoding="utf-8")
+    (tmp_path / "hunan-sthjt.yaml").write_text(example.group(1), encoding="utf-8")
     loaded = load_seeds(tmp_path)
-    assert loaded.errors == [] and list(loaded.sources) == ["mee-hjywnews"]
-    assert loaded.sources["mee-hjywnews"].revisit.days == (1, 3, 7, 30)
+    assert loaded.errors == [] and list(loaded.sources) == ["hunan-sthjt"]
+    source = loaded.sources["hunan-sthjt"]
+    assert source.revisit.days == (1, 3, 7, 30)
+    assert source.listings[0].params.form["datas[0][key]"] == "status"
+    assert [e.confidence for e in source.evidence] == ["C"]

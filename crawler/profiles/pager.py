@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 # A numbered page file: `index_2.shtml`, `list_tyxx_3.html`, `common_list_4.shtml`, `xwdt_list_2.shtml`.
 NUMBERED_FILE = re.compile(r"^(?P<name>[\w.-]+?)_(?P<n>\d{1,5})\.(?P<ext>s?html?)$")
+# Article files that share the column's folder and look numbered (t20261127_12345.shtml): not pages.
+ARTICLE_NAME = re.compile(r"^(?:t\d{8}|art_\d+|post|content|c00)$", re.IGNORECASE)
 # Query parameters that number pages (`?pageNum=3`, `?page=3`); the page number is the value.
 PAGE_QUERY_KEYS: tuple[str, ...] = ("pageNum", "pageNo", "page", "pageIndex", "currentPage", "curPage", "p")
 # Page counts printed next to a pager: 共 34 页, 1/34.
@@ -92,7 +94,7 @@ def _file_links(listing_url: str, hrefs: list[str]) -> dict[tuple[str, str], lis
         if _directory(url) != folder:
             continue
         match = NUMBERED_FILE.match(urlsplit(url).path.rsplit("/", 1)[-1])
-        if match:
+        if match and not ARTICLE_NAME.match(match["name"]):
             groups.setdefault((match["name"], match["ext"]), []).append(int(match["n"]))
     return groups
 

@@ -86,6 +86,13 @@ def test_a_next_link_still_wins_in_html():
     assert [r.url for r in page.next_requests] == ["https://a.example.gov.cn/n/index_1.html"]
 
 
+def test_articles_in_the_column_folder_are_not_a_pager():
+    text = _list(["./t20261127_12345.shtml", "./t20261120_12001.shtml", "./post_4711.html"], [])
+    page = _page("html", "https://a.example.gov.cn/ttxw/", text)
+    assert len(page.entries) == 3
+    assert page.next_requests == [] and page.total_pages is None
+
+
 def test_links_to_other_folders_are_not_a_pager():
     text = _list(ARTICLES, [("x", "/other/index_2.html"), ("y", "../up/index_3.html")])
     page = _page("html", "https://a.example.gov.cn/n/", text)
