@@ -135,12 +135,20 @@ def _from_numbers(
 
 
 def find_numbered_pager(
-    listing_url: str, hrefs: list[str], text: str, params: NumberedPagerParams
+    listing_url: str,
+    hrefs: list[str],
+    text: str,
+    params: NumberedPagerParams,
+    *,
+    default_ext: str = "html",
+    assume: bool = True,
 ) -> NumberedPager | None:
     """The numbered pager a listing page shows, or the one its params state; None when it has neither.
 
     The total comes from the highest numbered link, else a printed "共 N 页", else `assume_pages`; with
-    none of these the pager is still returned (total None) when the pattern is known.
+    none of these the pager is still returned (total None) when the pattern is known. With `assume`, a
+    listing without pager links but with `assume_pages` pages as its URL suggests (`list.shtml` →
+    `list_{n}.shtml`, a folder → `index_{n}.<default_ext>`).
     """
     stem, ext = listing_stem(listing_url)
     if params.page_url:
@@ -164,6 +172,9 @@ def find_numbered_pager(
         key = max(queries, key=lambda k: len(queries[k]))
         pager = _from_numbers(f"?{key}={{n}}", queries[key], 2, params, "page links")
         return _with_total(pager, text, params)
+    if assume and params.assume_pages:
+        first = params.first_number if params.first_number is not None else default_first_number(stem)
+        return NumberedPager(f"{stem}_{{n}}.{ext or default_ext}", first, params.assume_pages, "assumed")
     return None
 
 

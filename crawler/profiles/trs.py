@@ -111,7 +111,7 @@ def find_pager(text: str, listing_url: str, links: list[str], params: TrsParams)
         if match := pattern.search(text):
             total = int(match[1])
             return NumberedPager(template, first, total, "countPage") if 0 < total <= MAX_TOTAL_PAGES else None
-    if pager := find_numbered_pager(listing_url, links, text, params):
+    if pager := find_numbered_pager(listing_url, links, text, params, default_ext=ext, assume=False):
         if pager.form != "params" or pager.total_pages is not None:
             return pager
     if params.per_page:

@@ -80,6 +80,16 @@ def test_a_stated_page_url_without_a_count_is_read_one_page_at_a_time():
     assert last.next_requests == []
 
 
+def test_assumed_pages_follow_the_listing_urls_own_name():
+    page = _page("html", "https://a.example.gov.cn/c1/sthjyw.shtml", _list(ARTICLES, []), params={"assume_pages": 3})
+    assert [r.url for r in page.next_requests] == [
+        "https://a.example.gov.cn/c1/sthjyw_2.shtml",
+        "https://a.example.gov.cn/c1/sthjyw_3.shtml",
+    ]
+    folder = _page("html", "https://a.example.gov.cn/xw/", _list(ARTICLES, []), params={"assume_pages": 2})
+    assert [r.url for r in folder.next_requests] == ["https://a.example.gov.cn/xw/index_1.html"]
+
+
 def test_a_next_link_still_wins_in_html():
     text = _list(ARTICLES, [("2", "index_1.html"), ("下一页", "index_1.html"), ("5", "index_4.html")])
     page = _page("html", "https://a.example.gov.cn/n/", text)

@@ -76,3 +76,11 @@ def test_evidence_is_validated():
         Evidence(what="x", source="y", seen="last year", confidence="C")
     with pytest.raises(ValidationError, match="confidence"):
         Evidence(what="x", source="y", seen="2026", confidence="high")
+
+
+def test_every_shipped_seed_survives_a_dump_and_reload():
+    from crawler.config import Source
+
+    for source in load_seeds().sources.values():
+        dumped = source.model_dump(mode="json", exclude_defaults=True)
+        assert Source.model_validate(dumped) == source, source.id
