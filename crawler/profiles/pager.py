@@ -74,7 +74,7 @@ def listing_stem(listing_url: str) -> tuple[str, str | None]:
 
 def default_first_number(name: str) -> int:
     """TRS numbers `index_k` from 1 for page 2 (index_1) and named lists from 2 (list_x_2 is page 2)."""
-    return 1 if name == "index" else 2
+    return 1 if name.startswith("index") else 2
 
 
 def _directory(url: str) -> str:

@@ -14,7 +14,13 @@ from crawler.profiles.base import (
     html_selector,
     register,
 )
-from crawler.profiles.pager import NumberedPager, find_numbered_pager, further_pages, listing_stem
+from crawler.profiles.pager import (
+    NumberedPager,
+    default_first_number,
+    find_numbered_pager,
+    further_pages,
+    listing_stem,
+)
 from crawler.profiles.params import TrsParams
 
 if TYPE_CHECKING:
@@ -60,9 +66,7 @@ def _js_value(text: str, arg: str) -> int | str | None:
 def _first_number(prefix: str, params: TrsParams) -> int:
     """TRS numbers `index_k` from 1 for page 2 (index_1) and named lists from 2 (list_x_2 is page 2); a
     seed's `params.first_number` corrects templates that do otherwise (Guangdong's index_2 is page 2)."""
-    if params.first_number is not None:
-        return params.first_number
-    return 1 if prefix.startswith("index") else 2
+    return params.first_number if params.first_number is not None else default_first_number(prefix)
 
 
 def _pager_from_call(
