@@ -30,10 +30,10 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.clock import SHANGHAI  # noqa: E402
 from crawler.db import init_db  # noqa: E402
 from crawler.export import ExportOptions, event_query, export, record_from_row, write_jsonl  # noqa: E402
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow  # noqa: E402
+from crawler.vocabulary import SHANGHAI  # noqa: E402
 
 KINDS = ("meeting", "news", "news", "notice", "policy", "speech", "meeting", "news", "notice", "news")
 TARGET_MS = 100.0

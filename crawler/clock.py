@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from crawler.vocabulary import SHANGHAI
+
+__all__ = ["NOW_ENV", "SHANGHAI", "as_utc", "now", "to_shanghai"]
 # A fixed "now" (ISO 8601; naive means Asia/Shanghai) lets the demo, the simulator and tests move through
 # days in seconds; crawl subprocesses inherit it through the environment.
 NOW_ENV = "GOVWATCH_NOW"

@@ -14,11 +14,11 @@ from typing import Any, TextIO
 from xml.sax.saxutils import XMLGenerator
 
 from sqlalchemy import and_, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from crawler import clock
+from crawler.db import UnsupportedDatabase, insert_ignore
 from crawler.models import ChangeEvent, Consumer, Item, ItemVersion
 
 # Bumped only for an incompatible change (a field removed, renamed or re-typed); new fields keep the version.
@@ -291,16 +291,11 @@ def consumer_position(connection: Connection, name: str) -> int:
 
 
 def _ensure_consumer(engine: Engine, name: str) -> None:
-    dialect = engine.dialect.name
-    builder = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if builder is None:
-        raise ExportError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
     with engine.begin() as connection:
-        connection.execute(
-            builder(Consumer)
-            .values(name=name, position=0, updated_at=clock.now())
-            .on_conflict_do_nothing(index_elements=["name"])
-        )
+        try:
+            insert_ignore(connection, Consumer, {"name": name, "position": 0, "updated_at": clock.now()}, ["name"])
+        except UnsupportedDatabase as exc:
+            raise ExportError(str(exc)) from exc
 
 
 def advance_consumer(engine: Engine, name: str, expected: int, position: int) -> None:

@@ -9,20 +9,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from crawler import clock
 from crawler.config import DEFAULT_REVISIT_DAYS, Source
-from crawler.db import get_engine, init_db
+from crawler.db import get_engine, init_db, insert_ignore
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow
 from crawler.processes import pid_alive
+from crawler.vocabulary import BAD_HEALTH
 
 # A run still marked "running" after this long belonged to a process that died.
 STALE_RUN_AFTER = timedelta(hours=6)
 # How many 404/410 answers, on separate requests, make an item deleted (a single one may be a hiccup).
 DELETION_CONFIRMATIONS = 2
-BAD_HEALTH = ("empty", "blocked", "failing")
 
 
 @dataclass(frozen=True)
@@ -93,16 +92,6 @@ class HealthChange:
     health: str
     consecutive_bad_runs: int
     notify: str | None  # "broken" | "recovered" | None
-
-
-def _insert(session: Session, model: type, values: dict[str, Any], conflict: Sequence[str]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING in the session's dialect (SQLite and PostgreSQL)."""
-    dialect = session.get_bind().dialect.name
-    builder = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if builder is None:
-        raise RuntimeError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
-    statement = builder(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
-    session.execute(statement)
 
 
 def next_revisit(first_seen: datetime, revisits_done: int, days: Sequence[int]) -> datetime | None:
@@ -256,7 +245,7 @@ class Store:
         """Store a fetched article: new, edited (hash changed) or unchanged — decided and written atomically."""
         now = clock.now()
         with self.session() as session:
-            _insert(
+            insert_ignore(
                 session,
                 Item,
                 {

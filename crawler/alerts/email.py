@@ -12,6 +12,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from crawler import clock
+from crawler.vocabulary import SHANGHAI
 
 SUBJECT_PREFIX = "[govwatch]"
 # Headers that let a program (the demo, the tests, a mail filter) recover what a message is about.
@@ -63,7 +64,7 @@ def _new_message(
     message["Subject"] = subject  # non-ASCII is RFC 2047-encoded as UTF-8 by the default policy
     message["From"] = sender
     message["To"] = ", ".join(to)
-    message["Date"] = format_datetime(datetime.now(clock.SHANGHAI))
+    message["Date"] = format_datetime(datetime.now(SHANGHAI))
     # A stable Message-ID per outbox row lets a mail client drop the duplicate if a crash made us resend.
     message["Message-ID"] = message_id or make_msgid(domain=_domain(sender))
     message[TYPE_HEADER] = kind

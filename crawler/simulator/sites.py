@@ -10,15 +10,15 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from typing import Protocol
 
 from crawler.simulator import templates as t
 from crawler.simulator.phrases import ATTACHMENTS, WEEKDAYS
 from crawler.simulator.server import Request, Response
 from crawler.simulator.world import Article, Column, SiteSpec, World
+from crawler.vocabulary import SHANGHAI as CHINA
 
-CHINA = timezone(timedelta(hours=8))
 RELATED_COUNT = 4
 PAGE_CACHE_SIZE = 64  # rendered static pages kept (bounded: the scaled world has thousands of pages)
 

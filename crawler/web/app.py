@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from crawler import clock
 from crawler.db import init_db
 from crawler.export import event_query, record_from_row
-from crawler.models import CHANGES
+from crawler.vocabulary import CHANGES, KINDS
 from crawler.web import feeds, queries
 from crawler.web.queries import BadRequest, ItemQuery
 
@@ -256,7 +256,7 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
                 "items": items,
                 "filters": filters,
                 "sources": queries.source_ids(conn),
-                "kinds": queries.KINDS,
+                "kinds": KINDS,
                 "changes": CHANGES,
                 "next_url": next_url,
                 "first_url": first_url,

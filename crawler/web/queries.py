@@ -14,15 +14,14 @@ from sqlalchemy.engine import Connection
 
 from crawler.diffing import side_by_side, unified_diff
 from crawler.export import event_query, iso, record_from_row
-from crawler.models import CHANGES, ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow
+from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow
+from crawler.vocabulary import CHANGES
 
 PAGE_DEFAULT = 50
 PAGE_MAX = 200
 # Ids a search (`q`) reads per request at most; a page may then hold fewer matches and still have a next cursor.
 SEARCH_WINDOW = 20_000
 FEED_SIZE = 50
-# The kinds the extractor assigns (crawler/config.py), offered as a filter.
-KINDS = ("meeting", "notice", "speech", "policy", "news")
 
 
 class BadRequest(ValueError):
