@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from crawler import clock
 from crawler.db import UnsupportedDatabase, insert_ignore
 from crawler.models import ChangeEvent, Consumer, Item, ItemVersion
+from crawler.textsafe import clean, clean_optional
 
 # Bumped only for an incompatible change (a field removed, renamed or re-typed); new fields keep the version.
 SCHEMA_VERSION = 1
@@ -141,6 +142,8 @@ def event_query(after_id: int = 0, until_id: int | None = None, limit: int | Non
 def record_from_row(row: Any) -> dict[str, Any]:
     """One export record (FIELDS order) from a joined event/item/version row."""
     m = row._mapping
+    # Texts are cleaned again on the way out (crawler/textsafe.py): a row stored before extraction removed
+    # control characters must not make a feed, a CSV or a mail unreadable.
     return {
         "schema_version": SCHEMA_VERSION,
         "event_id": m["event_id"],
@@ -150,18 +153,18 @@ def record_from_row(row: Any) -> dict[str, Any]:
         "url": m["canonical_url"],
         "source_id": m["source_id"],
         # The version's own title and date when it has them: an edit may have changed them.
-        "title": m["version_title"] if m["version_title"] is not None else m["item_title"],
+        "title": clean_optional(m["version_title"] if m["version_title"] is not None else m["item_title"]),
         "published": iso(m["version_published"] or m["item_published"]),
         "published_guessed": bool(m["published_guessed"]),
-        "source": m["source_name"],
-        "organ": m["organ"],
-        "doc_number": m["doc_number"],
+        "source": clean_optional(m["source_name"]),
+        "organ": clean_optional(m["organ"]),
+        "doc_number": clean_optional(m["doc_number"]),
         "kind": m["kind"],
         "status": m["status"],
         "version": m["version"],
         "content_hash": m["content_hash"],
         "fetched_at": iso(m["fetched_at"]),
-        "text": m["text"],
+        "text": clean_optional(m["text"]),
     }
 
 
@@ -198,10 +201,15 @@ def iter_events(
 # --- writing ------------------------------------------------------------------------------------------
 
 
+# JSON may carry U+2028/U+2029 raw, but many line readers (Python's str.splitlines, JavaScript before
+# ES2019) break lines there: escaped, one record is always exactly one line.
+_LINE_SEPARATORS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def write_jsonl(records: Iterable[dict[str, Any]], stream: TextIO) -> tuple[int, int | None]:
     count, last = 0, None
     for record in records:
-        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        stream.write(json.dumps(record, ensure_ascii=False).translate(_LINE_SEPARATORS) + "\n")
         count, last = count + 1, record["event_id"]
     return count, last
 
@@ -244,9 +252,10 @@ def write_atom(
     xml = XMLGenerator(stream, encoding="utf-8", short_empty_elements=True)
 
     def element(name: str, text: str | None = None, **attrs: str) -> None:
-        xml.startElement(name, attrs)
+        # XML 1.0 has no way to carry a control character, even escaped: whatever reaches here is cleaned.
+        xml.startElement(name, {key: clean(value) for key, value in attrs.items()})
         if text is not None:
-            xml.characters(text)
+            xml.characters(clean(text))
         xml.endElement(name)
 
     xml.startDocument()

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from crawler.diffing import side_by_side, unified_diff
 from crawler.export import event_query, iso, record_from_row
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow
+from crawler.textsafe import clean_value
 from crawler.vocabulary import CHANGES
 
 PAGE_DEFAULT = 50
@@ -72,7 +73,7 @@ def _derived_change(status: str, versions: int) -> str:
 
 def item_summary(row: Any) -> dict[str, Any]:
     m = row._mapping
-    return {
+    return clean_value({
         "id": m["id"],
         "url": m["canonical_url"],
         "source_id": m["source_id"],
@@ -88,7 +89,7 @@ def item_summary(row: Any) -> dict[str, Any]:
         "content_hash": m["content_hash"],
         "first_seen": iso(m["first_seen"]),
         "last_changed": iso(m["last_changed"]),
-    }
+    })
 
 
 ITEM_COLUMNS = (
@@ -200,7 +201,7 @@ def list_versions(connection: Connection, item_id: int, with_text: bool = True) 
         }
         if with_text:
             version["text"] = m["text"]
-        out.append(version)
+        out.append(clean_value(version))
     return out
 
 
@@ -222,7 +223,7 @@ def version_texts(connection: Connection, item_id: int, numbers: Sequence[int]) 
             ItemVersion.item_id == item_id, ItemVersion.version.in_(list(numbers))
         )
     ).all()
-    return {row.version: dict(row._mapping) for row in rows}
+    return {row.version: clean_value(dict(row._mapping)) for row in rows}
 
 
 def diff(connection: Connection, item_id: int, count: int, old: int | None, new: int | None) -> dict[str, Any]:
@@ -266,7 +267,7 @@ def recent_changes(connection: Connection, limit: int = 8) -> list[dict[str, Any
         .limit(limit)
     ).all()
     return [
-        {
+        clean_value({
             "event_id": row.id,
             "change": row.change,
             "created_at": iso(row.created_at),
@@ -275,7 +276,7 @@ def recent_changes(connection: Connection, limit: int = 8) -> list[dict[str, Any
             "title": row.title,
             "kind": row.kind,
             "version": row.version if row.version is not None else row.version_count,
-        }
+        })
         for row in rows
     ]
 
@@ -301,7 +302,7 @@ def sources_health(connection: Connection) -> list[dict[str, Any]]:
     counts = dict(
         connection.execute(select(Item.source_id, func.count()).group_by(Item.source_id)).all()  # type: ignore[arg-type]
     )
-    out = []
+    out: list[dict[str, Any]] = []
     for source in sources:
         run = runs.get(source.id)
         item = newest_items.get(source.id)
@@ -341,7 +342,7 @@ def sources_health(connection: Connection) -> list[dict[str, Any]]:
                 else {"id": item.id, "title": item.title, "first_seen": iso(item.first_seen)},
             }
         )
-    return out
+    return clean_value(out)
 
 
 def source_ids(connection: Connection) -> list[str]:
