@@ -21,6 +21,7 @@ from crawler import clock
 from crawler.db import UnsupportedDatabase, insert_ignore
 from crawler.models import ChangeEvent, Consumer, Item, ItemVersion
 from crawler.textsafe import clean, clean_optional
+from crawler.vocabulary import DELETED, EDITED, RESTORED
 
 # Bumped only for an incompatible change (a field removed, renamed or re-typed); new fields keep the version.
 SCHEMA_VERSION = 1
@@ -89,7 +90,7 @@ def entry_id(item_id: int, version: int, change: str = "new") -> str:
     """The Atom entry id of an item at a version; a deletion and a restoration get their own entries."""
     base = f"{TAG_PREFIX}item/{item_id}/v{version}"
     # A restored item usually keeps its version: without the suffix a reader would take it as already read.
-    return f"{base}/{change}" if change in ("deleted", "restored") else base
+    return f"{base}/{change}" if change in (DELETED, RESTORED) else base
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -236,11 +237,11 @@ def write_csv(records: Iterable[dict[str, Any]], stream: TextIO) -> tuple[int, i
 def entry_title(record: dict[str, Any]) -> str:
     """What a feed reader shows: the title, marked when it is an edit, a deletion or a restoration."""
     title = record.get("title") or record.get("url") or f"item {record['item_id']}"
-    if record["change"] == "edited":
+    if record["change"] == EDITED:
         return f"[已更新 v{record['version']}] {title}"
-    if record["change"] == "deleted":
+    if record["change"] == DELETED:
         return f"[已删除] {title}"
-    if record["change"] == "restored":
+    if record["change"] == RESTORED:
         return f"[已恢复] {title}"
     return str(title)
 

@@ -22,6 +22,9 @@ from crawler.vocabulary import BAD_HEALTH
 STALE_RUN_AFTER = timedelta(hours=6)
 # How many 404/410 answers, on separate requests, make an item deleted (a single one may be a hiccup).
 DELETION_CONFIRMATIONS = 2
+# Canonical URLs per `known` query: one round trip for a whole listing page, and an IN list far below
+# SQLite's bound-parameter limit (32766) and PostgreSQL's (65535).
+KNOWN_LOOKUP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -202,8 +205,8 @@ class Store:
         urls = list(dict.fromkeys(canonical_urls))
         found: dict[str, KnownItem] = {}
         with self.session() as session:
-            for start in range(0, len(urls), 500):
-                chunk = urls[start : start + 500]
+            for start in range(0, len(urls), KNOWN_LOOKUP_BATCH):
+                chunk = urls[start : start + KNOWN_LOOKUP_BATCH]
                 for item in session.exec(select(Item).where(col(Item.canonical_url).in_(chunk))):
                     found[item.canonical_url] = _known(item)
         return found
@@ -435,9 +438,3 @@ def _known(item: Item) -> KnownItem:
         next_revisit_at=item.next_revisit_at,
         gone_count=item.gone_count,
     )
-
-
-def open_store(url: str | None = None, listeners: Iterable[ChangeListener] = ()) -> Store:
-    """A Store on the configured database (schema brought up to date)."""
-    get_engine(url)
-    return Store(url, listeners)

@@ -23,24 +23,18 @@ CHANGES: tuple[str, ...] = get_args(Change)
 UNCHANGED = "unchanged"  # a fetch that stored nothing: an outcome, never an event
 
 # --- item.status --------------------------------------------------------------------------------------
-ItemStatus = Literal["active", "deleted", "blocked"]
-ACTIVE = "active"
+ACTIVE = "active"  # or DELETED (two 404/410 answers), or BLOCKED (a challenge page)
 BLOCKED = "blocked"  # also a run status and a health state: the site answered with a challenge
-ITEM_STATUSES: tuple[str, ...] = get_args(ItemStatus)
 
 # --- crawl_run.status and source.health ----------------------------------------------------------------
 RunStatus = Literal["running", "ok", "empty", "blocked", "failing", "crashed"]
 RUNNING, OK, EMPTY, _, FAILING, CRASHED = get_args(RunStatus)
 RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
-Health = Literal["unknown", "ok", "empty", "blocked", "failing"]
-UNKNOWN = "unknown"
-HEALTH_STATES: tuple[str, ...] = get_args(Health)
+UNKNOWN = "unknown"  # a source's health before its first run; afterwards its last run's status
 BAD_HEALTH = (EMPTY, BLOCKED, FAILING)  # the states that count towards a health alert
 
 # --- outbox.status (sending: claimed under a lease, crawler/alerts/deliver.py) ---------------------------
-OutboxStatus = Literal["pending", "sending", "sent", "failed"]
-PENDING, SENDING, SENT, FAILED = get_args(OutboxStatus)
-OUTBOX_STATES: tuple[str, ...] = get_args(OutboxStatus)
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
 # --- the slug rule ------------------------------------------------------------------------------------
 # A source id (`seeds/<id>.yaml`): lowercase letters, digits and '-', 2..63 characters, as a file name

@@ -14,6 +14,7 @@ from crawler.diffing import changed_lines
 from crawler.export import record_of_event
 from crawler.models import Outbox, SourceRow
 from crawler.store import ChangeNotice
+from crawler.vocabulary import PENDING
 
 # The email shows the first paragraphs only; the webhook gets the whole clean text.
 EXCERPT_PARAGRAPHS = 3
@@ -144,7 +145,7 @@ class OutboxListener:
                         # never queue the same alert twice.
                         "dedupe_key": f"{channel}:{sub.name}:event:{notice.event.id}",
                         "payload": {"mode": sub.mode, "event": body},
-                        "status": "pending",
+                        "status": PENDING,
                         "attempts": 0,
                         "next_attempt_at": due,
                         "created_at": now,

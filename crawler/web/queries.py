@@ -16,7 +16,7 @@ from crawler.diffing import side_by_side, unified_diff
 from crawler.export import event_query, iso, record_from_row
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow
 from crawler.textsafe import clean_value
-from crawler.vocabulary import CHANGES
+from crawler.vocabulary import CHANGES, DELETED, EDITED, NEW
 
 PAGE_DEFAULT = 50
 PAGE_MAX = 200
@@ -66,9 +66,9 @@ class ItemQuery:
 
 def _derived_change(status: str, versions: int) -> str:
     """The item's latest change, as a badge: deleted, edited (more than one version) or new."""
-    if status == "deleted":
-        return "deleted"
-    return "edited" if versions > 1 else "new"
+    if status == DELETED:
+        return DELETED
+    return EDITED if versions > 1 else NEW
 
 
 def item_summary(row: Any) -> dict[str, Any]:
