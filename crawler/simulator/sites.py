@@ -448,7 +448,8 @@ class MirrorSite(BaseSite):
         self.original = original
         self.converter = opencc.OpenCC("s2t")
         self.cache = PageCache()
-        self._convert_lock = threading.Lock()  # the pure-Python converter is not documented thread-safe
+        self._convert_lock = threading.Lock()  # OpenCC's converter is not documented thread-safe
+        self._chars: dict[str, str] = {}
 
     def respond(self, request: Request) -> Response:
         if request.path == "/robots.txt":
@@ -472,8 +473,12 @@ class MirrorSite(BaseSite):
         if page.status != 200 or not page.content_type.startswith("text/html"):
             return page  # errors and attachments pass through unconverted
         text = page.body.decode("utf-8")
+        # A gateway like this maps character by character (no phrase dictionary: 澄江 stays 澄江, where
+        # OpenCC's phrase rules would write the historical 澂江, which no t2s maps back).
         with self._convert_lock:
-            text = self.converter.convert(text)
+            for char in set(text) - self._chars.keys():
+                self._chars[char] = self.converter.convert(char)
+            text = "".join(self._chars[char] for char in text)
         text = self.rewrite_links(text)
         return Response(200, text.encode("utf-8"), cacheable=True, last_modified=page.last_modified)
 

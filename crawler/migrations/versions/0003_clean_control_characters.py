@@ -1,11 +1,13 @@
-"""Stored texts without control characters, and their content hashes recomputed to match
+"""Stored texts without control characters, and every item's current hash recomputed with today's fingerprint
 
-Extraction now removes control characters (tab and newline kept), surrogates and noncharacters before
-hashing (crawler/textsafe.py). A version stored earlier with such a character would otherwise hash
-differently from the same page crawled today, and the next crawl would flag a false `edited`. So every
-affected version is cleaned and re-hashed with the project's own fingerprint, the item's current hash
-follows its newest version, and item metadata is cleaned too. Rows without such characters are not
-written. Data only: the schema does not change, and there is nothing to undo.
+Two changes alter the hash of an unchanged page: extraction now removes control characters (tab and
+newline kept), surrogates and noncharacters before hashing (crawler/textsafe.py), and traditional text is
+folded by the official OpenCC binding, whose newer dictionaries fold a few rare characters the old
+library left alone (幷, 擡 …). Without this revision the next crawl would compare a new hash with an old
+one and flag a false `edited`. So: every version holding such a character is cleaned (the outputs show
+it) and re-hashed, item metadata is cleaned, and each item's current hash, the only one a crawl compares
+with, is recomputed from its newest version with the project's own fingerprint. Rows whose values do not
+change are not written. Data only: the schema does not change, and there is nothing to undo.
 
 Revision ID: 0003
 Revises: 0002
@@ -36,6 +38,13 @@ item = sa.table(
     sa.column("content_hash", sa.String),
     sa.column("version_count", sa.Integer),
 )
+newest = sa.table(  # the same table, aliased as each item's newest version
+    "item_version",
+    sa.column("item_id", sa.Integer),
+    sa.column("version", sa.Integer),
+    sa.column("title", sa.String),
+    sa.column("text", sa.Text),
+).alias("newest")
 item_version = sa.table(
     "item_version",
     sa.column("id", sa.Integer),
@@ -59,46 +68,53 @@ def _unsafe(value: object) -> bool:
     return False
 
 
-def _batches(connection: sa.Connection, table: sa.TableClause, *columns: sa.ColumnClause):  # type: ignore[no-untyped-def]
-    """Every row in id order, BATCH rows per query (keyset), so a large database is not read at once."""
+def _batches(connection: sa.Connection, query: sa.Select, key: sa.ColumnElement):  # type: ignore[no-untyped-def]
+    """Every row of `query` in `key` order, BATCH rows per query (keyset), so a large database is not read at once."""
     last = 0
     while True:
-        rows = connection.execute(
-            sa.select(table.c.id, *columns).where(table.c.id > last).order_by(table.c.id).limit(BATCH)
-        ).all()
+        rows = connection.execute(query.where(key > last).order_by(key).limit(BATCH)).all()
         if not rows:
             return
         yield rows
-        last = rows[-1].id
+        last = rows[-1][0]
 
 
 def upgrade() -> None:
     connection = op.get_bind()
-    v = item_version.c
-    for rows in _batches(connection, item_version, v.item_id, v.version, v.title, v.text, v.meta, v.content_hash):
+    v, i, n = item_version.c, item.c, newest.c
+    # 1. Versions holding a removed character: cleaned, so that no output shows it, and re-hashed.
+    versions = sa.select(v.id, v.title, v.text, v.meta)
+    for rows in _batches(connection, versions, v.id):
         for row in rows:
             if not (_unsafe(row.title) or _unsafe(row.text) or _unsafe(row.meta)):
                 continue
             title, text = clean_optional(row.title), clean_optional(row.text) or ""
-            new_hash = content_hash(title, text)
             connection.execute(
                 sa.update(item_version)
                 .where(v.id == row.id)
-                .values(title=title, text=text, meta=clean_value(row.meta), content_hash=new_hash)
+                .values(title=title, text=text, meta=clean_value(row.meta), content_hash=content_hash(title, text))
             )
-            # The item's hash is its newest version's: the one the next crawl compares with.
-            connection.execute(
-                sa.update(item)
-                .where(item.c.id == row.item_id, item.c.version_count == row.version)
-                .values(content_hash=new_hash)
-            )
-    i = item.c
-    for rows in _batches(connection, item, *(i[name] for name in ITEM_TEXTS)):
+    # 2. Items: metadata cleaned; the current hash is the newest version's under today's fingerprint.
+    items = sa.select(
+        i.id, i.content_hash, i.version_count, *(i[name] for name in ITEM_TEXTS),
+        n.title.label("v_title"), n.text.label("v_text"),
+    ).outerjoin(newest, sa.and_(n.item_id == i.id, n.version == i.version_count))
+    for rows in _batches(connection, items, i.id):
         for row in rows:
-            values = {name: getattr(row, name) for name in ITEM_TEXTS}
-            if any(_unsafe(value) for value in values.values()):
-                cleaned = {name: clean_optional(value) for name, value in values.items()}
-                connection.execute(sa.update(item).where(i.id == row.id).values(**cleaned))
+            values: dict[str, object] = {
+                name: clean_optional(getattr(row, name)) for name in ITEM_TEXTS if _unsafe(getattr(row, name))
+            }
+            if row.v_text is not None:
+                current = content_hash(row.v_title, row.v_text)
+                if current != row.content_hash:
+                    values["content_hash"] = current
+                    connection.execute(
+                        sa.update(item_version)
+                        .where(v.item_id == row.id, v.version == row.version_count)
+                        .values(content_hash=current)
+                    )
+            if values:
+                connection.execute(sa.update(item).where(i.id == row.id).values(**values))
 
 
 def downgrade() -> None:
