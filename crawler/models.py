@@ -159,7 +159,7 @@ class Consumer(SQLModel, table=True):
 
 
 class ServiceLock(SQLModel, table=True):
-    """A named lock row that keeps a second `govwatch run` off the same database."""
+    """Who holds the `govwatch run` lock (the lock itself is an advisory or file lock, scheduler/lock.py)."""
 
     __tablename__ = "service_lock"
 
