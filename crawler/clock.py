@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from crawler.vocabulary import SHANGHAI
 
-__all__ = ["NOW_ENV", "SHANGHAI", "as_utc", "now", "to_shanghai"]
+__all__ = ["NOW_ENV", "SHANGHAI", "as_utc", "iso", "now", "to_shanghai"]
 # A fixed "now" (ISO 8601; naive means Asia/Shanghai) lets the demo, the simulator and tests move through
 # days in seconds; crawl subprocesses inherit it through the environment.
 NOW_ENV = "GOVWATCH_NOW"
@@ -27,6 +27,12 @@ def to_shanghai(moment: datetime | None) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(SHANGHAI)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in Asia/Shanghai (+08:00), to the second: the one date format of every output."""
+    shown = to_shanghai(moment)
+    return shown.isoformat(timespec="seconds") if shown else None
 
 
 def now() -> datetime:

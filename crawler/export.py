@@ -8,7 +8,6 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 from xml.sax.saxutils import XMLGenerator
@@ -18,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from crawler import clock
+from crawler.clock import iso
 from crawler.db import UnsupportedDatabase, insert_ignore
 from crawler.models import ChangeEvent, Consumer, Item, ItemVersion
 from crawler.textsafe import clean, clean_optional
@@ -78,12 +78,6 @@ class ExportResult:
     last_id: int  # the id of the last event written (since_id when nothing was written)
     consumer: str | None = None
     position: int | None = None
-
-
-def iso(moment: datetime | None) -> str | None:
-    """ISO 8601 in Asia/Shanghai (+08:00), to the second: the one date format of the export."""
-    shown = clock.to_shanghai(moment)
-    return shown.isoformat(timespec="seconds") if shown else None
 
 
 def entry_id(item_id: int, version: int, change: str = "new") -> str:

@@ -18,12 +18,12 @@ from sqlalchemy.engine import Connection, Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crawler import clock
+from crawler import clock, queries
 from crawler.db import init_db
 from crawler.export import event_query, record_from_row
+from crawler.queries import BadRequest, ItemQuery
 from crawler.vocabulary import CHANGES, KINDS
-from crawler.web import feeds, queries
-from crawler.web.queries import BadRequest, ItemQuery
+from crawler.web import feeds
 
 TOKEN_ENV = "GOVWATCH_API_TOKEN"
 TOKEN_COOKIE = "govwatch_token"

@@ -14,8 +14,8 @@ from crawler import clock
 from crawler.diffing import changed_lines
 from crawler.export import TAG_PREFIX, entry_id, entry_title
 from crawler.models import ItemVersion
+from crawler.queries import FEED_SIZE, feed_records
 from crawler.textsafe import clean
-from crawler.web.queries import FEED_SIZE, feed_records
 
 
 def _html_content(record: dict[str, Any], changes: list[str], page: str) -> str:
