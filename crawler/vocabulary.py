@@ -28,8 +28,8 @@ BLOCKED = "blocked"  # also a run status and a health state: the site answered w
 
 # --- crawl_run.status and source.health ----------------------------------------------------------------
 RunStatus = Literal["running", "ok", "empty", "blocked", "failing", "crashed"]
-RUNNING, OK, EMPTY, _, FAILING, CRASHED = get_args(RunStatus)
 RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
+RUNNING, OK, EMPTY, FAILING, CRASHED = "running", "ok", "empty", "failing", "crashed"
 UNKNOWN = "unknown"  # a source's health before its first run; afterwards its last run's status
 BAD_HEALTH = (EMPTY, BLOCKED, FAILING)  # the states that count towards a health alert
 
