@@ -23,6 +23,7 @@ from crawler import clock
 from crawler.config import SEEDS_ENV
 from crawler.db import DB_ENV, database_url, init_db
 from crawler.models import CrawlRun
+from crawler.store import mark_crashed
 
 SETTINGS_MODULE = "crawler.settings"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -143,9 +144,7 @@ def run_crawl(
         for run in runs:
             if run.status == "running":
                 reason = "timed out" if timed_out else f"exit status {returncode}"
-                run.status, run.finished_at = "crashed", now
-                run.errors = [*run.errors, f"{CRASH_NOTE} ({reason})"]
-                session.add(run)
+                mark_crashed(session, run, f"{CRASH_NOTE} ({reason})", now)
         session.commit()
     return CrawlResult(returncode=returncode, timed_out=timed_out, runs=runs, log_file=log_path)
 

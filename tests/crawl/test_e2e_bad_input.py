@@ -83,9 +83,10 @@ def test_bad_input_is_recorded_and_other_sources_go_on(tmp_path: Path) -> None:
         good.errors
     )  # pdf, too big, 404, robots
     errors = "\n".join(good.errors)
-    assert "t20261120_2.shtml: non-HTML content (application/pdf" in errors
-    assert "t20261120_3.shtml: response too large" in errors
-    assert "t20261120_5.shtml: HTTP 404" in errors
+    assert "t20261120_2.shtml: non-HTML content: application/pdf" in errors
+    assert "t20261120_3.shtml: too large: Expected to receive" in errors
+    assert "t20261120_5.shtml: gone: HTTP 404" in errors
+    assert "t20261120_4.shtml: forbidden by robots.txt" in errors
     # robots.txt was read first, and the disallowed article never requested.
     assert requested[0] == "/robots.txt" and not [path for path in requested if path.startswith("/private/")]
     assert "robots.txt" in errors

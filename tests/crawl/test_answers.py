@@ -1,10 +1,10 @@
-"""crawler.challenge: challenge pages and non-HTML answers, on small pages written for the tests."""
+"""crawler.answers: challenge pages, non-HTML answers, on small pages written for the tests."""
 
 from __future__ import annotations
 
 import pytest
 
-from crawler.challenge import detect_challenge, not_html, visible_cjk_count
+from crawler.answers import detect_challenge, not_html, visible_cjk_count
 
 ARTICLE = (
     "<html><head><meta charset='utf-8'><meta name='ArticleTitle' content='生态环境部召开部党组会议'></head>"
@@ -70,4 +70,4 @@ def test_not_html(content_type: str | None, body: bytes, ok: bool) -> None:
     problem = not_html(content_type, body)
     assert (problem is None) is ok
     if not ok:
-        assert "non-HTML" in problem
+        assert "bytes" in problem
