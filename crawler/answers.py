@@ -182,7 +182,6 @@ class AnswerContext:
     scope: Scope
     known: bool = False
     conditional: bool = False  # If-None-Match / If-Modified-Since were sent
-    previous_text_length: int | None = None  # characters of the stored item's current version
     not_found: PageFingerprint | None = None  # the answer to a random path on this host, when it was 200
 
 
@@ -221,10 +220,10 @@ SOFT_404_PATTERNS: dict[str, re.Pattern[str]] = {
 }
 # A page longer than this (visible characters) is an article even if a pattern occurs in its text.
 SHORT_PAGE = 400
-# A known article whose page now shows less than this share of its previous text (and the previous text
-# was at least COLLAPSE_MIN_PREVIOUS long) has collapsed into an error or placeholder page.
+# A known article whose extracted text shrank below this share of its stored text (which had at least
+# COLLAPSE_MIN_PREVIOUS characters) has collapsed into an error or placeholder page ("内容调整中").
 COLLAPSE_SHARE = 0.2
-COLLAPSE_MIN_PREVIOUS = 200
+COLLAPSE_MIN_PREVIOUS = 80
 # Two pages are the site's not-found page when their normalized text is the same, or their titles are
 # and their text shares this much (Jaccard of 4-character shingles).
 SAME_PAGE_SIMILARITY = 0.9
@@ -357,9 +356,17 @@ def classify_answer(answer: Answer, context: AnswerContext) -> Verdict:
         return Verdict("soft_404", f"error page ({pattern}: {page.title or page.text[:40]!r})", "soft_404")
     if context.not_found is not None and same_page(page_fingerprint(page), context.not_found):
         return Verdict("soft_404", "the site's own not-found page (same as for a random path)", "soft_404")
-    previous = context.previous_text_length
-    if context.known and previous and previous >= COLLAPSE_MIN_PREVIOUS and page.size < previous * COLLAPSE_SHARE:
-        return Verdict(
-            "soft_404", f"text collapsed to {page.size} characters (the stored version has {previous})", "soft_404"
-        )
     return Verdict("content")
+
+
+def collapsed(previous_length: int | None, text: str) -> Verdict | None:
+    """A soft 404 when an article's extracted text collapsed against its stored version, else None. Pure.
+
+    Judged after extraction (pipelines/extract.py): the page's chrome would hide a collapse from the raw bytes.
+    """
+    size = len(text) - text.count(" ") - text.count("\n")
+    if not previous_length or previous_length < COLLAPSE_MIN_PREVIOUS or size >= previous_length * COLLAPSE_SHARE:
+        return None
+    return Verdict(
+        "soft_404", f"text collapsed to {size} characters (the stored version has {previous_length})", "soft_404"
+    )

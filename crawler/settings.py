@@ -66,6 +66,8 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     # crawl_run rows, health and alert delivery at spider_closed (spiders/runbook.py).
     "spiders.runbook.RunBook": 100,
+    # A crawl started by crawler.runner stops itself when that process is gone (no orphan crawls).
+    "spiders.runbook.ParentWatch": 200,
 }
 
 # --- pipeline: extract → fingerprint → store ----------------------------------------------------------------

@@ -30,6 +30,7 @@ class PageItem:
     article: dict[str, Any] = field(default_factory=dict)  # the seed's article overrides
     verdict: str = "content"  # crawler.answers.Verdict.kind (a soft 404 arrives as answer "gone")
     reason: str | None = None  # why blocked, gone or soft 404
+    previous_text_length: int | None = None  # of the stored version: a collapse to a tiny text is a soft 404
     # Filled by the pipelines.
     extraction: Any = None
     content_hash: str | None = None

@@ -390,6 +390,7 @@ class ListingSpider(scrapy.Spider):
             "status": response.status,
             "verdict": verdict.kind,
             "reason": verdict.reason or None,
+            "previous_text_length": known.text_length if known else None,
         }
         if verdict.kind == "not_modified" and known is not None:
             yield PageItem(answer="not_modified", **base)

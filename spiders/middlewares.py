@@ -174,7 +174,6 @@ def _bare_context(request: Request) -> AnswerContext:
         scope=request.meta.get(META_SCOPE) or Scope(frozenset({_host(request.url)})),
         known=known is not None,
         conditional=bool(request.meta.get(META_CONDITIONAL)),
-        previous_text_length=getattr(known, "text_length", None),
     )
 
 

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from collections.abc import Iterable
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from sqlmodel import col, select
+from twisted.internet import task
 
 from crawler import alerts
 from crawler.config import SeedError
 from crawler.models import CrawlRun
 from crawler.run_status import classify
+from crawler.runner import PARENT_ENV
 from crawler.store import Store
 from spiders import stats as runstats
 
@@ -112,3 +116,41 @@ class RunBook:
             alerts.health_changed(self.store, change)
         except Exception:  # noqa: BLE001 - an alert failure must not lose the other sources' runs
             log.exception("health alert for %s failed", source_id)
+
+
+class ParentWatch:
+    """Stops the crawl gracefully (as SIGTERM does) when the process that started it is gone.
+
+    The runner starts the crawl in its own session, so nothing else would end it when the CLI or the
+    service dies without a chance to stop it (SIGKILL, out of memory).
+    """
+
+    CHECK_SECONDS = 1.0
+
+    def __init__(self, parent: int) -> None:
+        self.parent = parent
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ParentWatch:
+        parent = os.environ.get(PARENT_ENV)
+        if not parent or not parent.isdigit():
+            raise NotConfigured("not started by crawler.runner")
+        watch = cls(int(parent))
+        crawler.signals.connect(watch.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(watch.spider_closed, signal=signals.spider_closed)
+        return watch
+
+    def spider_opened(self, spider: Any) -> None:
+        self.loop = task.LoopingCall(self.check)
+        self.loop.start(self.CHECK_SECONDS, now=True)
+
+    def spider_closed(self, spider: Any) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+
+    def check(self) -> None:
+        if os.getppid() != self.parent:
+            log.warning("the process that started this crawl (%d) is gone: stopping", self.parent)
+            self.spider_closed(None)
+            os.kill(os.getpid(), signal.SIGTERM)  # Scrapy's graceful shutdown: runs are closed with their counts
