@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -126,10 +127,12 @@ class ParentWatch:
     """
 
     CHECK_SECONDS = 1.0
+    FORCE_AFTER_SECONDS = 10.0  # then a second SIGTERM: Scrapy's unclean shutdown (in-flight downloads dropped)
 
     def __init__(self, parent: int) -> None:
         self.parent = parent
         self.loop: task.LoopingCall | None = None
+        self.orphaned_at: float | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParentWatch:
@@ -150,7 +153,13 @@ class ParentWatch:
             self.loop.stop()
 
     def check(self) -> None:
-        if os.getppid() != self.parent:
+        if os.getppid() == self.parent:
+            return
+        now = time.monotonic()
+        if self.orphaned_at is None:
             log.warning("the process that started this crawl (%d) is gone: stopping", self.parent)
+            self.orphaned_at = now
+            os.kill(os.getpid(), signal.SIGTERM)  # Scrapy's graceful shutdown: runs closed with their counts
+        elif now - self.orphaned_at > self.FORCE_AFTER_SECONDS:
             self.spider_closed(None)
-            os.kill(os.getpid(), signal.SIGTERM)  # Scrapy's graceful shutdown: runs are closed with their counts
+            os.kill(os.getpid(), signal.SIGTERM)  # the second one forces the shutdown
