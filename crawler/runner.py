@@ -69,8 +69,8 @@ def stop_crawls(grace: float = TERM_GRACE_SECONDS) -> list[int]:
     while time.monotonic() < deadline and any(process.poll() is None for process in processes):
         time.sleep(0.1)
     for process in processes:
-        if process.poll() is None:
-            _signal_group(process, signal.SIGKILL)
+        # Also when Scrapy itself ended in time: a worker of its group (extraction, store writer) may not have.
+        _signal_group(process, signal.SIGKILL)
     for process in processes:
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=10)
