@@ -127,10 +127,15 @@ class Verdict:
     reason: str = ""
     error: str | None = None  # a key of ERROR_KINDS
 
+    @property
+    def detail(self) -> str:
+        """The kind's label and the reason: `timeout: …`, `soft 404: …`."""
+        label = ERROR_KINDS.get(self.error or "other", ERROR_KINDS["other"])
+        return f"{label}: {self.reason}" if self.reason else label
+
     def message(self, listed_url: str) -> str:
         """The run's error line: always the LISTED article URL (not the last redirect hop), kind, detail."""
-        label = ERROR_KINDS.get(self.error or "other", ERROR_KINDS["other"])
-        return f"{listed_url}: {label}: {self.reason}" if self.reason else f"{listed_url}: {label}"
+        return f"{listed_url}: {self.detail}"
 
 
 def error(kind: str, reason: str = "") -> Verdict:

@@ -267,7 +267,7 @@ class ListingSpider(scrapy.Spider):
         self._count(run.source.id, "pages_fetched")
         self._count(run.source.id, "failed")
         verdict = failure_verdict(failure.value, request)
-        self._error(run.source.id, f"{request.url}: listing not fetched: {verdict.message(request.url).split(': ', 1)[1]}")
+        self._error(run.source.id, f"{request.url}: listing not fetched: {verdict.detail}")
         run.pending_listings -= 1
         if run.pending_listings == 0:
             yield from self._due_revisits(run)

@@ -4,7 +4,7 @@
 target) on a second one. Day 1 every known article answers normally (the baseline); on day 2 each fault
 article misbehaves in its own way: a soft 404 (a CMS error page with 200, the site's own not-found page,
 a collapse to a placeholder), redirects to the home page, the column page, a login page, off the domain
-and in a loop, a truncated body, a 503, a timeout, and a body over the size limit with and without a
+and in a loop, a truncated body, a 503, a reset connection, a timeout, and a body over the size limit with and without a
 Content-Length. A few listed articles are faulty from the start (never stored). `truth(day)` gives the
 exact new / edited / deleted URLs and `expected_errors(day)` the error kind each fault must be recorded
 with, so a test can assert zero false edits, zero false deletions and a named error per fault.
@@ -15,6 +15,8 @@ connection: a Content-Length that lies, a body without one, a client left waitin
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -69,6 +71,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault("loop", "redirect_loop", expect_error="redirect loop"),
     Fault("truncated", "truncated", expect_error="truncated body"),
     Fault("unavailable", "http_503", expect_error="HTTP status: 503"),
+    Fault("reset", "connection_reset", expect_error="connection reset"),
     Fault("slow", "timeout", expect_error="timeout"),
     Fault("huge", "oversized", expect_error="too large"),
     Fault("huge-unsized", "oversized_no_length", expect_error="too large"),
@@ -125,6 +128,7 @@ class _Answer:
     headers: dict[str, str] = field(default_factory=dict)
     content_length: int | None = -1  # -1: the body's length; None: no Content-Length (close-delimited)
     sleep: float = 0.0
+    reset: bool = False  # no answer at all: the connection is reset (RST) as soon as the request is read
 
 
 class FaultWeb:
@@ -149,6 +153,11 @@ class FaultWeb:
                 reply: _Answer = answer(self.path.split("?", 1)[0])
                 if reply.sleep:
                     time.sleep(reply.sleep)
+                if reply.reset:
+                    # SO_LINGER 0: close() sends RST instead of FIN, as a crashed proxy does.
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    return
                 self.send_response(reply.status)
                 if reply.status < 300 or reply.status >= 400 or reply.body:
                     self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -223,6 +232,7 @@ class FaultWeb:
             ),
             "redirect_loop": lambda: _Answer(302, headers={"Location": f"/news/202611/loop-{fault.slug}.html"}),
             "truncated": lambda: _Answer(body=article_html(fault, self.day)[:400], content_length=5000),
+            "connection_reset": lambda: _Answer(reset=True),
             "http_503": lambda: _Answer(503, body=b"<html><body>Service Unavailable</body></html>"),
             "timeout": lambda: _Answer(body=article_html(fault, self.day), sleep=TIMEOUT_SECONDS * 3),
             "oversized": lambda: _Answer(body=big),
