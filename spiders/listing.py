@@ -24,7 +24,8 @@ from scrapy.http import FormRequest, Request, Response
 from twisted.python.failure import Failure
 
 from crawler import clock
-from crawler.answers import Scope, Verdict, detect_challenge
+from crawler.answers import Scope, Verdict
+from crawler.challenge import detect_challenge
 from crawler.config import Listing, SeedError, Source, load_seeds
 from crawler.extract.decoding import decode_html
 from crawler.politeness import download_slots, request_headers, request_meta

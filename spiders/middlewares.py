@@ -31,10 +31,10 @@ from crawler.answers import (
     check_redirect,
     classify_answer,
     error,
-    not_html,
     page_fingerprint,
     page_text,
 )
+from crawler.challenge import not_html
 
 # request.meta keys shared by the spider, these middlewares and the pipelines.
 META_VERDICT = "gw_verdict"  # the Verdict of the final answer (or of the failure)

@@ -83,7 +83,7 @@ def test_bad_input_is_recorded_and_other_sources_go_on(tmp_path: Path) -> None:
         good.errors
     )  # pdf, too big, 404, robots
     errors = "\n".join(good.errors)
-    assert "t20261120_2.shtml: non-HTML content: application/pdf" in errors
+    assert "t20261120_2.shtml: not an article: non-HTML content (application/pdf" in errors
     assert "t20261120_3.shtml: too large: Expected to receive" in errors
     assert "t20261120_5.shtml: gone: HTTP 404" in errors
     assert "t20261120_4.shtml: forbidden by robots.txt" in errors
