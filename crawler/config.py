@@ -86,6 +86,14 @@ class Revisit(_Strict):
         return value
 
 
+class Attachments(_Strict):
+    """Whether and how much of a source's attachments (附件) to fetch; unset limits take crawler/settings.py's."""
+
+    enabled: bool = True
+    max_bytes: int | None = Field(default=None, ge=1024)  # larger files are skipped (GOVWATCH_ATTACHMENT_MAX_BYTES)
+    budget: int | None = Field(default=None, ge=0)  # files fetched per run (GOVWATCH_ATTACHMENT_BUDGET)
+
+
 class Source(_Strict):
     """A watched source: one seed file."""
 
@@ -101,6 +109,7 @@ class Source(_Strict):
     verified: bool = False
     politeness: Politeness = Field(default_factory=Politeness)
     revisit: Revisit = Field(default_factory=Revisit)
+    attachments: Attachments = Field(default_factory=Attachments)
     notes: str | None = None
 
     @field_validator("id")

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import bindparam, text
 
 from crawler.models import Item
-
 from crawler.searchtext import TRIGRAM_MIN, Passage, bigram_tokens, check_term, fts_phrase, passage
 
 DEFAULT_LIMIT = 20
@@ -95,14 +94,19 @@ def index_item(db: Any, item_id: int, documents: Iterable[Document]) -> None:
 
 
 def _insert_sqlite(db: Any, rows: Sequence[tuple[int, Document]]) -> None:
-    for item_id, doc in rows:
-        rowid = db.execute(
-            text("INSERT INTO search_doc (item_id, name, url, body) VALUES (:i, :n, :u, :b) RETURNING rowid"),
-            {"i": item_id, "n": doc.name, "u": doc.url, "b": doc.body},
-        ).scalar_one()
-        db.execute(
-            text("INSERT INTO search_bigram (rowid, body) VALUES (:r, :b)"), {"r": rowid, "b": bigram_tokens(doc.body)}
-        )
+    if not rows:
+        return
+    # Explicit rowids: RETURNING does not report a virtual table's rowid, and both indexes must share it.
+    top = db.execute(text("SELECT rowid FROM search_doc ORDER BY rowid DESC LIMIT 1")).scalar() or 0
+    numbered = [(top + offset, item_id, doc) for offset, (item_id, doc) in enumerate(rows, start=1)]
+    db.execute(
+        text("INSERT INTO search_doc (rowid, item_id, name, url, body) VALUES (:r, :i, :n, :u, :b)"),
+        [{"r": r, "i": item_id, "n": doc.name, "u": doc.url, "b": doc.body} for r, item_id, doc in numbered],
+    )
+    db.execute(
+        text("INSERT INTO search_bigram (rowid, body) VALUES (:r, :b)"),
+        [{"r": r, "b": bigram_tokens(doc.body)} for r, _, doc in numbered],
+    )
 
 
 CURRENT_DOCUMENTS = """
@@ -131,21 +135,19 @@ def rebuild(connection: Any, batch: int = 2000) -> int:
             docs = documents.setdefault(item_id, [item_document(title, body)])
             if name is not None and file_text:
                 docs.append(Document(name, url, file_text))
-        for item_id, docs in documents.items():
-            index_item_fresh(connection, item_id, docs)
+        _insert_sqlite_or_pg(connection, [(item_id, doc) for item_id, docs in documents.items() for doc in docs])
         count += len(documents)
     return count
 
 
-def index_item_fresh(db: Any, item_id: int, documents: Iterable[Document]) -> None:
-    """Index an item known to have no documents yet (skips the look-up of old ones)."""
-    documents = [doc for doc in documents if doc.body.strip()]
+def _insert_sqlite_or_pg(db: Any, rows: Sequence[tuple[int, Document]]) -> None:
+    rows = [(item_id, doc) for item_id, doc in rows if doc.body.strip()]
     if _dialect(db) == "sqlite":
-        _insert_sqlite(db, [(item_id, doc) for doc in documents])
-    elif documents:
+        _insert_sqlite(db, rows)
+    elif rows:
         db.execute(
             text("INSERT INTO search_doc (item_id, name, url, body) VALUES (:i, :n, :u, :b)"),
-            [{"i": item_id, "n": doc.name, "u": doc.url, "b": doc.body} for doc in documents],
+            [{"i": item_id, "n": doc.name, "u": doc.url, "b": doc.body} for item_id, doc in rows],
         )
 
 

@@ -132,6 +132,7 @@ class Store:
 
     def __init__(self, url: str | None = None, listeners: Iterable[ChangeListener] = ()) -> None:
         init_db(url)
+        self.url = url
         # Every store transaction reads then writes: on SQLite it takes the write lock up front.
         self.engine = get_engine(url, writer=True)
         self.listeners = list(listeners)
@@ -441,15 +442,16 @@ class Store:
         """Keep the search index in step, inside this transaction: the item's text and its attachments'."""
         documents = [search.item_document(content.title, content.text)]
         hashes = [link.sha256 for link in links if link.sha256]
-        texts = dict(
-            session.exec(select(AttachmentFile.sha256, AttachmentFile.text).where(col(AttachmentFile.sha256).in_(hashes)))
-        ) if hashes else {}
+        texts: dict[str, str] = {}
+        if hashes:
+            query = select(AttachmentFile.sha256, AttachmentFile.text).where(col(AttachmentFile.sha256).in_(hashes))
+            texts = {sha: text for sha, text in session.execute(query).all()}
         documents += [search.Document(link.name, link.url, texts.get(link.sha256 or "", "")) for link in links]
         search.index_item(session, item.id or 0, documents)
 
     def current_attachments(self, item_id: int) -> list[StoredAttachment]:
         """The attachment links of the item's current version, with their validators (for revisits)."""
-        with self.session() as session:
+        with Session(get_engine(self.url)) as session:  # a reader: never waits for the writer's lock
             item = session.get(Item, item_id)
             if item is None:
                 return []
