@@ -1,1 +1,1 @@
-"""Attachments (附件) of notices: their text (text.py) and how they take part in an item's version (state.py)."""
+"""Attachments (附件) of notices: text.py reads files and state.py versions them (both pure); queries.py reads the tables."""

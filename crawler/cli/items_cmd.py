@@ -12,11 +12,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
+from crawler.attachments.queries import attachments_by_version
 from crawler.cli.app import DbOption, JsonOption, SeedsOption, app
 from crawler.clock import as_utc
 from crawler.config import load_seeds
 from crawler.db import init_db
-from crawler.diffing import unified_diff
+from crawler.diffing import attachment_changes, unified_diff
 from crawler.queries import (
     ItemFilter,
     get_item,
@@ -111,7 +112,10 @@ def show_command(item_id: int, db: DbOption = None, as_json: JsonOption = False)
         except KeyError as exc:
             errors.print(f"[red]{exc.args[0]}[/red]")
             raise typer.Exit(1) from exc
-    current = versions[-1] if versions else None
+        current = versions[-1] if versions else None
+        files = attachments_by_version(session, item_id, [current.version] if current else []).get(
+            current.version if current else 0, []
+        )
     summary = item_summary(item)
     summary["organ"] = item.organ
     summary["versions"] = [
@@ -120,6 +124,7 @@ def show_command(item_id: int, db: DbOption = None, as_json: JsonOption = False)
     ]
     summary["meta"] = current.meta if current else {}
     summary["text"] = current.text if current else ""
+    summary["attachments"] = [attachment.to_dict() for attachment in files]
     if as_json:
         _print_json(summary)
         return
@@ -129,6 +134,16 @@ def show_command(item_id: int, db: DbOption = None, as_json: JsonOption = False)
     console.print("  versions: " + ", ".join(f"v{v['version']} {v['change']} {v['fetched_at']}" for v in summary["versions"]))
     console.print()
     console.print(summary["text"], markup=False, highlight=False)
+    for attachment in files:
+        console.print()
+        size = f"{attachment.size} bytes" if attachment.size is not None else "-"
+        header = f"附件 {attachment.name} ({attachment.file_type or '?'}, {size}, {(attachment.sha256 or '-')[:12]})"
+        console.print(header, style="bold", markup=False, highlight=False)
+        console.print(f"  {attachment.url}", markup=False, highlight=False)
+        if attachment.error:
+            console.print(f"  ({attachment.error})", style="yellow", markup=False, highlight=False)
+        if attachment.text:
+            console.print(attachment.text, markup=False, highlight=False)
 
 
 @app.command("diff")
@@ -147,13 +162,23 @@ def diff_command(
         except (KeyError, ValueError) as exc:
             errors.print(f"[red]{exc.args[0]}[/red]")
             raise typer.Exit(1) from exc
+        files = attachments_by_version(session, item_id, [before.version, after.version])
     title_line = [] if before.title == after.title else [f"title: {before.title} → {after.title}"]
     text = unified_diff(before.text, after.text, f"v{before.version}", f"v{after.version}")
+    changes = attachment_changes(files[before.version], files[after.version])
     if as_json:
-        _print_json({"item_id": item_id, "from": before.version, "to": after.version, "title": title_line, "diff": text})
+        _print_json({
+            "item_id": item_id, "from": before.version, "to": after.version, "title": title_line, "diff": text,
+            "attachments": [change.to_dict() for change in changes],
+        })
         return
     for line in title_line:
         console.print(line, markup=False)
     for line in text.splitlines():
         style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
         console.print(line, style=style, markup=False, highlight=False)
+    for change in changes:
+        console.print(f"附件 {change.op}: {change.name} {change.url}", style="bold", markup=False, highlight=False)
+        for line in change.diff.splitlines():
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
+            console.print(line, style=style, markup=False, highlight=False)
