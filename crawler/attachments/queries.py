@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select
 
 from crawler.models import AttachmentFile, ItemAttachment
 
@@ -37,30 +37,35 @@ class AttachmentView:
         }
 
 
-def attachments_by_version(session: Session, item_id: int, versions: Iterable[int]) -> dict[int, list[AttachmentView]]:
-    """The attachments of these versions of an item, in page order."""
+def attachments_by_version(db: Any, item_id: int, versions: Iterable[int]) -> dict[int, list[AttachmentView]]:
+    """The attachments of these versions of an item, in page order (db: a Session or a Connection)."""
     wanted = list(versions)
     out: dict[int, list[AttachmentView]] = {version: [] for version in wanted}
     if not wanted:
         return out
-    rows = session.exec(
-        select(ItemAttachment, AttachmentFile)
-        .join(AttachmentFile, col(AttachmentFile.sha256) == col(ItemAttachment.sha256), isouter=True)
-        .where(ItemAttachment.item_id == item_id, col(ItemAttachment.version).in_(wanted))
-        .order_by(col(ItemAttachment.version), col(ItemAttachment.position))
+    link, file = ItemAttachment.__table__.c, AttachmentFile.__table__.c
+    rows = db.execute(
+        select(
+            link.version, link.position, link.name, link.url, link.sha256, link.fetch_error,
+            file.file_type, file.size, file.text, file.error,
+        )
+        .select_from(ItemAttachment.__table__.outerjoin(AttachmentFile.__table__, file.sha256 == link.sha256))
+        .where(link.item_id == item_id, link.version.in_(wanted))
+        .order_by(link.version, link.position)
     ).all()
-    for link, file in rows:
-        error = file.error if file is not None else (f"not fetched: {link.fetch_error}" if link.fetch_error else "not fetched yet")
-        out[link.version].append(
+    for row in rows:
+        known = row.file_type is not None
+        error = row.error if known else (f"not fetched: {row.fetch_error}" if row.fetch_error else "not fetched yet")
+        out[row.version].append(
             AttachmentView(
-                version=link.version,
-                position=link.position,
-                name=link.name,
-                url=link.url,
-                file_type=file.file_type if file else None,
-                size=file.size if file else None,
-                sha256=link.sha256,
-                text=file.text if file else "",
+                version=row.version,
+                position=row.position,
+                name=row.name,
+                url=row.url,
+                file_type=row.file_type,
+                size=row.size,
+                sha256=row.sha256,
+                text=row.text or "",
                 error=error,
             )
         )
