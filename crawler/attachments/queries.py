@@ -40,23 +40,32 @@ class AttachmentView:
 def attachments_by_version(db: Any, item_id: int, versions: Iterable[int]) -> dict[int, list[AttachmentView]]:
     """The attachments of these versions of an item, in page order (db: a Session or a Connection)."""
     wanted = list(versions)
-    out: dict[int, list[AttachmentView]] = {version: [] for version in wanted}
-    if not wanted:
+    found = attachments_by_items(db, {(item_id, version) for version in wanted})
+    return {version: found.get((item_id, version), []) for version in wanted}
+
+
+def attachments_by_items(db: Any, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], list[AttachmentView]]:
+    """The attachments of many (item id, version) pairs at once, in page order."""
+    out: dict[tuple[int, int], list[AttachmentView]] = {}
+    if not pairs:
         return out
     link, file = ItemAttachment.__table__.c, AttachmentFile.__table__.c
+    item_ids = sorted({item_id for item_id, _ in pairs})
     rows = db.execute(
         select(
-            link.version, link.position, link.name, link.url, link.sha256, link.fetch_error,
+            link.item_id, link.version, link.position, link.name, link.url, link.sha256, link.fetch_error,
             file.file_type, file.size, file.text, file.error,
         )
         .select_from(ItemAttachment.__table__.outerjoin(AttachmentFile.__table__, file.sha256 == link.sha256))
-        .where(link.item_id == item_id, link.version.in_(wanted))
-        .order_by(link.version, link.position)
+        .where(link.item_id.in_(item_ids), link.version.in_(sorted({version for _, version in pairs})))
+        .order_by(link.item_id, link.version, link.position)
     ).all()
     for row in rows:
+        if (row.item_id, row.version) not in pairs:
+            continue
         known = row.file_type is not None
         error = row.error if known else (f"not fetched: {row.fetch_error}" if row.fetch_error else "not fetched yet")
-        out[row.version].append(
+        out.setdefault((row.item_id, row.version), []).append(
             AttachmentView(
                 version=row.version,
                 position=row.position,

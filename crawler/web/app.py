@@ -22,7 +22,7 @@ from crawler import clock, search
 from crawler.attachments.queries import attachments_by_version
 from crawler.db import init_db
 from crawler.diffing import AttachmentChange, attachment_changes
-from crawler.export import event_query, record_from_row
+from crawler.export import event_query, record_from_row, with_attachments
 from crawler.models import CHANGES
 from crawler.web import feeds, queries
 from crawler.web.queries import BadRequest, ItemQuery
@@ -217,7 +217,7 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=queries.PAGE_MAX)] = queries.PAGE_DEFAULT,
     ) -> JSONResponse:
         """The change log in the export schema (docs/EXPORT.md), oldest first: poll with `since_id=next_since_id`."""
-        events = [record_from_row(row) for row in conn.execute(event_query(since_id, None, limit)).all()]
+        events = with_attachments(conn, [record_from_row(row) for row in conn.execute(event_query(since_id, None, limit)).all()])
         next_since_id = events[-1]["event_id"] if events else since_id
         return JSONResponse({"changes": events, "next_since_id": next_since_id, "more": len(events) == limit})
 
