@@ -95,6 +95,7 @@ class ChangeNotice:
     version: ItemVersion | None
     previous: ItemVersion | None
     baseline: bool  # the source's first crawl: it sets the baseline and should alert nothing by default
+    attachments_text: str = ""  # the text of the version's attachments (alert filters with match_in: attachments)
 
 
 ChangeListener = Callable[[Session, ChangeNotice], None]
@@ -321,7 +322,7 @@ class Store:
                 if was_inactive:
                     item.last_changed = now
                 session.add(item)
-                self._index(session, item, content, links)
+                attachments_text = self._index(session, item, content, links)
                 if not was_deleted:  # a blocked item was never gone: answering again is no change
                     session.commit()
                     return Outcome(("unchanged",), item.id or 0, item.version_count)
@@ -358,7 +359,7 @@ class Store:
                 # Back after a deletion with another text: "restored" then this version's "edited", both on the
                 # new version, so that `edited` keeps meaning "the text changed" for every consumer.
                 changes = ["restored", change] if was_deleted else [change]
-                self._index(session, item, content, links)
+                attachments_text = self._index(session, item, content, links)
             event_ids: list[int | None] = []
             for change in changes:
                 event = ChangeEvent(
@@ -371,7 +372,7 @@ class Store:
                 )
                 session.add(event)
                 session.flush()
-                self._notify(session, event, item, version, previous)
+                self._notify(session, event, item, version, previous, attachments_text)
                 event_ids.append(event.id)
             session.commit()
             return Outcome(tuple(changes), item.id or 0, item.version_count, event_ids[0])
@@ -438,16 +439,17 @@ class Store:
             )
         session.flush()
 
-    def _index(self, session: Session, item: Item, content: Content, links: Sequence[ItemAttachment]) -> None:
-        """Keep the search index in step, inside this transaction: the item's text and its attachments'."""
+    def _index(self, session: Session, item: Item, content: Content, links: Sequence[ItemAttachment]) -> str:
+        """Keep the search index in step, inside this transaction; returns the attachments' text."""
         documents = [search.item_document(content.title, content.text)]
         hashes = [link.sha256 for link in links if link.sha256]
         texts: dict[str, str] = {}
         if hashes:
             query = select(AttachmentFile.sha256, AttachmentFile.text).where(col(AttachmentFile.sha256).in_(hashes))
             texts = {sha: text for sha, text in session.execute(query).all()}
-        documents += [search.Document(link.name, link.url, texts.get(link.sha256 or "", "")) for link in links]
-        search.index_item(session, item.id or 0, documents)
+        attached = [search.Document(link.name, link.url, texts.get(link.sha256 or "", "")) for link in links]
+        search.index_item(session, item.id or 0, documents + attached)
+        return "\n".join(doc.body for doc in attached if doc.body)
 
     def current_attachments(self, item_id: int) -> list[StoredAttachment]:
         """The attachment links of the item's current version, with their validators (for revisits)."""
@@ -562,11 +564,13 @@ class Store:
 
     def _notify(
         self, session: Session, event: ChangeEvent, item: Item, version: ItemVersion | None,
-        previous: ItemVersion | None,
+        previous: ItemVersion | None, attachments_text: str = "",
     ) -> None:
         if not self.listeners:
             return  # nobody listens: skip the baseline look-up on the hot path
-        notice = ChangeNotice(event, item, version, previous, self._is_baseline(session, event.source_id))
+        notice = ChangeNotice(
+            event, item, version, previous, self._is_baseline(session, event.source_id), attachments_text
+        )
         for listener in self.listeners:
             listener(session, notice)
 
