@@ -237,6 +237,11 @@ SEARCH_DDL_OPTIONAL: dict[str, tuple[str, ...]] = {
 }
 
 
+def not_search_table(name: str | None, type_: str, _parent: Any) -> bool:
+    """For alembic's comparisons: the search tables (and FTS5's shadow tables) are managed by hand above."""
+    return not (type_ == "table" and (name or "").startswith("search_"))
+
+
 def create_search_tables(connection: Any) -> None:
     """The search tables of the connection's dialect (idempotent)."""
     dialect = connection.dialect.name
