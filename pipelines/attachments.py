@@ -81,6 +81,10 @@ class AttachmentsPipeline:
         rules = source.attachments
         if not rules.enabled:
             return AttachmentResult(name, url, "skipped", fetch_error="attachments are turned off for this source")
+        if not self.crawler.engine.running:
+            # Stopping (timeout, SIGTERM): a graceful stop waits for every request in flight, so start none;
+            # the next run fetches them, and a first fetch never reads as an edit.
+            return AttachmentResult(name, url, "skipped", fetch_error="the crawl was stopping")
         budget = rules.budget if rules.budget is not None else self.budget
         if self.spent[source.id] >= budget:
             return AttachmentResult(name, url, "skipped", fetch_error=f"over this run's budget of {budget} files")
