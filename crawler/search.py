@@ -73,24 +73,16 @@ def item_document(title: str | None, body: str) -> Document:
 
 def index_item(db: Any, item_id: int, documents: Iterable[Document]) -> None:
     """Replace the item's search documents (call inside the storing transaction: Session or Connection)."""
-    documents = [doc for doc in documents if doc.body.strip()]
     if _dialect(db) == "sqlite":
+        # A contentless FTS5 index forgets a row only when told the tokens it was given for it.
         old = db.execute(text("SELECT rowid, body FROM search_doc WHERE item_id = :i"), {"i": item_id}).all()
         for rowid, body in old:
             db.execute(
                 text("INSERT INTO search_bigram(search_bigram, rowid, body) VALUES('delete', :r, :b)"),
                 {"r": rowid, "b": bigram_tokens(body)},
             )
-        if old:
-            db.execute(text("DELETE FROM search_doc WHERE item_id = :i"), {"i": item_id})
-        _insert_sqlite(db, [(item_id, doc) for doc in documents])
-    else:
-        db.execute(text("DELETE FROM search_doc WHERE item_id = :i"), {"i": item_id})
-        if documents:
-            db.execute(
-                text("INSERT INTO search_doc (item_id, name, url, body) VALUES (:i, :n, :u, :b)"),
-                [{"i": item_id, "n": doc.name, "u": doc.url, "b": doc.body} for doc in documents],
-            )
+    db.execute(text("DELETE FROM search_doc WHERE item_id = :i"), {"i": item_id})
+    _insert_documents(db, [(item_id, doc) for doc in documents])
 
 
 def _insert_sqlite(db: Any, rows: Sequence[tuple[int, Document]]) -> None:
@@ -135,12 +127,13 @@ def rebuild(connection: Any, batch: int = 2000) -> int:
             docs = documents.setdefault(item_id, [item_document(title, body)])
             if name is not None and file_text:
                 docs.append(Document(name, url, file_text))
-        _insert_sqlite_or_pg(connection, [(item_id, doc) for item_id, docs in documents.items() for doc in docs])
+        _insert_documents(connection, [(item_id, doc) for item_id, docs in documents.items() for doc in docs])
         count += len(documents)
     return count
 
 
-def _insert_sqlite_or_pg(db: Any, rows: Sequence[tuple[int, Document]]) -> None:
+def _insert_documents(db: Any, rows: Sequence[tuple[int, Document]]) -> None:
+    """New search documents (empty texts are not indexed)."""
     rows = [(item_id, doc) for item_id, doc in rows if doc.body.strip()]
     if _dialect(db) == "sqlite":
         _insert_sqlite(db, rows)

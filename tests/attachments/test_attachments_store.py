@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -24,13 +23,6 @@ from crawler.store import ChangeNotice, Content, Store
 URL = "http://www.example.gov.cn/gsgg/t20261101_1.shtml"
 FILE = "http://www.example.gov.cn/gsgg/W020261101_1.xlsx"
 TEXT = "关于公布第一批名单的通知\n附件：1.名单汇总表.xlsx"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgresql":
-        return str(request.getfixturevalue("postgres_url"))
-    return f"sqlite:///{tmp_path / 'store.db'}"
 
 
 @pytest.fixture
