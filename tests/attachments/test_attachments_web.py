@@ -5,12 +5,16 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 
 from crawler.export import ExportOptions, export
 from crawler.store import Store
 from crawler.web.app import create_app
 from tests.attachments.test_attachments_store import FILE, URL, fetched, record
+
+# Starlette's TestClient announces a move to "httpx2", a package we do not use.
+pytestmark = pytest.mark.filterwarnings("ignore:.*httpx2.*")
 
 
 def test_api_pages_and_export_carry_attachments_and_search(sqlite_url: str) -> None:
