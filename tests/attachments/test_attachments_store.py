@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
@@ -94,7 +95,9 @@ def test_search_finds_attachment_text_with_two_and_more_characters(store: Store,
         (hit,) = search(session, "锦鲤化工")
         assert hit.attachment == "1.名单汇总表.xlsx" and hit.passage and hit.passage.match == "锦鲤化工"
         assert {h.item_id for h in search(session, "青川")} == {1, 2}
-        assert search(session, "锦鲤", kind="news") == []
+        assert search(session, "锦鲤", kind="news") == [] and search(session, "锦鲤", source="other") == []
+        assert len(search(session, "锦鲤", since=datetime(2020, 1, 1, tzinfo=UTC))) == 1
+        assert search(session, "锦鲤", since=datetime(2099, 1, 1, tzinfo=UTC)) == []
         assert search(session, "没有附件")[0].attachment is None
         with pytest.raises(ValueError):
             search(session, "青")
