@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from crawler.cli.app import DbOption, JsonOption, app
-from crawler.cli.items_cmd import _parse_since, _print_json, _session
+from crawler.cli.items_cmd import _connect, _parse_since, _print_json
 from crawler.search import DEFAULT_LIMIT, search
 
 console = Console()
@@ -26,9 +26,9 @@ def search_command(
     as_json: JsonOption = False,
 ) -> None:
     """Items whose text or attachments contain TERM, with the matched passage highlighted."""
-    with _session(db) as session:
+    with _connect(db) as connection:
         try:
-            hits = search(session, term, source=source, kind=kind, since=_parse_since(since), limit=limit)
+            hits = search(connection, term, source=source, kind=kind, since=_parse_since(since), limit=limit)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="TERM") from exc
     if as_json:
