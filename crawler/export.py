@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from crawler import clock
+from crawler.extract.meetings import FIELDS as MEETING_FIELDS
 from crawler.models import ChangeEvent, Consumer, Item, ItemVersion
 
 # Bumped only for an incompatible change (a field removed, renamed or re-typed); new fields keep the version.
@@ -45,6 +46,7 @@ FIELDS = (
     "content_hash",
     "fetched_at",
     "text",
+    "meeting",
 )
 DEFAULT_BATCH = 2000  # rows per query: past ~2,000 the per-query cost is noise, and memory stays a few MB
 # Atom entry ids: item + version, so an edit is a new entry that feed readers show again.
@@ -126,6 +128,8 @@ def event_query(after_id: int = 0, until_id: int | None = None, limit: int | Non
             ItemVersion.published.label("version_published"),
             ItemVersion.fetched_at,
             ItemVersion.text,
+            # Only the meeting facts of the version's metadata (crawler/extract/meetings.py), read in SQL.
+            ItemVersion.meta["meeting"].label("meeting"),
         )
         .select_from(ChangeEvent)
         .join(Item, Item.id == ChangeEvent.item_id)
@@ -162,7 +166,20 @@ def record_from_row(row: Any) -> dict[str, Any]:
         "content_hash": m["content_hash"],
         "fetched_at": iso(m["fetched_at"]),
         "text": m["text"],
+        "meeting": meeting_record(m["meeting"]),
     }
+
+
+def meeting_record(found: Any) -> dict[str, Any] | None:
+    """A version's meeting facts in the record's shape (every key of MEETING_FIELDS), or None."""
+    if not isinstance(found, dict):
+        return None
+    facts = {key: found.get(key) for key in MEETING_FIELDS}
+    # Versions stored before meetings had stages are reports of meetings held (the only kind recognized then).
+    facts["stage"] = facts["stage"] or "held"
+    facts["attendees"] = list(facts["attendees"] or [])
+    facts["video"] = bool(facts["video"])
+    return facts
 
 
 def record_of_event(connection: Connection | Session, event_id: int) -> dict[str, Any] | None:
@@ -209,6 +226,8 @@ def write_jsonl(records: Iterable[dict[str, Any]], stream: TextIO) -> tuple[int,
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, dict):  # the meeting object: one JSON cell
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, bool):
         return "true" if value else "false"
     return value

@@ -77,6 +77,8 @@ class Filters(_Strict):
     regex: str | None = None
     match_in: list[Literal["title", "text"]] = Field(default_factory=lambda: ["title", "text"])
     changes: list[Literal["new", "edited", "deleted", "restored"]] = Field(default_factory=lambda: ["new", "edited"])
+    # Meetings only: announced (a notice of a meeting to come) and/or held (a report); other kinds pass.
+    stages: list[Literal["announced", "held"]] = Field(default_factory=lambda: ["announced", "held"])
 
     @field_validator("regex")
     @classmethod
@@ -88,7 +90,7 @@ class Filters(_Strict):
                 raise ValueError(f"invalid regular expression: {exc}") from exc
         return value
 
-    @field_validator("kinds", "changes", "match_in")
+    @field_validator("kinds", "changes", "match_in", "stages")
     @classmethod
     def _not_empty(cls, value: list[str]) -> list[str]:
         if not value:

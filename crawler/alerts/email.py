@@ -56,6 +56,96 @@ def _attendees(meeting: dict[str, Any]) -> str:
     return "；".join(attendees) if isinstance(attendees, list) else str(attendees)
 
 
+STATUS_WORDS = {"cancelled": "已取消", "postponed": "延期"}
+FIELD_WORDS = {"start": "会议时间", "end": "结束时间", "place": "会议地点", "status": "状态"}
+
+
+def _moment(value: str | None) -> str:
+    """'2026-12-08T09:00:00+08:00' → '2026-12-08 09:00'; a bare date stays a date."""
+    if not value:
+        return "—"
+    return value[:16].replace("T", " ") if "T" in value else value
+
+
+def _span(meeting: dict[str, Any]) -> str | None:
+    if not meeting.get("start"):
+        return None
+    end = meeting.get("end")
+    if not end:
+        return _moment(meeting["start"])
+    # 2026-12-08 09:00 至 11:30 on one day, else the whole end.
+    same_day = end[:10] == meeting["start"][:10] and "T" in end
+    return f"{_moment(meeting['start'])} 至 {end[11:16] if same_day else _moment(end)}"
+
+
+def _status_word(value: Any) -> str | None:
+    return STATUS_WORDS.get(str(value)) if value else None
+
+
+def meeting_rows(event: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a meeting mail leads with: for an announcement when, where, who must attend and the reply
+    deadline (then organizer and contact); for a report the day, host, attendees and place."""
+    meeting = event.get("meeting") or {}
+    if event.get("kind") != "meeting" or not meeting:
+        return []
+    rows: list[tuple[str, str | None]] = [
+        ("变更", f"{FIELD_WORDS.get(change['field'], change['field'])}: "
+                 f"{_change_value(change['field'], change.get('before'))} → "
+                 f"{_change_value(change['field'], change.get('after'))}")
+        for change in event.get("meeting_changes") or []
+    ]
+    if meeting.get("stage") == "announced":
+        place = meeting.get("place")
+        if meeting.get("video"):
+            place = f"{place}（含视频会议）" if place else "视频会议"
+        contact = " ".join(part for part in (meeting.get("contact"), meeting.get("phone")) if part) or None
+        rows += [
+            ("状态", _status_word(meeting.get("status"))),
+            ("会议时间", _span(meeting)),
+            ("会议地点", place),
+            ("参会人员", _attendees(meeting) if meeting.get("attendees") else None),
+            ("报名/回执截止", _moment(meeting["deadline"]) if meeting.get("deadline") else None),
+            ("主办", meeting.get("organizer")),
+            ("联系人", contact),
+        ]
+    else:
+        rows += [
+            ("会议时间", meeting.get("date")),
+            ("主持", meeting.get("host")),
+            ("出席", _attendees(meeting) if meeting.get("attendees") else None),
+            ("地点", meeting.get("place")),
+        ]
+    return [(label, value) for label, value in rows if value]
+
+
+def _change_value(field: str, value: Any) -> str:
+    if field == "status":
+        return _status_word(value) or "正常"
+    if field in ("start", "end"):
+        return _moment(value)
+    return str(value) if value else "—"
+
+
+def meeting_subject(event: dict[str, Any]) -> str | None:
+    """The subject of an announcement: what happened to it and, for a new one, when and where."""
+    meeting = event.get("meeting") or {}
+    if event.get("kind") != "meeting" or meeting.get("stage") != "announced":
+        return None
+    title = event.get("title") or "(无标题)"
+    change = event.get("change")
+    status = _status_word(meeting.get("status"))
+    if change == "deleted":
+        return f"{SUBJECT_PREFIX} 会议通知已删除：{title}"
+    if change == "edited" and event.get("meeting_changes"):
+        fields = "、".join(FIELD_WORDS.get(c["field"], c["field"]) for c in event["meeting_changes"])
+        return f"{SUBJECT_PREFIX} 会议变更（{fields}）：{title}"
+    if status:
+        return f"{SUBJECT_PREFIX} 会议{status}：{title}"
+    where = "，".join(part for part in (_span(meeting), meeting.get("place")) if part)
+    word = CHANGE_WORDS.get(change or "", change)
+    return f"{SUBJECT_PREFIX} {word}会议通知：{title}" + (f"（{where}）" if where else "")
+
+
 def _new_message(
     to: Sequence[str], sender: str, subject: str, kind: str, message_id: str | None
 ) -> EmailMessage:
@@ -77,19 +167,12 @@ def _domain(sender: str) -> str:
 def _event_text(event: dict[str, Any]) -> str:
     lines = [
         f"{event.get('title') or '(无标题)'}",
+        *(f"{label}: {value}" for label, value in meeting_rows(event)),
         f"来源: {event.get('source_name')} ({event.get('source_id')})",
         f"日期: {_date(event.get('published'))}",
         f"类别: {KIND_WORDS.get(event.get('kind') or '', event.get('kind'))} ({event.get('kind')})",
         f"变化: {CHANGE_WORDS.get(event.get('change') or '', event.get('change'))}",
     ]
-    meeting = event.get("meeting") or {}
-    if event.get("kind") == "meeting" and meeting:
-        if meeting.get("date"):
-            lines.append(f"会议时间: {meeting['date']}")
-        if meeting.get("host"):
-            lines.append(f"主持: {meeting['host']}")
-        if meeting.get("attendees"):
-            lines.append(f"出席: {_attendees(meeting)}")
     if event.get("excerpt"):
         lines += ["", event["excerpt"]]
     if event.get("diff"):
@@ -99,23 +182,13 @@ def _event_text(event: dict[str, Any]) -> str:
 
 
 def _event_html(event: dict[str, Any]) -> str:
-    meeting = event.get("meeting") or {}
     rows = [
+        *meeting_rows(event),
         ("来源", f"{event.get('source_name')} ({event.get('source_id')})"),
         ("日期", _date(event.get("published"))),
         ("类别", f"{KIND_WORDS.get(event.get('kind') or '', event.get('kind'))} ({event.get('kind')})"),
         ("变化", CHANGE_WORDS.get(event.get("change") or "", event.get("change"))),
     ]
-    if event.get("kind") == "meeting" and meeting:
-        rows += [
-            (label, value)
-            for label, value in (
-                ("会议时间", meeting.get("date")),
-                ("主持", meeting.get("host")),
-                ("出席", _attendees(meeting) if meeting.get("attendees") else None),
-            )
-            if value
-        ]
     parts = [
         '<div class="item">',
         f'<h2><a href="{_e(event.get("url"))}">{_e(event.get("title") or "(无标题)")}</a></h2>',
@@ -170,7 +243,7 @@ def change_message(
         event = events[0]
         word = CHANGE_WORDS.get(event.get("change") or "", event.get("change"))
         kind_word = KIND_WORDS.get(event.get("kind") or "", event.get("kind"))
-        subject = f"{SUBJECT_PREFIX} {word}{kind_word}：{event.get('title') or '(无标题)'}"
+        subject = meeting_subject(event) or f"{SUBJECT_PREFIX} {word}{kind_word}：{event.get('title') or '(无标题)'}"
         kind = "change"
     message = _new_message(to, sender, subject, kind, message_id)
     _tag_items(message, events, subscription)

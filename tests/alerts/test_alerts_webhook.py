@@ -184,7 +184,8 @@ def test_webhook_events_are_the_export_records_plus_extras(
         # Same names, same meanings: the canonical URL, the printed 来源; the source's own name is an extra.
         assert event["url"] == CANONICAL and event["source"] == "生态环境部办公厅"
         assert event["source_name"] == "模拟生态环境部" and event["doc_number"] == "环办〔2026〕1号"
-        assert event["meeting"] == {"date": "2026-11-05", "host": "司长"}
+        assert event["meeting"]["stage"] == "held"  # stored before meetings had stages: a report
+        assert (event["meeting"]["date"], event["meeting"]["host"]) == ("2026-11-05", "司长")
     new, edited, deleted = events
     assert (new["version"], edited["version"], deleted["version"]) == (1, 2, 2)
     assert edited["diff"] == ["- 会议地点在北京。", "+ 会议地点改在天津。"] and new["diff"] == []
@@ -231,7 +232,8 @@ def test_alerts_queued_with_the_old_payload_are_still_delivered(
     assert not set(OLD_PAYLOAD_KEYS) & set(event)
     assert {key: event[key] for key in FIELDS} == exported(site)[outcome.event_id]
     assert event["url"] == CANONICAL and event["source"] == "生态环境部办公厅"
-    assert event["meeting"] == {"host": "司长"} and event["excerpt"] == "第一段。"  # the queued extras
+    assert event["excerpt"] == "第一段。"  # the queued extras
+    assert event["meeting"]["host"] == "司长" and event["meeting"]["stage"] == "held"  # the record's, rebuilt
     (mail,) = smtp.wait_for(1)
     assert mail.item_ids == [outcome.item_id] and "模拟生态环境部" in (mail.text or "")
     assert MIRROR in (mail.text or "")  # the old payload's link still renders
