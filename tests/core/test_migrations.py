@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,6 +62,21 @@ def test_an_old_database_is_upgraded_without_losing_rows(empty_db: str) -> None:
     engine.dispose()
     upgraded = init_db(empty_db)
     with upgraded.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0006"
         row = connection.execute(text("SELECT source_id, new, restored FROM crawl_run")).one()
     assert tuple(row) == ("old-source", 2, 0)
+
+
+def test_sources_get_an_empty_tag_list_on_upgrade(empty_db: str) -> None:
+    # 0006 added source.tags: a source stored before it has no tags until the seeds are synced again.
+    old_source = text(
+        "INSERT INTO source (id, name, org, profile, listing_urls, schedule, enabled, health, consecutive_bad_runs,"
+        " health_alerted, baseline_done) VALUES ('old', 'Old', 'Org', 'trs', '[]', '0 8 * * *', true, 'ok', 0, false, true)"
+    )
+    engine = create_engine(empty_db)
+    upgrade(engine, "0002", lambda connection: connection.execute(old_source))
+    engine.dispose()
+    with init_db(empty_db).connect() as connection:
+        source_id, tags = connection.execute(text("SELECT id, tags FROM source")).one()
+    assert source_id == "old"
+    assert (json.loads(tags) if isinstance(tags, str) else tags) == []
