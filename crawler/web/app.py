@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crawler import clock
+from crawler import clock, ics
 from crawler.db import init_db
 from crawler.export import event_query, record_from_row
 from crawler.models import CHANGES
@@ -29,6 +29,7 @@ TOKEN_ENV = "GOVWATCH_API_TOKEN"
 TOKEN_COOKIE = "govwatch_token"
 HERE = Path(__file__).resolve().parent
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
+ICS_TYPE = "text/calendar; charset=utf-8"
 
 
 def _parse_since(value: str | None) -> datetime | None:
@@ -220,8 +221,21 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
 
     @app.get("/feeds/meetings.atom", tags=["feeds"], response_class=Response)
     def feed_meetings(request: Request, conn: Conn) -> Response:
-        """The newest changes of meeting reports."""
+        """The newest changes of meetings (announced and held)."""
         return atom(request, conn, "meetings", "govwatch: 会议 (meetings)", kind="meeting")
+
+    @app.get("/feeds/meetings.ics", tags=["feeds"], response_class=Response)
+    def feed_meetings_calendar(
+        conn: Conn,
+        source: Annotated[str | None, Query(description="only this source's meetings")] = None,
+        tag: Annotated[str | None, Query(description="only meetings of sources with this seed tag")] = None,
+    ) -> Response:
+        """Announced meetings as an iCalendar subscription (one VEVENT per notice; docs/API.md)."""
+        try:
+            body, _ = ics.calendar_bytes(conn, ics.CalendarFilter(source=source or None, tag=tag or None))
+        except ics.CalendarError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        return Response(body, media_type=ICS_TYPE, headers={"Content-Disposition": 'inline; filename="meetings.ics"'})
 
     @app.get("/feeds/source/{source_id}.atom", tags=["feeds"], response_class=Response)
     def feed_source(source_id: str, request: Request, conn: Conn) -> Response:
