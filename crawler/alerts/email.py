@@ -12,6 +12,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from crawler import clock
+from crawler.extract.meetings import FIELD_WORDS, STATUS_WORDS, labelled_facts, moment_text, span_text
 
 SUBJECT_PREFIX = "[govwatch]"
 # Headers that let a program (the demo, the tests, a mail filter) recover what a message is about.
@@ -56,73 +57,25 @@ def _attendees(meeting: dict[str, Any]) -> str:
     return "；".join(attendees) if isinstance(attendees, list) else str(attendees)
 
 
-STATUS_WORDS = {"cancelled": "已取消", "postponed": "延期"}
-FIELD_WORDS = {"start": "会议时间", "end": "结束时间", "place": "会议地点", "status": "状态"}
-
-
-def _moment(value: str | None) -> str:
-    """'2026-12-08T09:00:00+08:00' → '2026-12-08 09:00'; a bare date stays a date."""
-    if not value:
-        return "—"
-    return value[:16].replace("T", " ") if "T" in value else value
-
-
-def _span(meeting: dict[str, Any]) -> str | None:
-    if not meeting.get("start"):
-        return None
-    end = meeting.get("end")
-    if not end:
-        return _moment(meeting["start"])
-    # 2026-12-08 09:00 至 11:30 on one day, else the whole end.
-    same_day = end[:10] == meeting["start"][:10] and "T" in end
-    return f"{_moment(meeting['start'])} 至 {end[11:16] if same_day else _moment(end)}"
-
-
-def _status_word(value: Any) -> str | None:
-    return STATUS_WORDS.get(str(value)) if value else None
-
-
 def meeting_rows(event: dict[str, Any]) -> list[tuple[str, str]]:
-    """What a meeting mail leads with: for an announcement when, where, who must attend and the reply
-    deadline (then organizer and contact); for a report the day, host, attendees and place."""
+    """What a meeting mail leads with: what an edit changed, then the facts (meetings.labelled_facts)."""
     meeting = event.get("meeting") or {}
     if event.get("kind") != "meeting" or not meeting:
         return []
-    rows: list[tuple[str, str | None]] = [
+    rows = [
         ("变更", f"{FIELD_WORDS.get(change['field'], change['field'])}: "
                  f"{_change_value(change['field'], change.get('before'))} → "
                  f"{_change_value(change['field'], change.get('after'))}")
         for change in event.get("meeting_changes") or []
     ]
-    if meeting.get("stage") == "announced":
-        place = meeting.get("place")
-        if meeting.get("video"):
-            place = f"{place}（含视频会议）" if place else "视频会议"
-        contact = " ".join(part for part in (meeting.get("contact"), meeting.get("phone")) if part) or None
-        rows += [
-            ("状态", _status_word(meeting.get("status"))),
-            ("会议时间", _span(meeting)),
-            ("会议地点", place),
-            ("参会人员", _attendees(meeting) if meeting.get("attendees") else None),
-            ("报名/回执截止", _moment(meeting["deadline"]) if meeting.get("deadline") else None),
-            ("主办", meeting.get("organizer")),
-            ("联系人", contact),
-        ]
-    else:
-        rows += [
-            ("会议时间", meeting.get("date")),
-            ("主持", meeting.get("host")),
-            ("出席", _attendees(meeting) if meeting.get("attendees") else None),
-            ("地点", meeting.get("place")),
-        ]
-    return [(label, value) for label, value in rows if value]
+    return rows + labelled_facts(meeting)
 
 
 def _change_value(field: str, value: Any) -> str:
     if field == "status":
-        return _status_word(value) or "正常"
+        return STATUS_WORDS.get(str(value)) or "正常"
     if field in ("start", "end"):
-        return _moment(value)
+        return moment_text(value)
     return str(value) if value else "—"
 
 
@@ -133,7 +86,7 @@ def meeting_subject(event: dict[str, Any]) -> str | None:
         return None
     title = event.get("title") or "(无标题)"
     change = event.get("change")
-    status = _status_word(meeting.get("status"))
+    status = STATUS_WORDS.get(str(meeting.get("status")))
     if change == "deleted":
         return f"{SUBJECT_PREFIX} 会议通知已删除：{title}"
     if change == "edited" and event.get("meeting_changes"):
@@ -141,7 +94,7 @@ def meeting_subject(event: dict[str, Any]) -> str | None:
         return f"{SUBJECT_PREFIX} 会议变更（{fields}）：{title}"
     if status:
         return f"{SUBJECT_PREFIX} 会议{status}：{title}"
-    where = "，".join(part for part in (_span(meeting), meeting.get("place")) if part)
+    where = "，".join(part for part in (span_text(meeting), meeting.get("place")) if part)
     word = CHANGE_WORDS.get(change or "", change)
     return f"{SUBJECT_PREFIX} {word}会议通知：{title}" + (f"（{where}）" if where else "")
 

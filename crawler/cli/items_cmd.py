@@ -17,6 +17,8 @@ from crawler.clock import as_utc
 from crawler.config import load_seeds
 from crawler.db import init_db
 from crawler.diffing import unified_diff
+from crawler.export import meeting_record
+from crawler.extract.meetings import labelled_facts
 from crawler.queries import (
     ItemFilter,
     get_item,
@@ -119,6 +121,7 @@ def show_command(item_id: int, db: DbOption = None, as_json: JsonOption = False)
         for v in versions
     ]
     summary["meta"] = current.meta if current else {}
+    summary["meeting"] = meeting_record(summary["meta"].get("meeting"))
     summary["text"] = current.text if current else ""
     if as_json:
         _print_json(summary)
@@ -126,6 +129,10 @@ def show_command(item_id: int, db: DbOption = None, as_json: JsonOption = False)
     console.print(f"[bold]{item.title or item.canonical_url}[/bold]")
     for key in ("url", "source_id", "published", "source", "organ", "doc_number", "kind", "status", "first_seen"):
         console.print(f"  {key}: {summary.get(key) or '-'}")
+    if summary["meeting"]:
+        console.print(f"  meeting: {summary['meeting']['stage']}")
+        for label, value in labelled_facts(summary["meeting"]):
+            console.print(f"    {label}: {value}", markup=False, highlight=False)
     console.print("  versions: " + ", ".join(f"v{v['version']} {v['change']} {v['fetched_at']}" for v in summary["versions"]))
     console.print()
     console.print(summary["text"], markup=False, highlight=False)

@@ -421,3 +421,51 @@ def watched_changes(before: dict[str, Any] | None, after: dict[str, Any] | None)
         for key in WATCHED
         if before.get(key) != after.get(key)
     ]
+
+
+# --- how people see the facts (mail, `govwatch show`, the item page, the calendar) -------------------------
+
+STATUS_WORDS = {"cancelled": "已取消", "postponed": "延期"}
+FIELD_WORDS = {"start": "会议时间", "end": "结束时间", "place": "会议地点", "status": "状态"}
+
+
+def moment_text(value: str | None) -> str:
+    """'2026-12-08T09:00:00+08:00' → '2026-12-08 09:00'; a bare date stays a date."""
+    if not value:
+        return "—"
+    return value[:16].replace("T", " ") if "T" in value else value
+
+
+def span_text(meeting: dict[str, Any]) -> str | None:
+    """'2026-12-08 09:00 至 11:30' on one day, else start 至 end; None without a start."""
+    if not meeting.get("start"):
+        return None
+    end = meeting.get("end")
+    if not end:
+        return moment_text(meeting["start"])
+    same_day = end[:10] == meeting["start"][:10] and "T" in end
+    return f"{moment_text(meeting['start'])} 至 {end[11:16] if same_day else moment_text(end)}"
+
+
+def labelled_facts(meeting: dict[str, Any]) -> list[tuple[str, str]]:
+    """The facts under Chinese labels, in reading order: for an announcement when, where, who must attend
+    and the reply deadline, then organizer and contact; for a report the day, host, attendees and place."""
+    attendees = "；".join(meeting.get("attendees") or []) or None
+    if meeting.get("stage") == ANNOUNCED:
+        place = meeting.get("place")
+        if meeting.get("video"):
+            place = f"{place}（含视频会议）" if place else "视频会议"
+        contact = " ".join(part for part in (meeting.get("contact"), meeting.get("phone")) if part) or None
+        rows = [
+            ("状态", STATUS_WORDS.get(str(meeting.get("status")))),
+            ("会议时间", span_text(meeting)),
+            ("会议地点", place),
+            ("参会人员", attendees),
+            ("报名/回执截止", moment_text(meeting["deadline"]) if meeting.get("deadline") else None),
+            ("主办", meeting.get("organizer")),
+            ("联系人", contact),
+        ]
+    else:
+        rows = [("会议时间", meeting.get("date")), ("主持", meeting.get("host")), ("出席", attendees),
+                ("地点", meeting.get("place"))]
+    return [(label, value) for label, value in rows if value]

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from crawler import clock, ics
 from crawler.db import init_db
 from crawler.export import event_query, record_from_row
+from crawler.extract.meetings import labelled_facts
 from crawler.models import CHANGES
 from crawler.web import feeds, queries
 from crawler.web.queries import BadRequest, ItemQuery
@@ -169,6 +170,7 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
         versions = queries.list_versions(conn, item_id, with_text=False)
         texts = queries.version_texts(conn, item_id, [item["version"]])
         item["text"] = texts[item["version"]]["text"] if item["version"] in texts else None
+        item["meeting"] = queries.version_meeting(conn, item_id, item["version"])
         item["versions"] = versions
         return JSONResponse(item)
 
@@ -299,10 +301,14 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
             comparison = queries.diff(conn, item_id, item["version"], from_, to)
         texts = queries.version_texts(conn, item_id, [item["version"]])
         text = texts[item["version"]]["text"] if item["version"] in texts else ""
+        meeting = queries.version_meeting(conn, item_id, item["version"])
         return templates.TemplateResponse(
             request,
             "item.html",
-            {"item": item, "versions": versions, "diff": comparison, "text": text},
+            {
+                "item": item, "versions": versions, "diff": comparison, "text": text, "meeting": meeting,
+                "meeting_rows": labelled_facts(meeting) if meeting else [],
+            },
         )
 
     @app.get("/sources", response_class=HTMLResponse, include_in_schema=False)

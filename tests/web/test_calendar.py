@@ -150,3 +150,21 @@ def _item_id(store: Store, url: str) -> int:
         item = session.exec(select(Item).where(Item.canonical_url == url)).one()
         assert item.id is not None
         return item.id
+
+
+def test_meeting_facts_in_the_api_the_item_page_and_show(store: Store, sqlite_url: str) -> None:
+    item_id = _item_id(store, URL)
+    with TestClient(create_app(sqlite_url)) as client:
+        item = client.get(f"/api/items/{item_id}").json()
+        page = client.get(f"/items/{item_id}").text
+    meeting = item["meeting"]
+    assert meeting["stage"] == "announced" and meeting["start"] == "2026-11-26T09:00:00+08:00"
+    assert meeting["place"] == "长沙市迎宾馆" and meeting["deadline"] == "2026-11-25"
+    assert (meeting["contact"], meeting["phone"]) == ("李示范", "0731-85698123")
+    assert 'id="meeting" data-stage="announced"' in page and "2026-11-26 09:00" in page and "长沙市迎宾馆" in page
+    shown = CliRunner().invoke(app, ["show", str(item_id), "--db", sqlite_url])
+    assert shown.exit_code == 0, shown.output
+    assert "meeting: announced" in shown.output and "会议时间: 2026-11-26 09:00" in shown.output
+    assert "报名/回执截止: 2026-11-25" in shown.output
+    as_json = CliRunner().invoke(app, ["show", str(item_id), "--db", sqlite_url, "--json"])
+    assert '"stage": "announced"' in as_json.output
