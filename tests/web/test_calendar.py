@@ -168,3 +168,18 @@ def test_meeting_facts_in_the_api_the_item_page_and_show(store: Store, sqlite_ur
     assert "报名/回执截止: 2026-11-25" in shown.output
     as_json = CliRunner().invoke(app, ["show", str(item_id), "--db", sqlite_url, "--json"])
     assert '"stage": "announced"' in as_json.output
+
+
+def test_jsonl_and_csv_records_carry_the_meeting(store: Store, sqlite_url: str) -> None:
+    import csv
+    import io
+    import json
+
+    runner = CliRunner()
+    lines = runner.invoke(app, ["export", "--jsonl", "-q", "--db", sqlite_url]).output.splitlines()
+    records = {record["url"]: record for record in map(json.loads, lines)}
+    assert records[URL]["schema_version"] == 1 and records[URL]["meeting"]["place"] == "长沙市迎宾馆"
+    assert records["http://www.mee.gov.cn/ywdt/t1.shtml"]["meeting"]["stage"] == "held"
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["export", "-f", "csv", "-q", "--db", sqlite_url]).output)))
+    cell = next(row["meeting"] for row in rows if row["url"] == URL)
+    assert json.loads(cell) == records[URL]["meeting"]
