@@ -14,9 +14,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol
 
 from crawler.simulator import templates as t
-from crawler.simulator.phrases import ATTACHMENTS, WEEKDAYS
+from crawler.simulator.phrases import ATTACHMENTS, MEETING_ATTACHMENTS, WEEKDAYS
 from crawler.simulator.server import Request, Response
-from crawler.simulator.world import Article, Column, SiteSpec, World
+from crawler.simulator.world import ANNOUNCEMENT, Article, Column, SiteSpec, World
 
 CHINA = timezone(timedelta(hours=8))
 RELATED_COUNT = 4
@@ -88,7 +88,13 @@ PAGE_FILES = {
     "pagediv": ("list_yw", 2),
 }
 LYING_CONTENT_TYPE = "text/html; charset=utf-8"  # sent by the GBK site on some pages that are GBK bytes
-ATTACHMENT = re.compile(r"/W0(?P<uid>\d+)_(?P<n>\d)\.pdf$")
+ATTACHMENT = re.compile(r"/W0(?P<uid>\d+)_(?P<n>\d)\.(?P<ext>pdf|docx|xlsx)$")
+# Office attachments are links only here (their bytes are a placeholder); PDFs are a minimal real file.
+ATTACHMENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 # Just enough of a PDF for a client to see what it is.
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 ARTICLE_UID = re.compile(r"_(\d+)\.s?html?$|/(\d+)\.htm$")
@@ -240,10 +246,11 @@ class TrsSite(BaseSite):
                     path.rsplit("/", 1)[0]
                     == article_path(self.spec, self.spec.column(article.column), article).rsplit("/", 1)[0]
                 ):
+                    ext = attachment.group("ext")
                     return Response(
                         200,
-                        PDF_BYTES,
-                        "application/pdf",
+                        PDF_BYTES if ext == "pdf" else b"simulated attachment\n",
+                        ATTACHMENT_TYPES[ext],
                         cacheable=True,
                         last_modified=article.published.replace(tzinfo=CHINA),
                     )
@@ -404,16 +411,20 @@ class TrsSite(BaseSite):
 
 
 def trs_attachments(article: Article) -> str:
-    """Notices and policy documents link their attachments as ./W0…pdf files, with TRS's oldsrc attribute."""
-    if article.kind not in ("notice", "policy"):
+    """Notices and policy documents link their attachments as ./W0…pdf files, with TRS's oldsrc attribute;
+    meeting announcements link the reply form and, every other one, the list of attendees."""
+    if article.kind == ANNOUNCEMENT:
+        files = MEETING_ATTACHMENTS[: 1 + article.seed % 2]
+    elif article.kind in ("notice", "policy"):
+        files = tuple((ATTACHMENTS[(article.seed >> (4 * n)) % len(ATTACHMENTS)], "pdf")
+                      for n in range(1, 2 + article.seed % 2))
+    else:
         return ""
-    count = 1 + article.seed % 2
     lines = []
-    for n in range(1, count + 1):
-        name = ATTACHMENTS[(article.seed >> (4 * n)) % len(ATTACHMENTS)]
-        file = f"W0{article.uid}_{n}.pdf"
+    for n, (name, ext) in enumerate(files, start=1):
+        file = f"W0{article.uid}_{n}.{ext}"
         label = "附件：" if n == 1 else "　　　"
-        lines.append(f'<p>{label}<a href="./{file}" oldsrc="{file}">{n}.{html.escape(name)}.pdf</a></p>')
+        lines.append(f'<p>{label}<a href="./{file}" oldsrc="{file}">{n}.{html.escape(name)}.{ext}</a></p>')
     return "\n" + "\n".join(lines)
 
 
