@@ -48,10 +48,16 @@ def store_meeting(store: Store, source_id: str, url: str, title: str, text: str,
     store.record_content(source_id=source_id, canonical_url=url, url=url, content=content)
 
 
+@pytest.fixture(params=["sqlite_url", "postgres_url"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The calendar reads JSON inside the version's metadata: both databases."""
+    return str(request.getfixturevalue(request.param))
+
+
 @pytest.fixture
-def store(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Store:
+def store(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Store:
     monkeypatch.setenv(clock.NOW_ENV, "2026-11-18T10:00:00+08:00")
-    store = Store(sqlite_url)
+    store = Store(db_url)
     store.sync_sources([source("hunan", ["province", "hunan"]), source("mee", ["mee", "national"])])
     store_meeting(store, "hunan", URL, TITLE, notice("11月26日"))
     store_meeting(store, "mee", TRAINING_URL, "关于举办排污许可管理培训班的通知",
@@ -76,8 +82,8 @@ def events(body: bytes) -> dict[str, object]:
     return found
 
 
-def test_the_calendar_holds_the_announced_meetings(store: Store, sqlite_url: str) -> None:
-    with TestClient(create_app(sqlite_url)) as client:
+def test_the_calendar_holds_the_announced_meetings(store: Store, db_url: str) -> None:
+    with TestClient(create_app(db_url)) as client:
         response = client.get("/feeds/meetings.ics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
     found = events(response.content)
@@ -97,8 +103,8 @@ def test_the_calendar_holds_the_announced_meetings(store: Store, sqlite_url: str
     assert training.decoded("dtstart") == date(2026, 12, 8) and training.decoded("dtend") == date(2026, 12, 11)
 
 
-def test_subscribe_twice_across_an_edit_then_a_deletion(store: Store, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    with TestClient(create_app(sqlite_url)) as client:
+def test_subscribe_twice_across_an_edit_then_a_deletion(store: Store, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with TestClient(create_app(db_url)) as client:
         before = events(client.get("/feeds/meetings.ics").content)[URL]
         monkeypatch.setenv(clock.NOW_ENV, "2026-11-19T10:00:00+08:00")
         store_meeting(store, "hunan", URL, TITLE, notice("11月27日"))  # the date moved
@@ -113,31 +119,31 @@ def test_subscribe_twice_across_an_edit_then_a_deletion(store: Store, sqlite_url
         assert str(gone["status"]) == "CANCELLED" and int(gone["sequence"]) == 2 and str(gone["uid"]) == str(before["uid"])
 
 
-def test_a_cancellation_notice_is_cancelled_on_the_calendar(store: Store, sqlite_url: str) -> None:
+def test_a_cancellation_notice_is_cancelled_on_the_calendar(store: Store, db_url: str) -> None:
     cancel = "http://sthjt.hunan.gov.cn/xxgk/tzgg/202611/t20261118_012.html"
     store_meeting(store, "hunan", cancel, "关于取消全省环评培训班的通知", "原定于11月28日举办的培训班取消。")
-    with TestClient(create_app(sqlite_url)) as client:
+    with TestClient(create_app(db_url)) as client:
         found = events(client.get("/feeds/meetings.ics").content)
     assert str(found[cancel]["status"]) == "CANCELLED"
 
 
-def test_filters_by_source_and_tag(store: Store, sqlite_url: str) -> None:
-    with TestClient(create_app(sqlite_url)) as client:
+def test_filters_by_source_and_tag(store: Store, db_url: str) -> None:
+    with TestClient(create_app(db_url)) as client:
         assert set(events(client.get("/feeds/meetings.ics", params={"source": "hunan"}).content)) == {URL}
         assert set(events(client.get("/feeds/meetings.ics", params={"tag": "national"}).content)) == {TRAINING_URL}
         assert client.get("/feeds/meetings.ics", params={"tag": "nowhere"}).status_code == 404
         assert client.get("/feeds/meetings.ics", params={"source": "nobody"}).status_code == 404
 
 
-def test_export_format_ics(store: Store, sqlite_url: str, tmp_path: Path) -> None:
+def test_export_format_ics(store: Store, db_url: str, tmp_path: Path) -> None:
     runner = CliRunner()
     target = tmp_path / "meetings.ics"
-    result = runner.invoke(app, ["export", "--format", "ics", "--tag", "hunan", "-o", str(target), "--db", sqlite_url])
+    result = runner.invoke(app, ["export", "--format", "ics", "--tag", "hunan", "-o", str(target), "--db", db_url])
     assert result.exit_code == 0, result.output
     assert set(events(target.read_bytes())) == {URL}
-    refused = runner.invoke(app, ["export", "--format", "ics", "--consumer", "x", "--db", sqlite_url])
+    refused = runner.invoke(app, ["export", "--format", "ics", "--consumer", "x", "--db", db_url])
     assert refused.exit_code != 0
-    wrong = runner.invoke(app, ["export", "--format", "jsonl", "--tag", "hunan", "--db", sqlite_url])
+    wrong = runner.invoke(app, ["export", "--format", "jsonl", "--tag", "hunan", "--db", db_url])
     assert wrong.exit_code != 0
 
 
@@ -152,9 +158,9 @@ def _item_id(store: Store, url: str) -> int:
         return item.id
 
 
-def test_meeting_facts_in_the_api_the_item_page_and_show(store: Store, sqlite_url: str) -> None:
+def test_meeting_facts_in_the_api_the_item_page_and_show(store: Store, db_url: str) -> None:
     item_id = _item_id(store, URL)
-    with TestClient(create_app(sqlite_url)) as client:
+    with TestClient(create_app(db_url)) as client:
         item = client.get(f"/api/items/{item_id}").json()
         page = client.get(f"/items/{item_id}").text
     meeting = item["meeting"]
@@ -162,24 +168,24 @@ def test_meeting_facts_in_the_api_the_item_page_and_show(store: Store, sqlite_ur
     assert meeting["place"] == "长沙市迎宾馆" and meeting["deadline"] == "2026-11-25"
     assert (meeting["contact"], meeting["phone"]) == ("李示范", "0731-85698123")
     assert 'id="meeting" data-stage="announced"' in page and "2026-11-26 09:00" in page and "长沙市迎宾馆" in page
-    shown = CliRunner().invoke(app, ["show", str(item_id), "--db", sqlite_url])
+    shown = CliRunner().invoke(app, ["show", str(item_id), "--db", db_url])
     assert shown.exit_code == 0, shown.output
     assert "meeting: announced" in shown.output and "会议时间: 2026-11-26 09:00" in shown.output
     assert "报名/回执截止: 2026-11-25" in shown.output
-    as_json = CliRunner().invoke(app, ["show", str(item_id), "--db", sqlite_url, "--json"])
+    as_json = CliRunner().invoke(app, ["show", str(item_id), "--db", db_url, "--json"])
     assert '"stage": "announced"' in as_json.output
 
 
-def test_jsonl_and_csv_records_carry_the_meeting(store: Store, sqlite_url: str) -> None:
+def test_jsonl_and_csv_records_carry_the_meeting(store: Store, db_url: str) -> None:
     import csv
     import io
     import json
 
     runner = CliRunner()
-    lines = runner.invoke(app, ["export", "--jsonl", "-q", "--db", sqlite_url]).output.splitlines()
+    lines = runner.invoke(app, ["export", "--jsonl", "-q", "--db", db_url]).output.splitlines()
     records = {record["url"]: record for record in map(json.loads, lines)}
     assert records[URL]["schema_version"] == 1 and records[URL]["meeting"]["place"] == "长沙市迎宾馆"
     assert records["http://www.mee.gov.cn/ywdt/t1.shtml"]["meeting"]["stage"] == "held"
-    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["export", "-f", "csv", "-q", "--db", sqlite_url]).output)))
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["export", "-f", "csv", "-q", "--db", db_url]).output)))
     cell = next(row["meeting"] for row in rows if row["url"] == URL)
     assert json.loads(cell) == records[URL]["meeting"]
