@@ -90,7 +90,10 @@ def meeting_subject(event: dict[str, Any]) -> str | None:
     if change == "deleted":
         return f"{SUBJECT_PREFIX} 会议通知已删除：{title}"
     if change == "edited" and event.get("meeting_changes"):
-        fields = "、".join(FIELD_WORDS.get(c["field"], c["field"]) for c in event["meeting_changes"])
+        changed = [c["field"] for c in event["meeting_changes"]]
+        if "status" in changed and status:  # an edit that cancels or postpones says so first
+            return f"{SUBJECT_PREFIX} 会议{status}：{title}"
+        fields = "、".join(FIELD_WORDS.get(field, field) for field in changed)
         return f"{SUBJECT_PREFIX} 会议变更（{fields}）：{title}"
     if status:
         return f"{SUBJECT_PREFIX} 会议{status}：{title}"

@@ -87,12 +87,14 @@ STAGE_RULES: tuple[StageRule, ...] = (
             r"|(?:^|\n)[^\n]{0,8}(?:会议时间|會議時間|会议地点|會議地點|培训时间|培訓時間)\s*[：:]")),
 )
 
-# Cancellation and postponement, in the title or in a sentence of the body that is about the meeting.
-CANCELLED_TITLE = re.compile(r"取消|撤销|撤銷|停止举办|停止舉辦")
-POSTPONED_TITLE = re.compile(r"延期|推迟|推遲|暂停|暫停|改期|时间调整|時間調整")
-CANCELLED_BODY = re.compile(r"(?:会议|會議|培训班?|培訓班?|活动|活動|座谈会|研讨会)[^。\n]{0,12}(?:取消|不再(?:召开|举办))")
-POSTPONED_BODY = re.compile(
-    r"(?:会议|會議|培训班?|培訓班?|活动|活動|座谈会|研讨会)[^。\n]{0,12}(?:延期|推迟|推遲|暂缓|另行通知|时间另行)")
+# Cancellation and postponement: a title that starts with it or says it of the meeting, or a body sentence
+# whose subject is the meeting (培训班学员…取消结业资格 cancels nothing; 具体时间另行通知 postpones nothing).
+_EVENT = r"(?:会议|會議|培训班|培訓班|培训|培訓|座谈会|座談會|研讨会|研討會|论坛|論壇|活动|活動)"
+CANCELLED_TITLE = re.compile(rf"^(?:关于|關於)?(?:取消|撤销|撤銷|停止举办|停止舉辦)|{_EVENT}的?(?:取消|撤销|撤銷)")
+POSTPONED_TITLE = re.compile(
+    rf"^(?:关于|關於)?(?:延期|推迟|推遲|暂停|暫停|改期|调整|調整)|{_EVENT}的?(?:延期|推迟|推遲|暂停|暫停|改期|时间调整|時間調整|时间变更)")
+CANCELLED_BODY = re.compile(rf"{_EVENT}(?:决定|現|现)?(?:取消|不再(?:召开|举办|舉辦))|(?:取消|暂停|暫停)(?:召开|召開|举办|舉辦|举行|舉行)")
+POSTPONED_BODY = re.compile(rf"{_EVENT}(?:决定|现|現)?(?:延期|推迟|推遲|暂缓|暫緩|改期)|(?:延期|推迟|推遲|暂缓|改期)(?:召开|召開|举办|舉辦|举行|舉行)")
 
 # Labelled facts, tried in order (the first label present wins).
 TIME_LABELS = re.compile(

@@ -102,6 +102,18 @@ def test_cancelled_and_deleted_announcements_are_mailed(
     assert subjects[2] == f"[govwatch] 会议通知已删除：{title}"
 
 
+def test_an_edit_that_cancels_the_meeting_says_so(site_factory, write_alerts, smtp: LoopbackSMTP) -> None:  # type: ignore[no-untyped-def]
+    site = site_factory(write_alerts({"subscriptions": [SUBSCRIPTION]}))
+    site.finish_baseline()
+    title = "关于召开全省生态环境执法工作会议的通知"
+    announce(site, "a1", title, notice_text("11月26日"))
+    announce(site, "a1", title, notice_text("11月26日") + "\n因工作调整，本次会议取消。")
+    assert deliver(site.store, config=site.config).messages_sent == 2
+    _, edit = smtp.wait_for(2)
+    assert edit.subject == f"[govwatch] 会议已取消：{title}"
+    assert edit.text is not None and "变更: 状态: 正常 → 已取消" in edit.text.splitlines()[1:3]
+
+
 def test_a_filter_picks_one_stage(site_factory, write_alerts, smtp: LoopbackSMTP) -> None:  # type: ignore[no-untyped-def]
     announced_only = {**SUBSCRIPTION, "name": "upcoming", "filters": {**SUBSCRIPTION["filters"], "stages": ["announced"]}}
     held_only = {**SUBSCRIPTION, "name": "reports", "recipients": ["news@example.org"],

@@ -189,10 +189,20 @@ def test_announced_facts_inline_labels_and_setting_sentence() -> None:
     assert facts["organizer"] == "示范省生态环境厅" and facts["video"] is False
 
 
-def test_cancelled_and_postponed_status() -> None:
-    cancelled = meeting_facts("announced", "关于取消排污许可管理培训班的通知", "原定举办的培训班取消。", PUBLISHED)
-    postponed = meeting_facts("announced", "关于全省执法工作会议延期召开的通知", "会议延期举办，时间另行通知。", PUBLISHED)
-    assert cancelled["status"] == "cancelled" and postponed["status"] == "postponed"
+@pytest.mark.parametrize(
+    ("title", "body", "status"),
+    [
+        ("关于取消排污许可管理培训班的通知", "原定举办的培训班取消。", "cancelled"),
+        ("关于召开全省执法工作会议的通知", "经研究，决定取消召开本次会议。", "cancelled"),
+        ("关于全省执法工作会议延期召开的通知", "会议延期举办，时间另行通知。", "postponed"),
+        ("关于调整全国土壤污染防治工作会议时间的通知", "原定于12月8日召开的会议改期举行。", "postponed"),
+        ("关于召开全国生态环境宣传工作会议的预通知", "会议拟于明年年初召开，具体时间另行通知。", "scheduled"),
+        ("关于举办排污许可管理培训班的通知", "培训班学员如无故缺席将取消结业资格。", "scheduled"),
+        ("关于召开取消行政许可事项专题座谈会的通知", "定于12月8日召开。", "scheduled"),
+    ],
+)
+def test_cancelled_and_postponed_status(title: str, body: str, status: str) -> None:
+    assert meeting_facts("announced", title, body, PUBLISHED)["status"] == status
 
 
 def test_held_facts() -> None:

@@ -189,3 +189,9 @@ def test_jsonl_and_csv_records_carry_the_meeting(store: Store, db_url: str) -> N
     rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["export", "-f", "csv", "-q", "--db", db_url]).output)))
     cell = next(row["meeting"] for row in rows if row["url"] == URL)
     assert json.loads(cell) == records[URL]["meeting"]
+
+
+def test_the_meetings_atom_feed_shows_the_facts(store: Store, db_url: str) -> None:
+    with TestClient(create_app(db_url)) as client:
+        body = client.get("/feeds/meetings.atom").text
+    assert "会议时间" in body and "2026-11-26 09:00" in body and "长沙市迎宾馆" in body
