@@ -30,6 +30,11 @@ WATCHED = ("start", "end", "place", "status")
 _TAIL = r"[\s\"”’》」』]*(?:[(（][^()（）]{1,12}[)）])?\s*$"
 _NOTICE_END = rf"(?:预通知|預通知|补充通知|補充通知|通知|通告|公告|邀请函|邀請函|函){_TAIL}"
 _VERB = r"(?:组织召开|組織召開|召开|召開|举办|舉辦|举行|舉行|组织开展|組織開展|参加|參加|出席)"
+# A gathering named as such (for registration requests, where 会 alone would be too loose).
+_GATHERING = (
+    r"(?:会议|會議|培训班|培訓班|培训|培訓|研讨会|研討會|座谈会|座談會|论坛|論壇|调度会|調度會|推进会|推進會|年会|年會|"
+    r"视频会|視頻會)"
+)
 _NOUN = (
     r"(?:会议|會議|大会|大會|培训班|培訓班|培训会|培訓會|培训|培訓|研讨会|研討會|座谈会|座談會|论坛|論壇|"
     r"视频会|視頻會|调度会|調度會|推进会|推進會|交流会|交流會|年会|年會|现场会|現場會|观摩会|觀摩會|"
@@ -70,11 +75,13 @@ STAGE_RULES: tuple[StageRule, ...] = (
         title=re.compile(
             r"(?:会议|會議|培训班|培訓班|研讨会|研討會|座谈会|座談會|论坛|論壇|调度会|調度會|推进会|推進會|视频会|視頻會)"
             rf"(?:有关事项|有關事項|相关事项|相關事項|报名|報名|参会|參會)?的?{_NOTICE_END}")),
+    # Registration and reply requests tied to a meeting (an exam's 报名 is not one).
     StageRule(
         "registration_title", ANNOUNCED,
         title=re.compile(
-            rf"(?:报名|報名|回执|回執|参会回执|參會回執|参会人员|參會人員|参训人员|參訓人員|参会名单|參會名單)[^。]{{0,20}}{_NOTICE_END}"
-            r"|(?:报名|報名|回执|回執)(?:表|表格|通知|启事|啟事)?\s*$")),
+            r"(?:参会回执|參會回執|参会报名|參會報名|参会人员|參會人員|参训人员|參訓人員|参会名单|參會名單|参训报名|參訓報名)"
+            rf"[^。]{{0,20}}{_NOTICE_END}"
+            rf"|{_GATHERING}[^。]{{0,12}}(?:报名|報名|回执|回執)(?:[^。]{{0,12}}{_NOTICE_END}|(?:表|表格)?\s*$)")),
     StageRule(
         "preview_title", ANNOUNCED,
         title=re.compile(r"(?:将于|將於|定于|定於|拟于|擬於|即将|即將)[^。]{0,30}(?:召开|召開|举办|舉辦|举行|舉行)")),
@@ -83,7 +90,8 @@ STAGE_RULES: tuple[StageRule, ...] = (
         "announce_body", ANNOUNCED,
         title=re.compile(_NOTICE_END),
         body=re.compile(
-            r"(?:兹定于|茲定於|定于|定於|拟于|擬於|将于|將於)[^。]{0,60}?(?:召开|召開|举办|舉辦|举行|舉行)"
+            # 定于/拟于 set a meeting; 将于 may only report someone else's (全国两会将于3月5日召开).
+            r"(?:兹定于|茲定於|定于|定於|拟于|擬於)[^。]{0,60}?(?:召开|召開|举办|舉辦|举行|舉行)"
             r"|(?:^|\n)[^\n]{0,8}(?:会议时间|會議時間|会议地点|會議地點|培训时间|培訓時間)\s*[：:]")),
 )
 
