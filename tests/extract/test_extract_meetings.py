@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler.extract import extract
 from crawler.extract.classify import kind_and_stage
@@ -247,3 +249,26 @@ def test_extract_announcement_page() -> None:
     assert result.kind == "meeting" and result.meeting is not None
     assert result.meeting["stage"] == "announced" and result.meeting["start"] == "2026-12-08T09:00:00+08:00"
     assert result.meeting["place"] == "示范市迎宾馆（示范市中山路88号）"
+
+
+MEETING_BITS = st.one_of(
+    st.sampled_from([
+        "会议时间：", "会议地点：", "参会人员：", "定于", "召开", "12月", "8日", "至", "14日", "上午", "下午", "9:00", "—",
+        "17:30", "请于", "前报送回执", "联系人：", "电话：", "\n", "二、参会人员", "（一）", "取消", "延期", "99月99日",
+        "2月30日", "25:61", "（星期三）", "2027年", "视频会议",
+    ]),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(MEETING_BITS, max_size=40), st.sampled_from(["announced", "held"]), st.booleans())
+def test_meeting_facts_never_fail(parts: list[str], stage: str, dated: bool) -> None:
+    text = "".join(parts)
+    facts = meeting_facts(stage, text[:30], text, PUBLISHED if dated else None)
+    assert set(facts) >= {"stage", "start", "end", "place", "attendees", "deadline"} and facts["stage"] == stage
+    for key in ("start", "end", "deadline", "date"):
+        if facts[key]:
+            datetime.fromisoformat(facts[key])  # a real date, never 2月30日
+    if facts["start"] and facts["end"]:
+        assert facts["end"][:10] >= facts["start"][:10]
