@@ -193,6 +193,11 @@ def test_announced_facts_inline_labels_and_setting_sentence() -> None:
     assert facts["organizer"] == "示范省生态环境厅" and facts["video"] is False
 
 
+def test_a_byline_date_is_not_the_meeting_time() -> None:
+    text = "发布时间：2026年11月20日\n定于12月3日上午9:00召开会议。"
+    assert meeting_facts("announced", "关于召开会议的通知", text, PUBLISHED)["start"] == "2026-12-03T09:00:00+08:00"
+
+
 @pytest.mark.parametrize(
     ("title", "body", "status"),
     [
