@@ -6,9 +6,7 @@ import re
 from dataclasses import dataclass
 
 from crawler.extract import meetings
-
-MEETING, NOTICE, SPEECH, POLICY, NEWS = "meeting", "notice", "speech", "policy", "news"
-KINDS = (MEETING, NOTICE, SPEECH, POLICY, NEWS)
+from crawler.vocabulary import ANNOUNCED, HELD, MEETING, NEWS, NOTICE, POLICY, SPEECH
 
 
 @dataclass(frozen=True)
@@ -54,10 +52,10 @@ def classify(title: str | None, text: str, doc_number: str | None = None) -> str
 
 def kind_and_stage(title: str | None, text: str, doc_number: str | None = None) -> tuple[str, str | None]:
     """The kind, and for a meeting its stage: an announcement (meetings.STAGE_RULES) before any kind rule."""
-    if meetings.stage_of(title, text) == meetings.ANNOUNCED:
-        return MEETING, meetings.ANNOUNCED
+    if meetings.stage_of(title, text) == ANNOUNCED:
+        return MEETING, ANNOUNCED
     kind = _kind(title, text, doc_number)
-    return kind, (meetings.HELD if kind == MEETING else None)
+    return kind, (HELD if kind == MEETING else None)
 
 
 def _kind(title: str | None, text: str, doc_number: str | None) -> str:

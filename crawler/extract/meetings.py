@@ -15,9 +15,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from crawler.extract.dates import SHANGHAI, make_date
+from crawler.vocabulary import ANNOUNCED
 
-ANNOUNCED, HELD = "announced", "held"
-STAGES = (ANNOUNCED, HELD)
 SCHEDULED, CANCELLED, POSTPONED = "scheduled", "cancelled", "postponed"
 # Every key of `meeting` (docs/EXPORT.md), present for both stages so consumers see one shape.
 FIELDS = (

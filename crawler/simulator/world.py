@@ -10,7 +10,6 @@ from functools import lru_cache
 
 from crawler.simulator import phrases
 
-KINDS = ("meeting", "notice", "speech", "policy", "news")
 # The simulator's own kind for a notice announcing a meeting: the extractor calls it `meeting`, stage
 # `announced`; a simulated `meeting` is a report of a meeting held.
 ANNOUNCEMENT = "announcement"

@@ -1,7 +1,7 @@
 """source.tags: the seed's tags, for the tag filter of the meeting calendar
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-30 10:10:00
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
