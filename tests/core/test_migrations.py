@@ -92,7 +92,7 @@ def test_0003_cleans_control_characters_without_a_false_edit(empty_db: str) -> N
 
     from crawler import clock
     from crawler.fingerprint import content_hash
-    from crawler.models import Item, ItemVersion, SourceRow
+    from crawler.models import Item, ItemVersion
     from crawler.store import Content, Store
 
     dirty_title, dirty_text = "通知\x1b标题", "第一段\x07文字\x85。\n第二段\x1b[0m文字。"
@@ -103,7 +103,12 @@ def test_0003_cleans_control_characters_without_a_false_edit(empty_db: str) -> N
 
     def fill(connection: Connection) -> None:
         session = Session(bind=connection)
-        session.add(SourceRow(id="src", name="源", org="厅", profile="trs", schedule="0 7 * * *"))
+        # The source row as revision 0002 had it (the model has columns added since, e.g. 0006's tags).
+        session.execute(text(
+            "INSERT INTO source (id, name, org, profile, listing_urls, schedule, enabled, health,"
+            " consecutive_bad_runs, health_alerted, baseline_done)"
+            " VALUES ('src', '源', '厅', 'trs', '[]', '0 7 * * *', true, 'unknown', 0, false, false)"
+        ))
         session.flush()
         for n, (title, body, digest) in enumerate(
             ((dirty_title, dirty_text, stale), ("干净", "正文。", current), ("旧", "旧库的散列。", "old-library-hash")), 1
