@@ -104,5 +104,3 @@ GOVWATCH_STORE_PROCESS = True
 # Ask one random path per host per run: a 200 answer to it is the host's own not-found page, and an
 # article answering with the same page is a soft 404 (spiders/middlewares.AnswerMiddleware).
 GOVWATCH_NOT_FOUND_PROBE = True
-# How many listing entries of one source are looked up in the store at once.
-GOVWATCH_KNOWN_BATCH = 500
