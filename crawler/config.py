@@ -145,6 +145,14 @@ class Revisit(_Strict):
         return value
 
 
+class Attachments(_Strict):
+    """Whether and how much of a source's attachments (附件) to fetch; unset limits take crawler/settings.py's."""
+
+    enabled: bool = True
+    max_bytes: int | None = Field(default=None, ge=1024)  # larger files are skipped (GOVWATCH_ATTACHMENT_MAX_BYTES)
+    budget: int | None = Field(default=None, ge=0)  # files fetched per run (GOVWATCH_ATTACHMENT_BUDGET)
+
+
 class Source(_Strict):
     """A watched source: one seed file."""
 
@@ -164,6 +172,7 @@ class Source(_Strict):
     # Hosts besides the listings' where redirects may lead (a department that moved between .gov.cn hosts);
     # a redirect anywhere else is an error, and an item's URL never moves off these.
     allowed_domains: list[str] = Field(default_factory=list)
+    attachments: Attachments = Field(default_factory=Attachments)
     notes: str | None = None
 
     @field_validator("allowed_domains")

@@ -13,8 +13,10 @@ from sqlmodel import Session, col, select
 
 from crawler.alerts.capture import LoopbackSMTP
 from crawler.alerts.config import ALERTS_ENV
+from crawler.attachments.queries import attachments_by_version
 from crawler.clock import NOW_ENV
 from crawler.db import dispose_engines, init_db
+from crawler.diffing import attachment_changes
 from crawler.models import ChangeEvent, CrawlRun, Item
 from crawler.runner import run_crawl
 from crawler.simulator import SimulatedWeb
@@ -22,13 +24,14 @@ from crawler.simulator import SimulatedWeb
 DEFAULT_WORKDIR = Path("var") / "demo"
 DEMO_RECIPIENT = "policy-team@example.org"  # delivered to the loopback SMTP server only
 CRAWL_TIMEOUT_SECONDS = 300
-# The demo's subscription: a mail for every new meeting item, the product's headline alert.
+# The demo's subscription: a mail for every meeting, announced or held, new, moved or withdrawn — the
+# product's headline alert.
 DEMO_ALERTS = {
     "subscriptions": [
         {
             "name": "meeting-notices",
             "recipients": [DEMO_RECIPIENT],
-            "filters": {"kinds": ["meeting"], "changes": ["new"]},
+            "filters": {"kinds": ["meeting"], "changes": ["new", "edited", "deleted"]},
             "mode": "immediate",
         }
     ],
@@ -56,6 +59,8 @@ class DayReport:
     restored_items: list[dict[str, Any]] = field(default_factory=list)
     blocked_sources: list[str] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    # Edited items whose attachments changed, with how: {id, title, url, changes: [{op, name, url, diff}]}.
+    attachment_edits: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {"day": self.day, "new": self.new, "edited": self.edited, "deleted": self.deleted,
@@ -76,6 +81,7 @@ class DemoReport:
             "false_edits": sum(len(day.false_edits) for day in self.days),
             "missed": sum(len(day.missed) for day in self.days),
             "alerts": [alert for day in self.days for alert in day.alerts],
+            "attachment_edits": [dict(edit, day=day.day) for day in self.days for edit in day.attachment_edits],
         }
 
 
@@ -112,10 +118,23 @@ def _report_day(session: Session, web: SimulatedWeb, day: int, runs: list[CrawlR
     for event, item in _events_of_runs(session, [run.id for run in runs if run.id is not None]):
         flagged[event.change].add(item.canonical_url)
         getattr(report, f"{event.change}_items").append(_describe(item))
+        if event.change == "edited" and item.id is not None and item.version_count >= 2:
+            files = attachments_by_version(session, item.id, [item.version_count - 1, item.version_count])
+            changes = attachment_changes(files[item.version_count - 1], files[item.version_count])
+            if changes:
+                report.attachment_edits.append(
+                    {**_describe(item), "changes": [change.to_dict() for change in changes]}
+                )
     report.false_edits = sorted(flagged["edited"] - truth.edited)
     report.missed = sorted((truth.new - flagged["new"]) | (truth.edited - flagged["edited"])
                            | (truth.deleted - flagged["deleted"]))
     return report
+
+
+def _lead(text: str) -> list[str]:
+    """The lines a change mail leads with before its source line: a meeting's time, place, changes…"""
+    head = text.split("\n来源:", 1)[0].splitlines()
+    return head[1:]
 
 
 def run_demo(
@@ -151,8 +170,8 @@ def run_demo(
                 )
             with Session(engine, expire_on_commit=False) as session:
                 report = _report_day(session, web, day, result.runs)
-            report.alerts = [dict(mail.summary(), day=day) for mail in smtp.messages[mails_before:]
-                             if mail.type in ("change", "digest")]
+            report.alerts = [dict(mail.summary(), day=day, lead=_lead(mail.text or ""))
+                             for mail in smtp.messages[mails_before:] if mail.type in ("change", "digest")]
             reports.append(report)
             say(f"day {day}: {report.new} new, {report.edited} edited, {report.deleted} deleted, "
                 f"{report.unchanged} unchanged, {report.blocked} blocked, {len(report.alerts)} alert mails")

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from crawler.cli.app import app
@@ -32,10 +33,18 @@ def _print(report: DemoReport) -> None:
         for row in rows:
             console.print(f"  [cyan]{label:8}[/cyan] #{row['id']} [{row['kind']}] {row['title']}  ({row['source_id']})",
                           highlight=False)
+    for edit in last.attachment_edits:
+        for change in edit["changes"]:
+            console.print(f"  [cyan]附件 {change['op']:7}[/cyan] #{edit['id']} {change['name']}", highlight=False)
+            for line in change["diff"].splitlines()[2:]:
+                style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+                console.print(f"           {line}", style=style, markup=False, highlight=False)
     for source_id in last.blocked_sources:
         console.print(f"  [red]blocked [/red] {source_id}: the site answered with a JS challenge; nothing stored")
     for mail in last.alerts:
-        console.print(f"  [green]mail    [/green] to {', '.join(mail['to'])}: {mail['subject']}", highlight=False)
+        console.print(f"  [green]mail    [/green] to {', '.join(mail['to'])}: {escape(mail['subject'])}", highlight=False)
+        for line in mail.get("lead", []):
+            console.print(f"             {line}", markup=False, highlight=False)
     for url in last.false_edits:
         console.print(f"  [red]false edit[/red] {url}")
     for url in last.missed:
