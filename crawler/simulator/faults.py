@@ -60,6 +60,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault("plain"),  # the control: unchanged on day 2
     Fault("true-edit", edited_on_day2=True),  # a real edit must still be one
     Fault("control-chars"),  # \x1b, \x07 … in title and text: stored, and unchanged on day 2
+    Fault("gains-control-chars"),  # the same text with control characters from day 2: not an edit
     Fault("cms-error-page", "cms_error_page", expect_error="soft 404", deleted_on_day2=True),
     Fault("site-not-found", "site_not_found", expect_error="soft 404", deleted_on_day2=True),
     # A collapse is judged after extraction, so no same-day confirmation: one strike per day, deleted on day 3.
@@ -99,8 +100,12 @@ def article_html(fault: Fault, day: int) -> bytes:
     if fault.edited_on_day2 and day >= 2:
         paragraphs[1] = "会议强调，要坚持精准治污、科学治污、依法治污，全面推进美丽青川建设，确保完成年度目标任务。"
     if fault.slug == "control-chars":
-        title = "青川市生态环境局\x1b[31m召开\x07局党组会议（control-chars）"
+        title = f"青川市生态环境局\x1b[31m召开\x07局党组会议（{fault.slug}）"
         paragraphs[0] = paragraphs[0].replace("研究部署", "研究\x1b部署\x08\x0c")
+    if fault.slug == "gains-control-chars" and day >= 2:
+        # Only characters nobody sees (no form feed: HTML reads it as a space): the text a reader sees is the same.
+        title = title.replace("召开", "召\x07开\x1b")
+        paragraphs[0] = paragraphs[0].replace("研究部署", "研究\x1b部\x08署\x7f")
     text = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
     return _page(
         title,
