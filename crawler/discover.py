@@ -534,6 +534,23 @@ def slug_for(url: str) -> str:
     return slug[:63].strip("-")
 
 
+SELF_URL_XPATHS: tuple[str, ...] = (
+    "//meta[translate(@name, 'URL', 'url')='url']/@content",
+    "//link[@rel='canonical']/@href",
+    "//meta[@property='og:url']/@content",
+)
+
+
+def page_url_of(body: bytes) -> str | None:
+    """The URL a saved page states for itself (TRS `<meta name="Url">`, canonical link, og:url)."""
+    selector = html_selector(decode_html(body, {})[0])
+    for xpath in SELF_URL_XPATHS:
+        for value in selector.xpath(xpath).getall():
+            if re.match(r"^https?://", value.strip()):
+                return value.strip()
+    return None
+
+
 def _page_meta(text: str) -> dict[str, str]:
     selector = html_selector(text)
     meta = {

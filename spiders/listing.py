@@ -32,6 +32,7 @@ from crawler.profiles.base import ListingPage, PageRequest
 from crawler.run_status import classify
 from crawler.store import DELETION_CONFIRMATIONS, KnownItem, Store
 from crawler.urls import canonical_url, is_mirror
+from spiders import politeness
 from spiders import stats as runstats
 from spiders.items import PageItem
 
@@ -141,43 +142,13 @@ class ListingSpider(scrapy.Spider):
         return spider
 
     def _apply_politeness(self, crawler: Crawler) -> None:
-        """Seed politeness → DOWNLOAD_SLOTS per domain (settings are still writable in from_crawler)."""
-        slots: dict[str, dict[str, Any]] = dict(crawler.settings.getdict("DOWNLOAD_SLOTS"))
-        for source in self.sources:
-            rules = source.politeness
-            for domain in source.domains:
-                slot = dict(slots.get(domain, {}))
-                if rules.download_delay is not None:
-                    # Two sources on one site: the slower wish wins.
-                    slot["delay"] = max(rules.download_delay, slot.get("delay", 0.0))
-                    if rules.download_delay == 0:
-                        slot["jitter"] = 0.0
-                if rules.concurrent_requests_per_domain is not None:
-                    slot["concurrency"] = min(
-                        rules.concurrent_requests_per_domain, slot.get("concurrency", 99)
-                    )
-                if slot:
-                    slots[domain] = slot
-        crawler.settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        politeness.apply_slots(crawler, self.sources)
 
     def _request_meta(self, source: Source, **extra: Any) -> dict[str, Any]:
-        rules = source.politeness
-        meta: dict[str, Any] = {"gw_source": source.id, **extra}
-        if rules.obey_robots is False:
-            meta["dont_obey_robotstxt"] = True
-        if rules.max_response_bytes is not None:
-            meta["download_maxsize"] = rules.max_response_bytes
-        if rules.retry_times is not None:
-            meta["max_retry_times"] = rules.retry_times
-        if rules.timeout is not None:
-            meta["download_timeout"] = rules.timeout
-        return meta
+        return politeness.request_meta(source, **extra)
 
     def _headers(self, source: Source, extra: dict[str, str] | None = None) -> dict[str, str]:
-        headers = dict(extra or {})
-        if source.politeness.user_agent:
-            headers["User-Agent"] = source.politeness.user_agent
-        return headers
+        return politeness.request_headers(source, extra)
 
     # --- start ---------------------------------------------------------------------------------------
 
