@@ -4,14 +4,7 @@ Pure: `discover(...)` is a generator that yields the `PageRequest`s it needs (th
 endpoint named in the page's scripts, one article) and is sent back a `Fetched` for each; it returns a
 `Draft`. The `add` spider drives it politely over the network, tests and saved files drive it from disk.
 
-    steps = discover(url, DraftOptions(source_id="x"))
-    request = next(steps)
-    while True:
-        try:
-            request = steps.send(fetch(request))
-        except StopIteration as done:
-            draft = done.value
-            break
+    draft = run_discovery(discover(url, DraftOptions(source_id="x")), fetch)   # fetch: PageRequest → Fetched
 """
 
 from __future__ import annotations
@@ -19,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -307,8 +300,10 @@ class Endpoint:
     page_size: int | None = None
 
 
-def _template(expression: str, text: str) -> tuple[str, int | None] | None:
-    """A URL template from `'/common/search/' + channelId + '&page=' + page`; page variables → {page}."""
+def _template(expression: str, text: str, *, paged: bool = True) -> tuple[str, int | None] | None:
+    """A URL template from `'/common/search/' + channelId + '&page=' + page`; page variables → {page}.
+
+    With `paged` the URL must carry the page (a POST carries it in its form instead)."""
     out: list[str] = []
     page_size: int | None = None
     for part in _split_top(expression, "+"):
@@ -325,11 +320,11 @@ def _template(expression: str, text: str) -> tuple[str, int | None] | None:
         value = _js_value(text, name)
         if value is None:
             return None
-        if "size" in name.lower() and value.isdigit():
+        if "size" in name.lower() and value.isdigit():  # pageSize: records per page
             page_size = int(value)
         out.append(value)
     url = "".join(out)
-    if "{page}" not in url:
+    if "{page}" not in url and paged:
         if not PAGE_QUERY.search(url):
             return None
         url = PAGE_QUERY.sub(lambda m: m["key"] + "{page}", url, count=1)
@@ -380,10 +375,8 @@ def json_endpoints(text: str, page_url: str) -> list[Endpoint]:
             for key, value in _object_fields(options.get("data", ""), text).items():
                 if (filled := _form_value(value, text)) is not None:
                     form[key] = filled
-        made = _template(argument, text) if argument else None
-        if made is None and method == "POST" and "{page}" in form.values():
-            literal = JS_STRING.match(argument)
-            made = (literal[2], None) if literal else None
+        paged_form = method == "POST" and "{page}" in form.values()
+        made = _template(argument, text, paged=not paged_form) if argument else None
         if made is None:
             continue
         url, page_size = made
@@ -756,3 +749,15 @@ def discover(listing_url: str, options: DraftOptions | None = None) -> Generator
         "notes": "drafted by govwatch add: " + "; ".join(draft.found),
     }
     return draft
+
+
+def run_discovery(
+    steps: Generator[PageRequest, Fetched, Draft], fetch: Callable[[PageRequest], Fetched]
+) -> Draft:
+    """Drive a discovery with a synchronous fetch (saved files, tests); the spider drives it asynchronously."""
+    request = next(steps)
+    while True:
+        try:
+            request = steps.send(fetch(request))
+        except StopIteration as done:
+            return done.value
