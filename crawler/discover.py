@@ -23,10 +23,11 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.challenge import detect_challenge
+from crawler.config import Listing
 from crawler.extract import ExtractionError, ExtractOptions, extract
 from crawler.extract.containers import CONTAINERS, Container
 from crawler.extract.decoding import decode_html
-from crawler.profiles import ListingEntry, PageRequest, get_profile
+from crawler.profiles import ListingEntry, ListingPage, PageRequest, get_profile
 from crawler.profiles.base import base_url, html_selector, looks_like_article, resolve
 from crawler.profiles.dates import date_in_text, parse_date_value, year_from_url
 from crawler.profiles.json_api import dotted
@@ -43,6 +44,76 @@ CMS_MARKERS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         re.compile(r"<datastore\b|\.jpage\s*\(|jpage\.js|dataproxy\.jsp", re.I),
     ),
     ("trs", "TRS WCM pager", re.compile(r"\bcreatePageHTML\s*\(|\bvar\s+countPage\s*=|\bpageControl\s*\(")),
+)
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A JSON list platform recognised by a marker on its column pages, with its usual json_api params.
+
+    `{origin}` is the listing's scheme and host; the channel pattern's named groups fill the templates.
+    """
+
+    name: str
+    marker: str
+    params: dict[str, Any]
+
+
+PLATFORMS: tuple[Platform, ...] = (
+    Platform(
+        "the /common/search cloud platform (Heilongjiang, Gansu)",
+        r"channelId\s*[=:]\s*['\"][0-9a-f]{32}['\"]",
+        {
+            "channel_id_pattern": r"(?:channelId\s*[=:]\s*['\"]|/common/search/)(?P<id>[0-9a-f]{32})",
+            "api": "{origin}/common/search/{channel_id}?_isAgg=true&_isJson=true&_pageSize=20"
+            "&_template=index&page={page}",
+            "results": "data.results",
+            "title": "title",
+            "url": "url",
+            "date": "publishedTimeStr",
+            "total": "data.total",
+            "per_page": 20,
+        },
+    ),
+    Platform(
+        "Guangdong gkmlpt",
+        r"SID\s*:\s*'\d+'",
+        {
+            "channel_id_pattern": r"SID\s*:\s*'(?P<sid>\d+)'",
+            "api": "{origin}/gkmlpt/api/all/0?page={page}&sid={sid}",
+            "results": "articles",
+            "title": "title",
+            "url": "url",
+            "date": "display_publish_time",
+            "total": "total",
+            "per_page": 100,
+        },
+    ),
+    Platform(
+        "Hanweb jpaas",
+        r"queryData\s*=\s*\{[^}]*webId",
+        {
+            "channel_id_pattern": (
+                r"(?s)(?=.*?webId['\"]?\s*[:=]\s*['\"](?P<webId>[\w-]+))"
+                r"(?=.*?tplSetId['\"]?\s*[:=]\s*['\"](?P<tplSetId>[\w-]+))"
+                r"(?=.*?tagId['\"]?\s*[:=]\s*['\"](?P<tagId>[^'\"]+))"
+                r"(?=.*?pageId['\"]?\s*[:=]\s*['\"](?P<pageId>\d+))"
+            ),
+            "api": "{origin}/api-gateway/jpaas-publish-server/front/page/build/unit",
+            "query": {
+                "parseType": "bulidstatic",
+                "webId": "{webId}",
+                "tplSetId": "{tplSetId}",
+                "pageType": "column",
+                "tagId": "{tagId}",
+                "editType": "null",
+                "pageId": "{pageId}",
+                "paramJson": '{"pageNo":{page},"pageSize":15}',
+            },
+            "html": "data.html",
+            "assume_pages": 3,
+        },
+    ),
 )
 # TRS article URLs (./202003/t20200323_770360.shtml) mark a TRS site even without a pager script.
 TRS_ARTICLE = re.compile(r"/t\d{8}_\d+\.s?html?$")
@@ -65,7 +136,9 @@ TOTAL_KEYS = ("total", "totalCount", "totalRecord", "recordCount", "totalElement
 PAGES_KEYS = ("pages", "totalPage", "totalPages", "pageCount", "page_count", "totalpage")
 # Row tags whose own classes change from row to row (odd/even striping), so selectors name their parent.
 ROW_TAGS = ("li", "tr", "dd", "dl", "p")
-STRIPE_CLASS = re.compile(r"odd|even|alt|on|active|first|last|cur", re.I)
+STRIPE_CLASS = re.compile(
+    r"^(?:odd|even|alt|on|active|first|last|cur|current|hover|.*[-_](?:odd|even|on|cur))$", re.I
+)
 # Body methods of the extractor that are not a container a seed could name.
 GUESSED_METHODS = ("density", "trafilatura", "")
 
@@ -166,13 +239,35 @@ def _row_css(row: etree._Element) -> str | None:
         return f"{_describe(grand)} {parent.tag} > {step}"
     if parent.tag in ("tbody",) and grand is not None:
         return f"{_describe(grand)} {step}"
+    if _classes(row) and step != row.tag:
+        return step  # rows named by their own class (div.lis) in an anonymous container
     return None
 
 
+def _repeats(el: etree._Element) -> bool:
+    """True when the element's parent holds at least two elements of its tag and class: a list unit."""
+    parent = el.getparent()
+    if parent is None:
+        return False
+    return (
+        sum(1 for sibling in parent if sibling.tag == el.tag and sibling.get("class") == el.get("class")) >= 2
+    )
+
+
 def _row_of(anchor: etree._Element) -> etree._Element:
+    """The list row around a link: its li/tr/dd/dl/p ancestor, else the nearest ancestor that repeats
+    among its siblings (`div.lis` rows of divs), else its parent."""
     for ancestor in anchor.iterancestors():
         if ancestor.tag in ROW_TAGS:
             return ancestor
+    node = anchor
+    for _ in range(3):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        node = parent
+        if _repeats(node):
+            return node
     parent = anchor.getparent()
     return parent if parent is not None else anchor
 
@@ -606,19 +701,55 @@ def _detect_cms(text: str, page_url: str) -> tuple[str, str]:
     return "html", "a plain HTML list"
 
 
-def _parse_with(listing: dict[str, Any], request: PageRequest, fetched: Fetched, max_pages: int) -> Any:
-    from crawler.config import Listing
+def _key(request: PageRequest) -> tuple[str, str, str]:
+    return (request.method.upper(), request.url, repr(sorted((request.formdata or {}).items())))
 
+
+def _fetch_once(
+    request: PageRequest, cache: dict[tuple[str, str, str], Fetched]
+) -> Generator[PageRequest, Fetched, Fetched]:
+    """Ask the driver for a request unless it was answered already (a site is never asked twice)."""
+    key = _key(request)
+    if key not in cache:
+        cache[key] = yield request
+    return cache[key]
+
+
+def _read_first_page(
+    listing: dict[str, Any], cache: dict[tuple[str, str, str], Fetched], max_pages: int
+) -> Generator[PageRequest, Fetched, tuple[ListingPage, str | None]]:
+    """Page 1 of a drafted listing read with its profile, as the crawl reads it (a shell page first)."""
     model = Listing.model_validate(listing)
-    return get_profile(model.profile).parse(model, request, fetched.body, _decoded(fetched), max_pages)
+    profile = get_profile(model.profile)
+    request = profile.first_requests(model)[0]
+    for _ in range(2):  # at most a shell page, then page 1
+        answer = yield from _fetch_once(request, cache)
+        if problem := _problem_of(answer):
+            return ListingPage(), problem
+        page = profile.parse(model, request, answer.body, _decoded(answer), max_pages)
+        if not (request.page == 0 and page.next_requests and not page.entries):
+            return page, None
+        request = page.next_requests[0]
+    return ListingPage(), f"{listing['url']}: the shell page led to another shell page"
+
+
+def _platform_listing(text: str, listing_url: str) -> tuple[Platform, dict[str, Any]] | None:
+    """A listing for a known JSON platform whose column page shows its marker."""
+    parts = urlsplit(listing_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    for platform in PLATFORMS:
+        if re.search(platform.marker, text):
+            params = json.loads(json.dumps(platform.params).replace("{origin}", origin))
+            return platform, {"url": listing_url, "profile": "json_api", "params": params}
+    return None
 
 
 def discover(listing_url: str, options: DraftOptions | None = None) -> Generator[PageRequest, Fetched, Draft]:
     """Fetch (through the driver) and read a listing, then one article; return the draft seed."""
     options = options or DraftOptions()
     draft = Draft(listing_url=listing_url)
-    first = PageRequest(url=listing_url)
-    page = yield first
+    cache: dict[tuple[str, str, str], Fetched] = {}
+    page = yield from _fetch_once(PageRequest(url=listing_url), cache)
     if problem := _problem_of(page):
         draft.problems.append(problem)
         return draft
@@ -627,17 +758,21 @@ def discover(listing_url: str, options: DraftOptions | None = None) -> Generator
     draft.cms = cms
     draft.found.append(f"CMS: {label}")
     listing: dict[str, Any] = {"url": listing_url, "profile": "html"}
-    parse_request, parse_answer = first, page
     endpoints = json_endpoints(text, listing_url)
     rows = find_rows(text, listing_url)
-    if cms == "jpaas":
-        draft.problems.append(
-            "Hanweb jpaas lists are drawn by scripts from the jpaas gateway; no profile reads them yet"
-        )
+    # A page with its own rows is a plain list, whatever its scripts also fetch.
+    shell = rows is None or rows.rows < 2
+    endpoints = endpoints if shell else []
+    platform = _platform_listing(text, listing_url) if shell and not endpoints else None
     if cms == "hanweb":
         listing["profile"] = "hanweb"
         draft.found.append("listing: jpage <datastore> records; further records from dataproxy.jsp")
-    elif endpoints and (rows is None or rows.rows < 2):
+    elif platform is not None:
+        known, listing = platform
+        draft.cms = "json_api"
+        draft.found.append(f"platform: {known.name} (its JSON list endpoint, with ids read from the page)")
+        draft.guessed.append(f"the {known.name} endpoint and fields are the platform's usual ones")
+    elif endpoints:
         endpoint = endpoints[0]
         draft.cms = "json_api"
         draft.found.append(f"JSON endpoint in the page's script: {endpoint.method} {endpoint.template}")
@@ -646,7 +781,7 @@ def discover(listing_url: str, options: DraftOptions | None = None) -> Generator
             method=endpoint.method,
             formdata={k: v.replace("{page}", "1") for k, v in endpoint.form.items()} or None,
         )
-        answer = yield request
+        answer = yield from _fetch_once(request, cache)
         if problem := _problem_of(answer):
             draft.problems.append(problem)
             return draft
@@ -669,11 +804,10 @@ def discover(listing_url: str, options: DraftOptions | None = None) -> Generator
             draft.guessed.append(f"per_page {params['per_page']} (page size of the script or first answer)")
         listing = {"url": listing_url, "profile": "json_api", "params": params}
         draft.found.append("JSON fields: " + ", ".join(f"{k}={v}" for k, v in fields.items()))
-        parse_request, parse_answer = (
-            PageRequest(url=request.url, method=request.method, formdata=request.formdata),
-            answer,
-        )
     else:
+        if cms == "jpaas":
+            draft.problems.append("Hanweb jpaas markers, but no jpaas column ids (queryData) on the page")
+            return draft
         listing["profile"] = "trs" if cms == "trs" else "html"
         if rows is None:
             draft.problems.append("no rows linking to articles found on the listing page")
@@ -685,7 +819,10 @@ def discover(listing_url: str, options: DraftOptions | None = None) -> Generator
         )
         if not rows.date_css:
             draft.guessed.append("no date element in the rows: dates come from the row text or the URL")
-    result = _parse_with(listing, parse_request, parse_answer, options.max_pages)
+    result, problem = yield from _read_first_page(listing, cache, options.max_pages)
+    if problem:
+        draft.problems.append(problem)
+        return draft
     draft.entries = [_entry_dict(entry) for entry in result.entries]
     draft.further_pages = [request.url for request in result.next_requests]
     for error in result.errors:
@@ -693,7 +830,7 @@ def discover(listing_url: str, options: DraftOptions | None = None) -> Generator
     if result.total_pages:
         draft.found.append(f"pager: {result.total_pages} page(s); up to {options.max_pages} read per run")
     elif draft.further_pages:
-        draft.found.append(f"pager: a next-page link ({draft.further_pages[0]})")
+        draft.found.append(f"pager: a next page ({draft.further_pages[0]})")
     else:
         draft.guessed.append("no pager found: only the first listing page will be read")
     meta = _page_meta(text)
@@ -705,7 +842,7 @@ def discover(listing_url: str, options: DraftOptions | None = None) -> Generator
     article: dict[str, Any] = {}
     if result.entries:
         entry = result.entries[0]
-        fetched = yield PageRequest(url=entry.url)
+        fetched = yield from _fetch_once(PageRequest(url=entry.url), cache)
         if problem := _problem_of(fetched):
             draft.problems.append(f"article {problem}")
         else:

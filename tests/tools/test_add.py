@@ -164,6 +164,7 @@ def test_cli_add_from_a_saved_page(world: World, tmp_path: Path) -> None:
     saved = tmp_path / "list.html"
     saved.write_bytes(fetch_bytes(listing.url))
     runner = CliRunner()
+    world.web.clear_logs()
     done = runner.invoke(
         app, ["add", str(saved), "--url", listing.url, "--id", "linhu", "--json", "--dry-run"]
     )
