@@ -11,8 +11,8 @@ from sqlmodel import Field, SQLModel
 # Values of the string columns, kept here so every module agrees on them.
 ITEM_STATUSES = ("active", "deleted", "blocked")
 CHANGES = ("new", "edited", "deleted", "restored")
-RUN_STATUSES = ("running", "ok", "empty", "blocked", "failing", "crashed")
-HEALTH_STATES = ("unknown", "ok", "empty", "blocked", "failing")
+RUN_STATUSES = ("running", "ok", "empty", "blocked", "failing", "broken", "crashed")
+HEALTH_STATES = ("unknown", "ok", "empty", "blocked", "failing", "broken")  # broken: crawler/drift.py
 OUTBOX_STATES = ("pending", "sending", "sent", "failed")  # sending: claimed under a lease (crawler/alerts/deliver.py)
 
 
@@ -35,6 +35,9 @@ class SourceRow(SQLModel, table=True):
     baseline_done: bool = False  # the first crawl sets the baseline and alerts nothing
     last_run_at: datetime | None = None
     last_new_at: datetime | None = None
+    # The CMS article container new articles have matched so far (crawler/drift.py): when it disappears
+    # from new articles, the source is broken.
+    article_container: str | None = Field(default=None, max_length=64)
 
 
 class Item(SQLModel, table=True):

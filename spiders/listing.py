@@ -500,7 +500,14 @@ class ListingSpider(scrapy.Spider):
         status = classify(counts, runstats.value(stats, run.source.id, "article_attempts"))
         if reason != "finished":
             errors.append(f"crawl stopped early: {reason}")
-        change = self.store.finish_run(run.run_id, status, counts.as_dict(), errors)
+        change = self.store.finish_run(
+            run.run_id,
+            status,
+            counts.as_dict(),
+            errors,
+            bodies=runstats.bodies_of(stats, run.source.id),
+            body_selector=run.source.article.body,
+        )
         self.logger.info(
             "[%s] %s: %s",
             run.source.id,

@@ -41,5 +41,18 @@ def run_counts(stats: StatsCollector, source_id: str) -> RunCounts:
     )
 
 
+BODY = "body:"  # per-source counters of how new articles' bodies were found, by extraction method
+
+
+def count_body(stats: StatsCollector, source_id: str, method: str) -> None:
+    count(stats, source_id, BODY + (method or "none"))
+
+
+def bodies_of(stats: StatsCollector, source_id: str) -> dict[str, int]:
+    """Extraction method → new articles of the source this run (for crawler/drift.py)."""
+    prefix = stat_key(source_id, BODY)
+    return {key[len(prefix) :]: int(n) for key, n in stats.get_stats().items() if key.startswith(prefix)}
+
+
 def value(stats: StatsCollector, source_id: str, name: str) -> int:
     return int(stats.get_value(stat_key(source_id, name)) or 0)
