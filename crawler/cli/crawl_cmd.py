@@ -33,7 +33,14 @@ SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("blocked", "blocked"),
     ("failed", "failed"),
 )
-STATUS_STYLE = {"ok": "green", "empty": "yellow", "blocked": "magenta", "failing": "red", "crashed": "red"}
+STATUS_STYLE = {
+    "ok": "green",
+    "empty": "yellow",
+    "blocked": "magenta",
+    "failing": "red",
+    "broken": "red",
+    "crashed": "red",
+}
 
 
 def run_summary(run: CrawlRun) -> dict[str, Any]:
