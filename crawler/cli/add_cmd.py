@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
+from crawler import clock
 from crawler.cli.app import JsonOption, SeedsOption, app
 from crawler.config import Source, seeds_dir
 from crawler.discover import DEFAULT_MAX_PAGES, Draft, page_url_of
@@ -77,6 +78,19 @@ def add_command(
         except ValidationError as exc:
             problem = f"the draft is not a valid seed: {exc}"
         else:
+            if "evidence" in Source.model_fields and not draft.seed.get("evidence"):
+                # What confirmed this draft: the live page itself, today (seeds record their evidence).
+                draft.seed["evidence"] = [
+                    {
+                        "what": "listing, rows, dates and article body (drafted by govwatch add)",
+                        "source": f"the live page {listing_url}"
+                        if saved is None
+                        else f"a saved page {saved.name}",
+                        "seen": f"{clock.to_shanghai(clock.now()):%Y-%m}",
+                        "confidence": "S",
+                    }
+                ]
+                source = Source.model_validate(draft.seed)
             path = seeds_dir(seeds) / f"{source.id}.yaml"
             if path.exists() and not force and not dry_run:
                 problem = f"{path} exists (use --force to replace it, or --id for another id)"

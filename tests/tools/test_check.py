@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from crawler.check import BLOCKED, BROKEN, EMPTY, OK, UNREACHABLE, ListingCheck, listing_verdict
@@ -140,3 +142,30 @@ def test_cli_json_and_exit_status(world: World) -> None:
 )
 def test_verdicts_from_what_was_seen(seen: ListingCheck, verdict: str) -> None:
     assert listing_verdict(seen, "x")[0] == verdict
+
+
+def test_robots_disallowed_and_unreachable_listings(world: World, tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    for source_id, url in (
+        ("robots-no", world.web.url("mee", "/search/ywdt/")),  # the simulator's robots.txt forbids /search/
+        ("nobody-home", f"http://127.0.0.1:{closed}/news/"),
+    ):
+        seed = {
+            "id": source_id,
+            "name": source_id,
+            "org": "测试",
+            "listings": [{"url": url, "profile": "html"}],
+            "politeness": {"download_delay": 0, "retry_times": 0},
+        }
+        (tmp_path / f"{source_id}.yaml").write_text(
+            yaml.safe_dump(seed, allow_unicode=True), encoding="utf-8"
+        )
+    checks = {c.id: c for c in run_check([], seeds=tmp_path, settings=FAST, timeout=60)}
+    robots = checks["robots-no"]
+    assert robots.verdict == BLOCKED and robots.listings[0].robots == "disallowed by robots.txt"
+    assert "robots.txt" in robots.fix
+    assert not [e for e in world.web.requests("mee") if e.path.startswith("/search/")]  # never asked
+    down = checks["nobody-home"]
+    assert down.verdict == UNREACHABLE and "refused" in down.reason
