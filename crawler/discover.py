@@ -701,6 +701,12 @@ def _detect_cms(text: str, page_url: str) -> tuple[str, str]:
     return "html", "a plain HTML list"
 
 
+def first_on_site(entries: list[ListingEntry], listing_url: str) -> ListingEntry:
+    """The first entry on the listing's own site (rows linking to WeChat or news.cn show another template)."""
+    host = urlsplit(listing_url).hostname
+    return next((entry for entry in entries if urlsplit(entry.url).hostname == host), entries[0])
+
+
 def _key(request: PageRequest) -> tuple[str, str, str]:
     return (request.method.upper(), request.url, repr(sorted((request.formdata or {}).items())))
 
@@ -841,7 +847,7 @@ def discover(listing_url: str, options: DraftOptions | None = None) -> Generator
         draft.guessed.append(f"id {source_id!r} (from the URL; set --id)")
     article: dict[str, Any] = {}
     if result.entries:
-        entry = result.entries[0]
+        entry = first_on_site(result.entries, listing_url)
         fetched = yield from _fetch_once(PageRequest(url=entry.url), cache)
         if problem := _problem_of(fetched):
             draft.problems.append(f"article {problem}")

@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 from crawler.challenge import detect_challenge, not_html
 from crawler.check import ArticleCheck, ListingCheck, SourceCheck, verdict_of
 from crawler.config import Source, load_seeds
-from crawler.discover import find_rows
+from crawler.discover import find_rows, first_on_site
 from crawler.extract import ExtractionError, extract
 from crawler.extract.decoding import decode_html
 from crawler.profiles import PageRequest, get_profile
@@ -156,7 +156,7 @@ class CheckSpider(scrapy.Spider):
             if rows is not None and rows.rows >= MIN_MISSED_ROWS:
                 check.rows_on_page = f"{rows.rows} article rows ({rows.item_css})"
             return
-        first = parsed.entries[0]
+        first = first_on_site(parsed.entries, listing.url)
         check.article = ArticleCheck(url=first.url)
         yield self._request(
             source, PageRequest(url=first.url), self.parse_article, gw_listing=response.meta["gw_listing"]

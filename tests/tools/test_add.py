@@ -229,3 +229,15 @@ def test_listing_model_accepts_every_draft(world: World) -> None:
     for draft in world.drafts.values():
         assert draft.seed is not None
         Listing.model_validate(draft.seed["listings"][0])
+
+
+def test_the_article_read_is_on_the_listing_s_own_site() -> None:
+    from crawler.discover import first_on_site
+    from crawler.profiles import ListingEntry
+
+    entries = [
+        ListingEntry("https://mp.weixin.qq.com/s/abc", "转载", None),
+        ListingEntry("https://sthj.example.gov.cn/a/202611/t20261101_1.html", "本站", None),
+    ]
+    assert first_on_site(entries, "https://sthj.example.gov.cn/a/").title == "本站"
+    assert first_on_site(entries[:1], "https://sthj.example.gov.cn/a/").title == "转载"
