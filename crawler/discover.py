@@ -760,6 +760,19 @@ def discover(listing_url: str, options: DraftOptions | None = None) -> Generator
         draft.problems.append(problem)
         return draft
     text = _decoded(page)
+    if (data := _json_of(text)) is not None:
+        # The listing URL is a JSON list itself (an API found in the browser's network panel).
+        template = PAGE_QUERY.sub(lambda m: m["key"] + "{page}", listing_url, count=1)
+        draft.cms = "json_api"
+        draft.found.append(f"the URL answers a JSON list: {template}")
+        if "{page}" not in template:
+            draft.guessed.append("no page parameter in the URL: only this one page will be read")
+        api_listing = _json_listing(template.replace("{page}", "1"), Endpoint(template), data, draft)
+        if api_listing is None:
+            return draft
+        listing, text = api_listing, ""
+        result, problem = yield from _read_first_page(listing, cache, options.max_pages)
+        return (yield from _finish(draft, listing, result, problem, text, listing_url, options, cache))
     cms, label = _detect_cms(text, listing_url)
     draft.cms = cms
     draft.found.append(f"CMS: {label}")
@@ -796,20 +809,9 @@ def discover(listing_url: str, options: DraftOptions | None = None) -> Generator
         except ValueError:
             draft.problems.append(f"{request.url}: the endpoint did not answer JSON")
             return draft
-        fields = json_fields(data)
-        if fields is None:
-            draft.problems.append(f"{request.url}: no list of articles found in the JSON answer")
+        listing = _json_listing(listing_url, endpoint, data, draft)
+        if listing is None:
             return draft
-        params: dict[str, Any] = {"api": endpoint.template, **fields}
-        if endpoint.method == "POST":
-            params["method"] = "POST"
-            params["form"] = endpoint.form
-        if "total" in fields:
-            results = dotted(data, fields["results"])
-            params["per_page"] = endpoint.page_size or (len(results) if isinstance(results, list) else 20)
-            draft.guessed.append(f"per_page {params['per_page']} (page size of the script or first answer)")
-        listing = {"url": listing_url, "profile": "json_api", "params": params}
-        draft.found.append("JSON fields: " + ", ".join(f"{k}={v}" for k, v in fields.items()))
     else:
         if cms == "jpaas":
             draft.problems.append("Hanweb jpaas markers, but no jpaas column ids (queryData) on the page")
@@ -826,6 +828,48 @@ def discover(listing_url: str, options: DraftOptions | None = None) -> Generator
         if not rows.date_css:
             draft.guessed.append("no date element in the rows: dates come from the row text or the URL")
     result, problem = yield from _read_first_page(listing, cache, options.max_pages)
+    return (yield from _finish(draft, listing, result, problem, text, listing_url, options, cache))
+
+
+def _json_of(text: str) -> Any:
+    """The JSON a listing URL answered, or None for a page."""
+    if not text.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _json_listing(listing_url: str, endpoint: Endpoint, data: Any, draft: Draft) -> dict[str, Any] | None:
+    """A json_api listing for an endpoint and its first answer; None (with the problem) when no list is found."""
+    fields = json_fields(data)
+    if fields is None:
+        draft.problems.append(f"{endpoint.template}: no list of articles found in the JSON answer")
+        return None
+    params: dict[str, Any] = {"api": endpoint.template, **fields}
+    if endpoint.method == "POST":
+        params["method"] = "POST"
+        params["form"] = endpoint.form
+    if "total" in fields:
+        results = dotted(data, fields["results"])
+        params["per_page"] = endpoint.page_size or (len(results) if isinstance(results, list) else 20)
+        draft.guessed.append(f"per_page {params['per_page']} (page size of the script or first answer)")
+    draft.found.append("JSON fields: " + ", ".join(f"{k}={v}" for k, v in fields.items()))
+    return {"url": listing_url, "profile": "json_api", "params": params}
+
+
+def _finish(
+    draft: Draft,
+    listing: dict[str, Any],
+    result: ListingPage,
+    problem: str | None,
+    text: str,
+    listing_url: str,
+    options: DraftOptions,
+    cache: dict[tuple[str, str, str], Fetched],
+) -> Generator[PageRequest, Fetched, Draft]:
+    """Report page 1, name the source, read one article and write the seed."""
     if problem:
         draft.problems.append(problem)
         return draft
@@ -839,7 +883,7 @@ def discover(listing_url: str, options: DraftOptions | None = None) -> Generator
         draft.found.append(f"pager: a next page ({draft.further_pages[0]})")
     else:
         draft.guessed.append("no pager found: only the first listing page will be read")
-    meta = _page_meta(text)
+    meta = _page_meta(text) if text else {}
     name, org, guesses = _names(meta, options)
     draft.guessed.extend(guesses)
     source_id = options.source_id or slug_for(listing_url)

@@ -19,6 +19,7 @@ from crawler.config import Listing, Source, load_seeds
 from crawler.db import dispose_engines, init_db
 from crawler.discover import Draft, DraftOptions, discover, find_rows, json_endpoints, run_discovery, slug_for
 from crawler.models import Item
+from crawler.profiles import get_profile
 from crawler.runner import run_crawl
 from crawler.settings import USER_AGENT
 from crawler.simulator import SimulatedWeb
@@ -241,3 +242,13 @@ def test_the_article_read_is_on_the_listing_s_own_site() -> None:
     ]
     assert first_on_site(entries, "https://sthj.example.gov.cn/a/").title == "本站"
     assert first_on_site(entries[:1], "https://sthj.example.gov.cn/a/").title == "转载"
+
+
+def test_draft_from_a_json_api_url(world: World) -> None:
+    written = world.seeds["sim-jsonapi"]
+    api_page_one = get_profile("json_api").first_requests(written.listings[0])[0].url
+    draft = run_discovery(discover(api_page_one, DraftOptions(source_id="bei-api", org="北原省")), fetch)
+    assert draft.problems == [] and draft.cms == "json_api"
+    drafted = Source.model_validate(draft.seed)
+    assert draft.seed["listings"][0]["params"]["api"].endswith("&page={page}")
+    assert walk(drafted.listings[0], 5) == walk(written.listings[0], written.max_pages)
