@@ -33,7 +33,6 @@ from crawler.profiles.dates import date_in_text, parse_date_value, year_from_url
 from crawler.profiles.json_api import dotted
 
 DEFAULT_MAX_PAGES = 5
-SHOWN_ENTRIES = 3  # entries quoted in the report
 
 # CMS markers, as data: (cms, what it is called, pattern on the listing page's text).
 CMS_MARKERS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
