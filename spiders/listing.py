@@ -501,12 +501,7 @@ class ListingSpider(scrapy.Spider):
         if reason != "finished":
             errors.append(f"crawl stopped early: {reason}")
         change = self.store.finish_run(
-            run.run_id,
-            status,
-            counts.as_dict(),
-            errors,
-            bodies=runstats.bodies_of(stats, run.source.id),
-            body_selector=run.source.article.body,
+            run.run_id, status, counts.as_dict(), errors, **runstats.drift_evidence(stats, run.source.id)
         )
         self.logger.info(
             "[%s] %s: %s",
