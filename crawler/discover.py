@@ -114,6 +114,10 @@ PLATFORMS: tuple[Platform, ...] = (
         },
     ),
 )
+# Numbered pager links: index_2.html, list_yw_3.shtml, common_list_4.shtml, ?pageNum=5.
+NUMBERED_LINK = re.compile(
+    r"(?:^|/)(?P<stem>[A-Za-z][\w-]*?)_(?P<n>\d{1,4})\.(?P<ext>s?html?)(?:[?#]|$)|[?&](?P<key>pageNum|pageNo|page|pageIndex)=(?P<q>\d{1,4})"
+)
 # TRS article URLs (./202003/t20200323_770360.shtml) mark a TRS site even without a pager script.
 TRS_ARTICLE = re.compile(r"/t\d{8}_\d+\.s?html?$")
 # Calls that fetch JSON in page scripts; the first argument (or the object's url) is the endpoint.
@@ -690,6 +694,24 @@ def _problem_of(fetched: Fetched) -> str | None:
     return None
 
 
+def numbered_pager(text: str) -> str | None:
+    """How the page's numbered pager links read (`index_N.html, N = 2…60`), or None without one."""
+    numbers: dict[str, set[int]] = {}
+    for href in html_selector(text).xpath("//a/@href").getall():
+        match = NUMBERED_LINK.search(href.strip())
+        if not match or TRS_ARTICLE.search(href):
+            continue
+        if match["stem"]:
+            form, number = f"{match['stem']}_N.{match['ext']}", int(match["n"])
+        else:
+            form, number = f"?{match['key']}=N", int(match["q"])
+        numbers.setdefault(form, set()).add(number)
+    if not numbers:
+        return None
+    form = max(numbers, key=lambda key: len(numbers[key]))
+    return f"{form}, N = {min(numbers[form])}…{max(numbers[form])}"
+
+
 def _detect_cms(text: str, page_url: str) -> tuple[str, str]:
     for cms, label, pattern in CMS_MARKERS:
         if pattern.search(text):
@@ -880,6 +902,9 @@ def _finish(
         draft.found.append(f"pager: {result.total_pages} page(s); up to {options.max_pages} read per run")
     elif draft.further_pages:
         draft.found.append(f"pager: a next page ({draft.further_pages[0]})")
+    elif text and (numbered := numbered_pager(text)):
+        draft.found.append(f"pager: numbered links {numbered}")
+        draft.problems.append("the profile does not follow these numbered links: only page 1 will be read")
     else:
         draft.guessed.append("no pager found: only the first listing page will be read")
     meta = _page_meta(text) if text else {}

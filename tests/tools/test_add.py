@@ -252,3 +252,19 @@ def test_draft_from_a_json_api_url(world: World) -> None:
     drafted = Source.model_validate(draft.seed)
     assert draft.seed["listings"][0]["params"]["api"].endswith("&page={page}")
     assert walk(drafted.listings[0], 5) == walk(written.listings[0], written.max_pages)
+
+
+@pytest.mark.parametrize(
+    ("links", "found"),
+    [
+        (["index.html", "index_2.html", "index_3.html", "index_60.html"], "index_N.html, N = 2…60"),
+        (["common_list.shtml", "common_list_2.shtml"], "common_list_N.shtml, N = 2…2"),
+        (["?uid=380055&pageNum=1", "?uid=380055&pageNum=2", "?uid=380055&pageNum=7"], "?pageNum=N, N = 1…7"),
+        (["./202611/t20261101_123.shtml", "/about/"], None),
+    ],
+)
+def test_numbered_pager_links(links: list[str], found: str | None) -> None:
+    from crawler.discover import numbered_pager
+
+    page = "".join(f'<a href="{href}">{n}</a>' for n, href in enumerate(links, 1))
+    assert numbered_pager(page) == found
