@@ -125,7 +125,10 @@ class CheckSpider(scrapy.Spider):
         page: PageRequest = response.meta["gw_page"]
         check.seconds += time.monotonic() - response.meta["gw_started"]
         user_agent = response.request.headers.get("User-Agent", b"").decode() if response.request else ""
-        check.robots = self._robots_verdict(response.url, user_agent or self.settings.get("USER_AGENT"))
+        if response.meta.get("dont_obey_robotstxt"):
+            check.robots = "not asked (the seed sets politeness.obey_robots: false)"
+        else:
+            check.robots = self._robots_verdict(response.url, user_agent or self.settings.get("USER_AGENT"))
         check.status = response.status
         headers = response.headers.to_unicode_dict()
         challenge = detect_challenge(response.status, response.body, dict(headers))
