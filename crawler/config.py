@@ -10,11 +10,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from crawler.cron import cron_trigger
+from crawler.vocabulary import Kind, is_slug
 from crawler.yamlfile import ConfigFileError, read_yaml, validate
 
 SEEDS_ENV = "GOVWATCH_SEEDS"
 DEFAULT_SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$")
 PROFILES = ("trs", "hanweb", "json_api", "html")
 DEFAULT_REVISIT_DAYS = (1, 3, 7, 30)
 
@@ -57,7 +59,7 @@ class ArticleOverrides(_Strict):
     date: str | None = None
     source: str | None = None
     encoding: str | None = None
-    kind: Literal["meeting", "notice", "speech", "policy", "news"] | None = None  # column default
+    kind: Kind | None = None  # column default
 
 
 class Politeness(_Strict):
@@ -101,24 +103,31 @@ class Source(_Strict):
     verified: bool = False
     politeness: Politeness = Field(default_factory=Politeness)
     revisit: Revisit = Field(default_factory=Revisit)
+    # Hosts besides the listings' where redirects may lead (a department that moved between .gov.cn hosts);
+    # a redirect anywhere else is an error, and an item's URL never moves off these.
+    allowed_domains: list[str] = Field(default_factory=list)
     notes: str | None = None
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _hostnames(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not HOSTNAME.match(host):
+                raise ValueError(f"not a bare host name (no scheme, port or path): {host!r}")
+        return [host.lower() for host in value]
 
     @field_validator("id")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not SLUG.match(value):
+        if not is_slug(value):
             raise ValueError("id must be a lowercase slug: letters, digits and '-'")
         return value
 
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        if len(value.split()) != 5:
-            raise ValueError(f"schedule must be a 5-field cron expression, got {value!r}")
-        # APScheduler is the authority on what a valid cron is; import lazily to keep this module light.
-        from apscheduler.triggers.cron import CronTrigger
-
-        CronTrigger.from_crontab(value, timezone="Asia/Shanghai")
+        # The very translation the scheduler runs (crawler/cron.py), so a line loads iff it is scheduled.
+        cron_trigger(value)
         return value
 
     @property
@@ -148,6 +157,15 @@ class SeedSet:
 
     def enabled(self) -> list[Source]:
         return [source for source in self.sources.values() if source.enabled]
+
+    def select(self, requested: list[str]) -> tuple[list[Source], list[str]]:
+        """The sources a crawl asked for ([] or ["all"]: every enabled one) and the ids no seed defines."""
+        if not requested or requested == ["all"]:
+            return self.enabled(), []
+        broken = {error.path.stem for error in self.errors}
+        chosen = [self.sources[source_id] for source_id in requested if source_id in self.sources]
+        unknown = [source_id for source_id in requested if source_id not in self.sources and source_id not in broken]
+        return chosen, unknown
 
 
 def seeds_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

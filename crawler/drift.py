@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from crawler.extract.containers import CONTAINERS
+from crawler.vocabulary import BROKEN, EMPTY, OK
 
-BROKEN = "broken"
+__all__ = ["BROKEN", "drift_cause", "learned_container"]
+
 SELECTOR_METHOD = "selector"  # the extractor's method name when the seed's article.body matched
 CONTAINER_NAMES = frozenset(container.name for container in CONTAINERS)
 REPAIR = "repair the seed: `govwatch check {id}`, then `govwatch add <listing URL> --id {id}`"
@@ -39,9 +41,9 @@ def drift_cause(
     - broken_by_articles: the source is broken because of its articles, so a run without new articles
       cannot show it repaired.
     """
-    if status == "empty" and had_entries:
+    if status == EMPTY and had_entries:
         return f"{LISTING_DRIFT} the listing yields no entries any more (it used to); the seed no longer matches it"
-    if status != "ok":
+    if status != OK:
         return None  # blocked, failing and crashed are not layout changes
     new = sum(bodies.values())
     if not new:

@@ -17,10 +17,12 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import FormRequest, Request, Response
+from scrapy.settings import Settings
 from twisted.python.failure import Failure
 
 from crawler.discover import DEFAULT_MAX_PAGES, Draft, DraftOptions, Fetched, discover
 from crawler.profiles import PageRequest
+from spiders.check import without_database
 from spiders.listing import _failure_reason
 
 
@@ -50,6 +52,11 @@ class AddSpider(scrapy.Spider):
         )
         self.steps: Generator[PageRequest, Fetched, Draft] = discover(url, options)
         self.draft: Draft | None = None
+
+    @classmethod
+    def update_settings(cls, settings: Settings) -> None:
+        super().update_settings(settings)
+        without_database(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AddSpider:

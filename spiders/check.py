@@ -19,6 +19,7 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import FormRequest, Request, Response
+from scrapy.settings import Settings
 from twisted.python.failure import Failure
 
 from crawler.challenge import detect_challenge, not_html
@@ -27,13 +28,20 @@ from crawler.config import Source, load_seeds
 from crawler.discover import find_rows, first_on_site
 from crawler.extract import ExtractionError, extract
 from crawler.extract.decoding import decode_html
+from crawler.politeness import download_slots, request_headers, request_meta
 from crawler.profiles import PageRequest, get_profile
 from pipelines.extract import extract_options
-from spiders import politeness
 from spiders.listing import _failure_reason, _parse_ids
 
 SHOWN_ENTRIES = 3  # entries quoted per listing
 MIN_MISSED_ROWS = 2  # article rows on a page whose selectors found none: the template changed
+
+
+def without_database(settings: Settings) -> None:
+    """Drop the crawl's RunBook extension (crawl_run rows, health, alerts): a diagnosis opens no database."""
+    extensions = dict(settings.getdict("EXTENSIONS"))
+    extensions["spiders.runbook.RunBook"] = None
+    settings.set("EXTENSIONS", extensions, priority="spider")
 
 
 class CheckSpider(scrapy.Spider):
@@ -65,9 +73,16 @@ class CheckSpider(scrapy.Spider):
         self.robots: dict[str, Any] = {}  # netloc → the parsed robots.txt
 
     @classmethod
+    def update_settings(cls, settings: Settings) -> None:
+        super().update_settings(settings)
+        without_database(settings)
+
+    @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CheckSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        politeness.apply_slots(crawler, spider.sources)
+        # Settings are still writable here: the seeds' politeness becomes per-domain download slots.
+        slots = download_slots(spider.sources, crawler.settings.getdict("DOWNLOAD_SLOTS"))
+        crawler.settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
         crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider._write_report, signal=signals.spider_closed)
         return spider
@@ -81,10 +96,14 @@ class CheckSpider(scrapy.Spider):
         common: dict[str, Any] = {
             "callback": callback,
             "errback": self._failed,
-            "meta": politeness.request_meta(
-                source, gw_page=page, gw_started=time.monotonic(), handle_httpstatus_all=True, **meta
-            ),
-            "headers": politeness.request_headers(source),
+            "meta": {
+                **request_meta(source),
+                "gw_page": page,
+                "gw_started": time.monotonic(),
+                "handle_httpstatus_all": True,
+                **meta,
+            },
+            "headers": request_headers(source),
             "dont_filter": True,
         }
         if page.method.upper() == "POST":

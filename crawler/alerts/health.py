@@ -12,7 +12,8 @@ from crawler.alerts.config import AlertsConfig, load_alerts
 from crawler.alerts.outbox import insert_outbox
 from crawler.drift import BROKEN
 from crawler.models import CrawlRun, SourceRow
-from crawler.store import BAD_HEALTH, HealthChange, Store
+from crawler.store import HealthChange, Store
+from crawler.vocabulary import BAD_HEALTH, PENDING
 
 log = logging.getLogger("govwatch.alerts")
 ADMIN_SUBSCRIPTION = "admin:health"
@@ -83,7 +84,7 @@ def health_changed(store: Store, change: HealthChange, *, config: AlertsConfig |
                         "listing_url": row.listing_urls[0] if row is not None and row.listing_urls else None,
                     },
                 },
-                "status": "pending",
+                "status": PENDING,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
