@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 from crawler.discover import DEFAULT_MAX_PAGES, Draft, DraftOptions, Fetched, discover
 from crawler.profiles import PageRequest
 from spiders.check import without_database
-from spiders.listing import _failure_reason
+from spiders.middlewares import failure_verdict
 
 
 class AddSpider(scrapy.Spider):
@@ -104,7 +104,7 @@ class AddSpider(scrapy.Spider):
 
     def _failed(self, failure: Failure) -> Any:
         request = failure.request  # type: ignore[attr-defined]
-        reason = _failure_reason(failure)
+        reason = failure_verdict(failure.value, request).detail
         following = self._advance(Fetched(url=request.url, status=0, error=reason))
         if following is not None:
             yield self._request(following)

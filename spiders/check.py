@@ -31,7 +31,8 @@ from crawler.extract.decoding import decode_html
 from crawler.politeness import download_slots, request_headers, request_meta
 from crawler.profiles import PageRequest, get_profile
 from pipelines.extract import extract_options
-from spiders.listing import _failure_reason, _parse_ids
+from spiders.listing import _parse_ids
+from spiders.middlewares import failure_verdict
 
 SHOWN_ENTRIES = 3  # entries quoted per listing
 MIN_MISSED_ROWS = 2  # article rows on a page whose selectors found none: the template changed
@@ -220,7 +221,7 @@ class CheckSpider(scrapy.Spider):
     def _failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         _source, check = self._check_of(request)
-        reason = _failure_reason(failure)
+        reason = failure_verdict(failure.value, request).detail
         seconds = time.monotonic() - request.meta["gw_started"]
         if check.article is not None and request.url == check.article.url:
             check.article.problem, check.article.seconds = f"not fetched: {reason}", seconds
