@@ -24,6 +24,10 @@ def test_demo_json(tmp_path: Path) -> None:
     assert day1["day"] == 1 and day1["new"] >= 20 and day1["edited"] == 0 and day1["blocked"] == 1
     assert day2["new"] >= 3 and day2["edited"] >= 1 and day2["deleted"] >= 1 and day2["blocked"] == 1
     assert report["false_edits"] == 0 and report["missed"] == 0
+    # Day 2 replaces one notice's attachment under the same URL: the item is edited, with the attachment's diff.
+    (edit,) = [edit for edit in report["attachment_edits"] if edit["day"] == 2]
+    (change,) = edit["changes"]
+    assert change["op"] == "changed" and "+根据各地反馈意见" in change["diff"]
     alerts = report["alerts"]
     # The baseline day alerts nothing; day 2's new meetings each come once, and nothing else is mailed.
     assert alerts and all(alert["day"] == 2 for alert in alerts)

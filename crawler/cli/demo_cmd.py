@@ -32,6 +32,12 @@ def _print(report: DemoReport) -> None:
         for row in rows:
             console.print(f"  [cyan]{label:8}[/cyan] #{row['id']} [{row['kind']}] {row['title']}  ({row['source_id']})",
                           highlight=False)
+    for edit in last.attachment_edits:
+        for change in edit["changes"]:
+            console.print(f"  [cyan]附件 {change['op']:7}[/cyan] #{edit['id']} {change['name']}", highlight=False)
+            for line in change["diff"].splitlines()[2:]:
+                style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+                console.print(f"           {line}", style=style, markup=False, highlight=False)
     for source_id in last.blocked_sources:
         console.print(f"  [red]blocked [/red] {source_id}: the site answered with a JS challenge; nothing stored")
     for mail in last.alerts:

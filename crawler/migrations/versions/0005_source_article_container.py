@@ -4,7 +4,7 @@ Structure drift (crawler/drift.py) makes a source `broken` when that container d
 articles; `broken` is a new value of crawl_run.status and source.health (plain strings, no schema change).
 
 Revision ID: 0005
-Revises: 0003 (chained after main's 0003 when main was merged)
+Revises: 0007 (chained after main's head when main was merged)
 Create Date: 2026-11-30 10:30:00
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
