@@ -32,6 +32,9 @@ class SourceRow(SQLModel, table=True):
     baseline_done: bool = False  # the first crawl sets the baseline and alerts nothing
     last_run_at: datetime | None = None
     last_new_at: datetime | None = None
+    # The CMS article container new articles have matched so far (crawler/drift.py): when it disappears
+    # from new articles, the source is broken.
+    article_container: str | None = Field(default=None, max_length=64)
 
 
 class Item(SQLModel, table=True):

@@ -174,6 +174,23 @@ def crawl_command(source_ids: Sequence[str], settings: Mapping[str, Any] | None 
     return command
 
 
+def scrapy_env(
+    seeds: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a `scrapy crawl` subprocess: ours, the project's settings and path, the seeds."""
+    child_env = dict(os.environ)
+    child_env.update(env or {})
+    child_env["SCRAPY_SETTINGS_MODULE"] = SETTINGS_MODULE
+    child_env[PARENT_ENV] = str(os.getpid())  # the crawl stops itself when this process is gone
+    if seeds is not None:
+        child_env[SEEDS_ENV] = str(Path(seeds).resolve())
+    # The project root on the path, so `spiders` and `pipelines` import from any working directory.
+    child_env["PYTHONPATH"] = os.pathsep.join(
+        part for part in (str(PROJECT_ROOT), child_env.get("PYTHONPATH", "")) if part
+    )
+    return child_env
+
+
 def _setting_text(value: Any) -> str:
     import json
 
@@ -210,17 +227,8 @@ def run_crawl(
     chosen, _unknown = load_seeds(seeds).select(list(source_ids))
     lock_ids = [source.id for source in chosen] or list(source_ids)
 
-    child_env = dict(os.environ)
-    child_env.update(env or {})
+    child_env = scrapy_env(seeds, env)
     child_env[DB_ENV] = url
-    child_env["SCRAPY_SETTINGS_MODULE"] = SETTINGS_MODULE
-    child_env[PARENT_ENV] = str(os.getpid())
-    if seeds is not None:
-        child_env[SEEDS_ENV] = str(Path(seeds).resolve())
-    # The project root on the path, so `spiders` and `pipelines` import from any working directory.
-    child_env["PYTHONPATH"] = os.pathsep.join(
-        part for part in (str(PROJECT_ROOT), child_env.get("PYTHONPATH", "")) if part
-    )
 
     log_path = Path(log_file).resolve() if log_file else None
     if log_path:

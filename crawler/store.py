@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,10 +16,11 @@ from crawler.attachments.state import AttachmentResult, combined_hash, fingerpri
 from crawler.config import DEFAULT_REVISIT_DAYS, Source
 from crawler.db import get_engine, init_db, insert_ignore
 from crawler.decide import Previous, decide
+from crawler.drift import ARTICLE_DRIFT, BROKEN, REPAIR, drift_cause, learned_container
 from crawler.fingerprint import content_hash
 from crawler.models import AttachmentFile, ChangeEvent, CrawlRun, Item, ItemAttachment, ItemVersion, SourceRow
 from crawler.processes import pid_alive
-from crawler.vocabulary import BAD_HEALTH
+from crawler.vocabulary import BAD_HEALTH, OK
 
 # A run still marked "running" after this long belonged to a process that died.
 STALE_RUN_AFTER = timedelta(hours=6)
@@ -191,8 +192,21 @@ class Store:
             assert run.id is not None
             return run.id
 
-    def finish_run(self, run_id: int, status: str, counts: dict[str, int], errors: Sequence[str]) -> HealthChange:
-        """Close a run with its counts and update the source's health in the same transaction."""
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        counts: dict[str, int],
+        errors: Sequence[str],
+        *,
+        bodies: Mapping[str, int] | None = None,
+        body_selector: str | None = None,
+    ) -> HealthChange:
+        """Close a run with its counts and update the source's health in the same transaction.
+
+        `bodies` (extraction method → new articles) and the seed's `article.body` let structure drift
+        (crawler/drift.py) turn the run `broken`, with its cause as the first error.
+        """
         now = clock.now()
         with self.session() as session:
             run = session.get(CrawlRun, run_id)
@@ -201,12 +215,50 @@ class Store:
             for key, value in counts.items():
                 if hasattr(run, key) and isinstance(value, int):
                     setattr(run, key, value)
+            status, errors = self._drift(session, run.source_id, status, errors, bodies or {}, body_selector)
             run.status, run.finished_at, run.errors = status, now, list(errors)[:200]
             session.add(run)
             change = self._update_health(session, run, now)
             session.commit()
             self._baseline.pop(run.source_id, None)
             return change
+
+    def _drift(
+        self,
+        session: Session,
+        source_id: str,
+        status: str,
+        errors: Sequence[str],
+        bodies: Mapping[str, int],
+        body_selector: str | None,
+    ) -> tuple[str, Sequence[str]]:
+        """The run's status and errors after the structure-drift rule; learns the source's container."""
+        row = session.get(SourceRow, source_id)
+        if row is None:
+            return status, errors
+        last_cause = ""
+        if row.health == BROKEN:
+            last = session.exec(
+                select(CrawlRun.errors)
+                .where(CrawlRun.source_id == source_id, CrawlRun.status == BROKEN)
+                .order_by(col(CrawlRun.id).desc())
+                .limit(1)
+            ).first()
+            last_cause = last[0] if last else ""
+        cause = drift_cause(
+            status,
+            had_entries=row.baseline_done or row.health == BROKEN,  # broken stays so until it reads again
+            bodies=bodies,
+            body_selector=body_selector,
+            known_container=row.article_container,
+            broken_by_articles=last_cause.startswith(ARTICLE_DRIFT),
+        )
+        if cause is not None:
+            return BROKEN, [f"{cause}; {REPAIR.format(id=source_id)}", *errors]
+        if status == OK and not body_selector:
+            row.article_container = learned_container(bodies, row.article_container)
+            session.add(row)
+        return status, errors
 
     def _update_health(self, session: Session, run: CrawlRun, now: datetime) -> HealthChange:
         row = session.get(SourceRow, run.source_id)

@@ -32,11 +32,12 @@ ACTIVE = "active"  # or DELETED (two 404/410 answers), or BLOCKED (a challenge p
 BLOCKED = "blocked"  # also a run status and a health state: the site answered with a challenge
 
 # --- crawl_run.status and source.health ----------------------------------------------------------------
-RunStatus = Literal["running", "ok", "empty", "blocked", "failing", "crashed"]
+RunStatus = Literal["running", "ok", "empty", "blocked", "failing", "broken", "crashed"]
 RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
 RUNNING, OK, EMPTY, FAILING, CRASHED = "running", "ok", "empty", "failing", "crashed"
+BROKEN = "broken"  # structure drift: a source that used to work no longer matches its seed (crawler/drift.py)
 UNKNOWN = "unknown"  # a source's health before its first run; afterwards its last run's status
-BAD_HEALTH = (EMPTY, BLOCKED, FAILING)  # the states that count towards a health alert
+BAD_HEALTH = (EMPTY, BLOCKED, FAILING, BROKEN)  # the states that count towards a health alert
 
 # --- outbox.status (sending: claimed under a lease, crawler/alerts/deliver.py) ---------------------------
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"

@@ -115,6 +115,11 @@ class ExtractPipeline:
             # stalled responses look like a slow site to AutoThrottle.
             item.extraction, seconds = await self._run(item)
             self.stats.inc_value("govwatch/extract_seconds", seconds)
+            if item.known_id is None:
+                # How each new article's body was found: structure drift watches it (crawler/drift.py).
+                runstats.count_body(
+                    self.stats, item.source_id, item.extraction.method, item.article.get("body")
+                )
         except ExtractionError as exc:
             runstats.count(self.stats, item.source_id, "failed")
             runstats.record_error(self.stats, item.source_id, f"{item.url}: extraction failed: {exc}")

@@ -98,7 +98,9 @@ class RunBook:
         status = classify(counts, runstats.value(self.stats, source_id, "article_attempts"))
         if reason != "finished":
             errors.append(f"crawl stopped early: {reason}")
-        change = self.store.finish_run(run_id, status, counts.as_dict(), errors)
+        change = self.store.finish_run(
+            run_id, status, counts.as_dict(), errors, **runstats.drift_evidence(self.stats, source_id)
+        )
         log.info("[%s] %s: %s", source_id, status, ", ".join(f"{k}={v}" for k, v in counts.as_dict().items() if v))
         self._health_alert(source_id, change)
 

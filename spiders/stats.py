@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from scrapy.statscollectors import StatsCollector
 
 from crawler.run_status import RunCounts
@@ -39,6 +41,27 @@ def run_counts(stats: StatsCollector, source_id: str) -> RunCounts:
     return RunCounts(
         **{name: int(stats.get_value(stat_key(source_id, name)) or 0) for name in RunCounts.names()}
     )
+
+
+BODY = "body:"  # per-source counters of how new articles' bodies were found, by extraction method
+
+
+BODY_SELECTOR = "body_selector"
+
+
+def count_body(stats: StatsCollector, source_id: str, method: str, body_selector: str | None) -> None:
+    """Count how a new article's body was found, and remember the seed's article.body it was read with."""
+    count(stats, source_id, BODY + (method or "none"))
+    if body_selector:
+        stats.set_value(stat_key(source_id, BODY_SELECTOR), body_selector)
+
+
+def drift_evidence(stats: StatsCollector, source_id: str) -> dict[str, Any]:
+    """What structure drift (crawler/drift.py) needs from a run, as Store.finish_run's keyword arguments:
+    extraction method → new articles, and the seed's article.body."""
+    prefix = stat_key(source_id, BODY)
+    bodies = {key[len(prefix) :]: int(n) for key, n in stats.get_stats().items() if key.startswith(prefix)}
+    return {"bodies": bodies, "body_selector": stats.get_value(stat_key(source_id, BODY_SELECTOR))}
 
 
 def value(stats: StatsCollector, source_id: str, name: str) -> int:

@@ -34,7 +34,14 @@ HEALTH_WORDS = {
     "empty": "列表为空（页面结构可能已改变）",
     "blocked": "被拦截（412/521/403 或验证页面）",
     "failing": "抓取失败（网络或 HTTP 错误）",
+    "broken": "页面结构已改变（种子的选择器不再匹配）",
 }
+# How to repair a seed after a redesign; named in the mail of a `broken` source (crawler/drift.py).
+REPAIR_LINES = (
+    "修复方法 / to repair the seed:",
+    "  govwatch check {id}        # 看网站现在返回什么 / see what the site serves now",
+    "  govwatch add {url} --id {id} --force   # 起草新的种子文件 / draft a new seed",
+)
 
 STYLE = (
     "body{font-family:sans-serif;line-height:1.5;color:#222}"
@@ -231,6 +238,7 @@ def health_message(
     errors: Sequence[str] = (),
     since: str | None = None,
     recovered: bool = False,
+    listing_url: str | None = None,
     message_id: str | None = None,
 ) -> EmailMessage:
     """The one admin email when a source has been bad N runs in a row, or the one when it works again."""
@@ -247,6 +255,9 @@ def health_message(
         ]
         if errors:
             lines += ["", "最近的错误:", *(f"  {error}" for error in errors[:10])]
+        if state == "broken":
+            url = listing_url or "<listing URL>"
+            lines += ["", *(line.format(id=source_id, url=url) for line in REPAIR_LINES)]
     message = _new_message(to, sender, subject, "health", message_id)
     message["X-Govwatch-Source"] = source_id
     text = "\n".join(line for line in lines if line is not None)

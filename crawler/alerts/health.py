@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from crawler import clock
 from crawler.alerts.config import AlertsConfig, load_alerts
 from crawler.alerts.outbox import insert_outbox
+from crawler.drift import BROKEN
 from crawler.models import CrawlRun, SourceRow
 from crawler.store import HealthChange, Store
 from crawler.vocabulary import BAD_HEALTH, PENDING
@@ -23,7 +24,9 @@ def health_changed(store: Store, change: HealthChange, *, config: AlertsConfig |
     config = config if config is not None else load_alerts()
     admin = config.admin
     now = clock.now()
-    broken = change.health in BAD_HEALTH and change.consecutive_bad_runs >= admin.bad_runs_before_alert
+    # Structure drift (`broken`) is no passing hiccup: it alerts at its first run.
+    threshold = 1 if change.health == BROKEN else admin.bad_runs_before_alert
+    broken = change.health in BAD_HEALTH and change.consecutive_bad_runs >= threshold
     if not broken and change.notify != "recovered":
         return
     with store.session() as session:
@@ -78,6 +81,7 @@ def health_changed(store: Store, change: HealthChange, *, config: AlertsConfig |
                         "errors": list(last_run.errors[:10]) if last_run is not None else [],
                         "since": since.isoformat() if since else None,
                         "recovered": not broken,
+                        "listing_url": row.listing_urls[0] if row is not None and row.listing_urls else None,
                     },
                 },
                 "status": PENDING,

@@ -34,7 +34,14 @@ SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("failed", "failed"),
 )
 BUSY_EXIT = 3  # another crawl of these sources is running
-STATUS_STYLE = {"ok": "green", "empty": "yellow", "blocked": "magenta", "failing": "red", "crashed": "red"}
+STATUS_STYLE = {
+    "ok": "green",
+    "empty": "yellow",
+    "blocked": "magenta",
+    "failing": "red",
+    "broken": "red",
+    "crashed": "red",
+}
 
 
 def run_summary(run: CrawlRun) -> dict[str, Any]:

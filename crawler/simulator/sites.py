@@ -49,6 +49,8 @@ def _article_path(spec: SiteSpec, column: Column, article: Article) -> str:
         return f"/sthj/c{column.code}/{p:%Y%m}/c00_{article.uid}.shtml"
     if spec.cms == "gbk":
         return f"{column.path}{p:%Y%m}/{article.uid}.htm"
+    if spec.cms == "drift":
+        return f"{column.path}{p:%Y%m}/art_{article.uid}.html"
     raise ValueError(f"{spec.key} ({spec.cms}) has no articles of its own")
 
 

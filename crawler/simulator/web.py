@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from crawler.simulator.drift import DriftSite, drift_seeds
 from crawler.simulator.server import LoggedRequest, SiteServer
 from crawler.simulator.sites import (
     CHINA,
@@ -140,6 +141,7 @@ SITE_CLASSES = {
     "jsonapi": JsonApiSite,
     "gbk": GbkSite,
     "blocked": BlockedSite,
+    "drift": DriftSite,  # not in the default world: tests add DRIFT_SPEC (crawler/simulator/drift.py)
 }
 
 
@@ -373,7 +375,7 @@ class SimulatedWeb:
     def source_id(self, site_key: str, column_key: str) -> str:
         """The seed id that crawls a column directly."""
         spec = self.world.sites[site_key]
-        if spec.cms == "trs":
+        if spec.cms in ("trs", "drift"):
             return f"{self.seed_prefix}-{site_key}-{column_key}"
         return f"{self.seed_prefix}-{site_key}"
 
@@ -517,6 +519,8 @@ class SimulatedWeb:
                     f"{prefix}-{spec.key}", spec.name, spec.org, listings, 5, tags=["simulated", "gbk"]
                 )
             ]
+        if spec.cms == "drift":
+            return drift_seeds(base, spec, self._seed, self.source_id)
         if spec.cms == "blocked":
             listings = [
                 {"url": base + column.path, "profile": "html", "params": {}, "selectors": {}}

@@ -107,7 +107,7 @@ def test_0003_cleans_control_characters_without_a_false_edit(empty_db: str) -> N
 
     def fill(connection: Connection) -> None:
         session = Session(bind=connection)
-        # The source row as revision 0002 had it (the model has columns added since, e.g. 0006's tags).
+        # The source row as revision 0002 had it (the model has columns added since, e.g. 0006's tags, 0008's article_container).
         session.execute(text(
             "INSERT INTO source (id, name, org, profile, listing_urls, schedule, enabled, health,"
             " consecutive_bad_runs, health_alerted, baseline_done)"
