@@ -120,6 +120,7 @@ class CrawlRun(SQLModel, table=True):
     finished_at: datetime | None = None
     status: str = Field(default="running", max_length=16)
     pid: int | None = None
+    node: str | None = Field(default=None, max_length=255)  # the Scrapyd node that ran it (None: this host)
     pages_fetched: int = 0
     listing_pages: int = 0
     listing_items: int = 0

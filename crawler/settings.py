@@ -39,6 +39,10 @@ GOVWATCH_RETRY_BACKOFF_BASE = 2.0
 GOVWATCH_RETRY_BACKOFF_MAX = 60.0
 DOWNLOAD_TIMEOUT = 30  # seconds per request
 DNS_TIMEOUT = 10
+# Names in GOVWATCH_HOSTS ({domain: address}, a domain covers its subdomains) resolve to that address
+# without DNS (the simulated web's names → loopback); every other name goes to DNS as usual.
+DNS_RESOLVER = "spiders.resolver.HostsResolver"
+GOVWATCH_HOSTS: dict[str, str] = {}
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # a government article is tens of kB; anything this big is not one
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
@@ -91,3 +95,9 @@ GOVWATCH_EXTRACT_PROCESSES = -1
 GOVWATCH_STORE_PROCESS = True
 # How many listing entries of one source are looked up in the store at once.
 GOVWATCH_KNOWN_BATCH = 500
+# Send due alert mail when the crawl closes. Scrapyd nodes say False: the scheduler alone delivers, so
+# a cluster needs mail settings in one place (each message is claimed once either way).
+GOVWATCH_DELIVER_AT_CLOSE = True
+# The Scrapyd node name written into this crawl's crawl_run rows (set by the scheduler; empty: local).
+GOVWATCH_NODE = ""
+

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -23,6 +23,8 @@ STALE_RUN_AFTER = timedelta(hours=6)
 # How many 404/410 answers, on separate requests, make an item deleted (a single one may be a hiccup).
 DELETION_CONFIRMATIONS = 2
 BAD_HEALTH = ("empty", "blocked", "failing")
+# Rows per IN (…) list: well under SQLite's variable limit, few round trips for 10,000 sources.
+IN_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -129,9 +131,16 @@ class Store:
 
     def sync_sources(self, sources: Iterable[Source]) -> None:
         """Insert or refresh the source rows from their seeds, keeping health and history."""
+        wanted = list(sources)
         with self.session() as session:
-            for source in sources:
-                row = session.get(SourceRow, source.id)
+            # One query per IN_CHUNK sources, not one per source: 10,000 seeds start in seconds.
+            existing: dict[str, SourceRow] = {}
+            for chunk in _chunks([source.id for source in wanted]):
+                existing.update(
+                    (row.id, row) for row in session.exec(select(SourceRow).where(col(SourceRow.id).in_(chunk)))
+                )
+            for source in wanted:
+                row = existing.get(source.id)
                 if row is None:
                     row = SourceRow(id=source.id, name=source.name, org=source.org, profile="", schedule="")
                 row.name, row.org = source.name, source.org
@@ -141,43 +150,83 @@ class Store:
                 session.add(row)
             session.commit()
 
-    def begin_run(self, source_id: str, pid: int | None = None) -> int:
+    def begin_run(self, source_id: str, pid: int | None = None, node: str | None = None) -> int:
         """Open a crawl_run row; runs of this source left 'running' by a dead process become 'crashed'."""
+        return self.begin_runs([source_id], pid, node)[source_id]
+
+    def begin_runs(self, source_ids: Sequence[str], pid: int | None = None, node: str | None = None) -> dict[str, int]:
+        """begin_run for many sources in one transaction (a crawl of 10,000 sources opens them at once)."""
         now = clock.now()
+        pid = pid or os.getpid()
         with self.session() as session:
-            stale = session.exec(
-                select(CrawlRun).where(CrawlRun.source_id == source_id, CrawlRun.status == "running")
-            ).all()
-            for run in stale:
-                if (run.pid and not pid_alive(run.pid)) or now - run.started_at > STALE_RUN_AFTER:
-                    run.status, run.finished_at = "crashed", now
-                    run.errors = [*run.errors, "the crawl process ended before finishing this run"]
-                    session.add(run)
-            run = CrawlRun(source_id=source_id, started_at=now, pid=pid or os.getpid())
-            session.add(run)
+            for chunk in _chunks(list(source_ids)):
+                stale = session.exec(
+                    select(CrawlRun).where(col(CrawlRun.source_id).in_(chunk), CrawlRun.status == "running")
+                ).all()
+                for run in stale:
+                    if (run.pid and not pid_alive(run.pid)) or now - _utc(run.started_at) > STALE_RUN_AFTER:
+                        run.status, run.finished_at = "crashed", now
+                        run.errors = [*run.errors, "the crawl process ended before finishing this run"]
+                        session.add(run)
+            runs = {source_id: CrawlRun(source_id=source_id, started_at=now, pid=pid) for source_id in source_ids}
+            if node is not None:
+                for run in runs.values():
+                    run.node = node
+            session.add_all(runs.values())
             session.commit()
-            assert run.id is not None
-            return run.id
+            return {source_id: run.id or 0 for source_id, run in runs.items()}
+
+    def previous_statuses(self, source_ids: Sequence[str], before: int | None = None) -> dict[str, str]:
+        """Each source's latest run status (before run id `before`); sources never crawled are absent."""
+        found: dict[str, str] = {}
+        with self.session() as session:
+            for chunk in _chunks(list(source_ids)):
+                latest = select(func.max(CrawlRun.id)).where(col(CrawlRun.source_id).in_(chunk))
+                if before is not None:
+                    latest = latest.where(col(CrawlRun.id) < before)
+                latest = latest.group_by(col(CrawlRun.source_id))
+                rows = session.exec(
+                    select(CrawlRun.source_id, CrawlRun.status).where(col(CrawlRun.id).in_(latest.scalar_subquery()))
+                ).all()
+                found.update((source_id, status) for source_id, status in rows)
+        return found
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int], errors: Sequence[str]) -> HealthChange:
         """Close a run with its counts and update the source's health in the same transaction."""
-        now = clock.now()
-        with self.session() as session:
-            run = session.get(CrawlRun, run_id)
-            if run is None:
-                raise KeyError(f"no crawl_run {run_id}")
-            for key, value in counts.items():
-                if hasattr(run, key) and isinstance(value, int):
-                    setattr(run, key, value)
-            run.status, run.finished_at, run.errors = status, now, list(errors)[:200]
-            session.add(run)
-            change = self._update_health(session, run, now)
-            session.commit()
-            self._baseline.pop(run.source_id, None)
-            return change
+        return self.finish_runs([(run_id, status, counts, errors)])[0]
 
-    def _update_health(self, session: Session, run: CrawlRun, now: datetime) -> HealthChange:
-        row = session.get(SourceRow, run.source_id)
+    def finish_runs(
+        self, finished: Sequence[tuple[int, str, dict[str, int], Sequence[str]]]
+    ) -> list[HealthChange]:
+        """finish_run for many runs in one transaction: (run_id, status, counts, errors) each."""
+        now = clock.now()
+        changes: list[HealthChange] = []
+        with self.session() as session:
+            runs: dict[int, CrawlRun] = {}
+            for chunk in _chunks([run_id for run_id, *_ in finished]):
+                runs.update((run.id or 0, run) for run in session.exec(select(CrawlRun).where(col(CrawlRun.id).in_(chunk))))
+            rows: dict[str, SourceRow] = {}
+            for chunk in _chunks(list({run.source_id for run in runs.values()})):
+                rows.update((row.id, row) for row in session.exec(select(SourceRow).where(col(SourceRow.id).in_(chunk))))
+            for run_id, status, counts, errors in finished:
+                run = runs.get(run_id)
+                if run is None:
+                    raise KeyError(f"no crawl_run {run_id}")
+                for key, value in counts.items():
+                    if hasattr(run, key) and isinstance(value, int):
+                        setattr(run, key, value)
+                run.status, run.finished_at, run.errors = status, now, list(errors)[:200]
+                session.add(run)
+                changes.append(self._update_health(session, run, now, rows.get(run.source_id)))
+            session.commit()
+        for run in runs.values():
+            self._baseline.pop(run.source_id, None)
+        return changes
+
+    def _update_health(
+        self, session: Session, run: CrawlRun, now: datetime, row: SourceRow | None = None
+    ) -> HealthChange:
+        row = row if row is not None else session.get(SourceRow, run.source_id)
         if row is None:
             row = SourceRow(id=run.source_id, name=run.source_id, org="", profile="", schedule="")
         notify: str | None = None
@@ -432,6 +481,15 @@ class Store:
             row = session.get(SourceRow, source_id)
             self._baseline[source_id] = row is None or not row.baseline_done
         return self._baseline[source_id]
+
+
+def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
 
 
 def _known(item: Item) -> KnownItem:

@@ -19,14 +19,12 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import FormRequest, Request, Response
-from sqlmodel import col, select
 from twisted.python.failure import Failure
 
 from crawler import alerts, clock
 from crawler.challenge import detect_challenge, not_html
 from crawler.config import Listing, SeedError, Source, load_seeds
 from crawler.extract.decoding import decode_html
-from crawler.models import CrawlRun
 from crawler.profiles import get_profile
 from crawler.profiles.base import ListingPage, PageRequest
 from crawler.run_status import classify
@@ -112,7 +110,9 @@ class ListingSpider(scrapy.Spider):
     ) -> None:
         super().__init__(**kwargs)
         self.requested = _parse_ids(source, sources)
-        seed_set = load_seeds(seeds)
+        named = [] if not self.requested or self.requested == ["all"] else self.requested
+        # Only the named seed files: a crawl of 200 sources out of 10,000 does not parse the other 9,800.
+        seed_set = load_seeds(seeds, only=named or None)
         self.seed_errors: list[SeedError] = seed_set.errors
         self.unknown_ids: list[str] = []
         if not self.requested or self.requested == ["all"]:
@@ -126,6 +126,12 @@ class ListingSpider(scrapy.Spider):
                     self.unknown_ids.append(source_id)
         self.runs: dict[str, SourceRun] = {}
         self.store: Store | None = None
+        # Process-wide indexes, so that "does another source of this crawl own it?" costs O(1), not O(sources).
+        self.claims: dict[str, str] = {}  # canonical URL → the source that fetches it in this crawl
+        self.domain_sources: dict[str, set[str]] = {}
+        for source in self.sources:
+            for domain in source.domains:
+                self.domain_sources.setdefault(domain, set()).add(source.id)
 
     # --- set-up ---------------------------------------------------------------------------------------
 
@@ -193,9 +199,13 @@ class ListingSpider(scrapy.Spider):
             self.logger.error("unknown source %r: no seed file defines it", source_id)
         self.store.sync_sources(self.sources)
         self._record_broken_seeds()
+        # Batched: three queries for all the sources, not three per source.
+        ids = [source.id for source in self.sources]
+        previous = self.store.previous_statuses(ids)
+        run_ids = self.store.begin_runs(ids, pid=os.getpid(), node=self.settings.get("GOVWATCH_NODE") or None)
         for source in self.sources:
-            run = SourceRun(source=source, run_id=self.store.begin_run(source.id, pid=os.getpid()))
-            run.full_paging = self._previous_status(source.id, run.run_id) != "ok"
+            run = SourceRun(source=source, run_id=run_ids[source.id])
+            run.full_paging = previous.get(source.id) != "ok"
             self.runs[source.id] = run
             for listing_index, listing in enumerate(source.listings):
                 try:
@@ -211,17 +221,6 @@ class ListingSpider(scrapy.Spider):
                         yield request
             if run.pending_listings == 0:
                 self._finish_source(run)
-
-    def _previous_status(self, source_id: str, run_id: int) -> str | None:
-        """The status of the source's run before this one (None for a first crawl)."""
-        assert self.store is not None
-        with self.store.session() as session:
-            return session.exec(
-                select(CrawlRun.status)
-                .where(CrawlRun.source_id == source_id, col(CrawlRun.id) < run_id)
-                .order_by(col(CrawlRun.id).desc())
-                .limit(1)
-            ).first()
 
     def _record_broken_seeds(self) -> None:
         """A requested source whose seed file is broken gets a failing run naming the file and key."""
@@ -371,10 +370,11 @@ class ListingSpider(scrapy.Spider):
 
     def _original_crawled_elsewhere(self, run: SourceRun, canonical: str) -> bool:
         host = urlsplit(canonical).hostname or ""
-        return any(other is not run and host in other.source.domains for other in self.runs.values())
+        return any(source_id != run.source.id for source_id in self.domain_sources.get(host, ()))
 
     def _claimed_elsewhere(self, run: SourceRun, canonical: str) -> bool:
-        return any(other is not run and canonical in other.handled for other in self.runs.values())
+        """True when another source of this crawl handles the URL; else this source now claims it."""
+        return self.claims.setdefault(canonical, run.source.id) != run.source.id
 
     def _due_revisits(self, run: SourceRun) -> Iterator[Request]:
         """Known items due for a check that the listing did not show (older pages), within the budget."""
@@ -520,31 +520,44 @@ class ListingSpider(scrapy.Spider):
             raise DontCloseSpider
 
     def _finish_source(self, run: SourceRun, reason: str = "finished") -> None:
-        if run.finished or self.store is None:
+        self._finish_sources([run], reason)
+
+    def _finish_sources(self, runs: Iterable[SourceRun], reason: str = "finished") -> None:
+        """Close the runs' crawl_run rows in one transaction, then queue the health alerts they call for."""
+        todo = [run for run in runs if not run.finished]
+        if not todo or self.store is None:
             return
-        run.finished = True
         stats = self.crawler.stats
-        counts = runstats.run_counts(stats, run.source.id)
-        errors = runstats.errors_of(stats, run.source.id)
-        status = classify(counts, runstats.value(stats, run.source.id, "article_attempts"))
-        if reason != "finished":
-            errors.append(f"crawl stopped early: {reason}")
-        change = self.store.finish_run(run.run_id, status, counts.as_dict(), errors)
-        self.logger.info(
-            "[%s] %s: %s",
-            run.source.id,
-            status,
-            ", ".join(f"{k}={v}" for k, v in counts.as_dict().items() if v),
-        )
-        try:
-            alerts.health_changed(self.store, change)
-        except Exception:  # noqa: BLE001 - an alert failure must not lose the other sources' runs
-            self.logger.exception("health alert for %s failed", run.source.id)
+        finished: list[tuple[int, str, dict[str, int], list[str]]] = []
+        for run in todo:
+            run.finished = True
+            counts = runstats.run_counts(stats, run.source.id)
+            errors = runstats.errors_of(stats, run.source.id)
+            status = classify(counts, runstats.value(stats, run.source.id, "article_attempts"))
+            if reason != "finished":
+                errors.append(f"crawl stopped early: {reason}")
+            finished.append((run.run_id, status, counts.as_dict(), errors))
+            self.logger.info(
+                "[%s] %s: %s",
+                run.source.id,
+                status,
+                ", ".join(f"{k}={v}" for k, v in counts.as_dict().items() if v),
+            )
+        for run, change in zip(todo, self.store.finish_runs(finished), strict=True):
+            try:
+                alerts.health_changed(self.store, change)
+            except Exception:  # noqa: BLE001 - an alert failure must not lose the other sources' runs
+                self.logger.exception("health alert for %s failed", run.source.id)
 
     def _on_closed(self, spider: scrapy.Spider, reason: str) -> None:
-        for run in self.runs.values():
-            self._finish_source(run, reason)
-        if self.store is not None:
+        self._finish_sources(self.runs.values(), reason)
+        # The per-source counters are in crawl_run now; dropped here, so that Scrapy's closing stats dump
+        # stays a few lines instead of ten per source.
+        stats = self.crawler.stats
+        stats.set_stats(
+            {key: value for key, value in stats.get_stats().items() if runstats.source_of(key) not in self.runs}
+        )
+        if self.store is not None and self.settings.getbool("GOVWATCH_DELIVER_AT_CLOSE", True):
             try:
                 delivered = alerts.deliver_due(self.store)
                 if delivered:

@@ -14,6 +14,12 @@ def stat_key(source_id: str, name: str) -> str:
     return f"{PREFIX}/{source_id}/{name}"
 
 
+def source_of(key: str) -> str | None:
+    """The source id of a per-source stat key (None for Scrapy's own and the crawl-wide ones)."""
+    parts = key.split("/")
+    return parts[1] if len(parts) == 3 and parts[0] == PREFIX else None
+
+
 def count(stats: StatsCollector, source_id: str, name: str, amount: int = 1) -> None:
     """Add to one of the source's counters (a RunCounts field, or an internal one such as article_attempts)."""
     stats.inc_value(stat_key(source_id, name), amount)

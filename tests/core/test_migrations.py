@@ -60,6 +60,6 @@ def test_an_old_database_is_upgraded_without_losing_rows(empty_db: str) -> None:
     engine.dispose()
     upgraded = init_db(empty_db)
     with upgraded.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
-        row = connection.execute(text("SELECT source_id, new, restored FROM crawl_run")).one()
-    assert tuple(row) == ("old-source", 2, 0)
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0008"
+        row = connection.execute(text("SELECT source_id, new, restored, node FROM crawl_run")).one()
+    assert tuple(row) == ("old-source", 2, 0, None)

@@ -1,0 +1,26 @@
+"""crawl_run.node: which Scrapyd node ran the crawl (NULL: a local subprocess)
+
+Revision ID: 0008
+Revises: 0002
+Create Date: 2026-11-30 10:30:00
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Every run before this revision ran in a local subprocess: NULL says so.
+    with op.batch_alter_table("crawl_run") as batch:
+        batch.add_column(sa.Column("node", sa.String(length=255), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("crawl_run") as batch:
+        batch.drop_column("node")
