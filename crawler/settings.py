@@ -100,4 +100,6 @@ GOVWATCH_KNOWN_BATCH = 500
 GOVWATCH_DELIVER_AT_CLOSE = True
 # The Scrapyd node name written into this crawl's crawl_run rows (set by the scheduler; empty: local).
 GOVWATCH_NODE = ""
+# Environment for the crawl process set from settings ({name: value}); Scrapyd jobs get GOVWATCH_NOW so.
+GOVWATCH_ENV: dict[str, str] = {}
 

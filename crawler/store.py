@@ -164,7 +164,9 @@ class Store:
                     select(CrawlRun).where(col(CrawlRun.source_id).in_(chunk), CrawlRun.status == "running")
                 ).all()
                 for run in stale:
-                    if (run.pid and not pid_alive(run.pid)) or now - _utc(run.started_at) > STALE_RUN_AFTER:
+                    # A pid only means something on the host that started it: other nodes' runs age out.
+                    dead = run.node == node and run.pid and not pid_alive(run.pid)
+                    if dead or now - _utc(run.started_at) > STALE_RUN_AFTER:
                         run.status, run.finished_at = "crashed", now
                         run.errors = [*run.errors, "the crawl process ended before finishing this run"]
                         session.add(run)

@@ -79,6 +79,9 @@ class ServiceOptions:
     crawl_env: dict[str, str] = field(default_factory=dict)  # extra environment for crawl subprocesses
     keep_logs_days: int = RetentionPolicy.keep_logs_days  # 0 keeps every crawl log
     keep_outbox_days: int = RetentionPolicy.keep_outbox_days  # 0 keeps every sent or failed outbox row
+    nodes: list[str] = field(default_factory=list)  # Scrapyd URLs: crawl there instead of in subprocesses
+    node_timeout: float = 120.0  # seconds a silent node keeps its batches (scheduler/nodes.py)
+    node_poll: float = 5.0  # seconds between listjobs.json rounds
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ServiceOptions:
@@ -216,6 +219,8 @@ def run_group(source_ids: Sequence[str], options: ServiceOptions, label: str = "
     """Crawl these sources in as few subprocesses as group_size allows; a crash is recorded, never raised."""
     outcome = GroupOutcome(label=label)
     store = _store(options.db_url)
+    if options.nodes:
+        return _run_on_nodes(source_ids, options, outcome, store)
     runner = _runner(options.runner)
     logs = Path(options.logs_dir)
     for index, chunk in enumerate(_chunks(list(source_ids), options.group_size)):
@@ -245,6 +250,33 @@ def run_group(source_ids: Sequence[str], options: ServiceOptions, label: str = "
             problem = "timed out" if result.timed_out else f"exit status {result.returncode}"
             log.error("crawl of %s ended badly (%s): see %s", ",".join(chunk), problem, log_file)
         _record_outcomes(store, chunk, result, problem, log_file, outcome)
+    return outcome
+
+
+def _run_on_nodes(source_ids: Sequence[str], options: ServiceOptions, outcome: GroupOutcome, store: Store) -> GroupOutcome:
+    """The whole group at once on the Scrapyd nodes (one job per node; a domain never spans two)."""
+    from scheduler.nodes import Cluster
+
+    cluster = Cluster(options.nodes, node_timeout=options.node_timeout, poll=options.node_poll)
+    where = Path("scrapyd:" + ",".join(options.nodes))  # the jobs' logs are on the nodes
+    log.info("crawling %d source(s) [%s] on %d node(s)", len(source_ids), outcome.label, len(options.nodes))
+    result: Any = None
+    problem = ""
+    try:
+        result = cluster.run(
+            source_ids,
+            store=store,
+            seeds=options.seeds,
+            timeout=options.crawl_timeout,
+            env=options.crawl_env or None,
+            settings=options.crawl_settings or None,
+        )
+    except Exception as exc:  # noqa: BLE001  (no node alive, a database hiccup: recorded as crashed)
+        log.exception("could not run the crawl of %d source(s) on the nodes", len(source_ids))
+        problem = f"could not run on the nodes: {type(exc).__name__}: {exc}"
+    if result is not None and result.timed_out:
+        problem = "timed out"
+    _record_outcomes(store, source_ids, result, problem, where, outcome)
     return outcome
 
 

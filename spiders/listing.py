@@ -137,6 +137,9 @@ class ListingSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
+        # Scrapyd passes settings, not environment: GOVWATCH_ENV carries a node job's clock (GOVWATCH_NOW)
+        # before the seeds, the store and the pipelines' worker processes read it.
+        os.environ.update({key: str(value) for key, value in crawler.settings.getdict("GOVWATCH_ENV").items()})
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Opened here, not in start(): an unreachable database or a broken alerts.yaml then fails the
         # crawl's start-up (exit status 1) instead of giving a crawl that silently stores or alerts nothing.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # Each module registers its commands on `app` when imported; keep one import per command group.
 import crawler.cli.alerts_cmd  # noqa: E402,F401
+import crawler.cli.cluster_cmd  # noqa: E402,F401
 import crawler.cli.crawl_cmd  # noqa: E402,F401
 import crawler.cli.demo_cmd  # noqa: E402,F401
 import crawler.cli.export_cmd  # noqa: E402,F401
