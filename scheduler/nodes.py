@@ -329,14 +329,38 @@ class Cluster:
             return list(latest.values())
 
 
+def _upload(url: str, egg: Any, project: str, version: str) -> str:
+    """addversion.json of the egg on one node, then listspiders.json to prove it runs there."""
+    import requests
+
+    try:
+        with egg.open("rb") as handle:
+            response = requests.post(
+                f"{url.rstrip('/')}/addversion.json",
+                data={"project": project, "version": version},
+                files=[("egg", ("project.egg", handle))],
+                timeout=60,
+            )
+        answer = response.json()
+    except Exception as exc:  # noqa: BLE001
+        raise NodeError(f"{url}: upload failed: {type(exc).__name__}: {exc}") from exc
+    if answer.get("status") != "ok":
+        raise NodeError(f"{url}: upload refused: {answer.get('message', answer)}")
+    # Listing the spiders proves the egg runs there, and fills the node's cache so that the first
+    # schedule.json answers at once.
+    spiders = NodeClient(url, timeout=SCHEDULE_TIMEOUT).spiders(project)
+    if SPIDER not in spiders:
+        raise NodeError(f"{url}: the deployed egg has no {SPIDER!r} spider (found {spiders})")
+    return version
+
+
 def deploy(urls: Sequence[str], version: str | None = None, project: str = PROJECT) -> dict[str, str]:
     """Build the project egg once with scrapyd-client and upload it to every node (addversion.json)."""
     import subprocess
     import sys
     import tempfile
+    from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
-
-    import requests
 
     from crawler.runner import PROJECT_ROOT
 
@@ -352,24 +376,8 @@ def deploy(urls: Sequence[str], version: str | None = None, project: str = PROJE
         )
         if built.returncode != 0 or not egg.is_file():
             raise NodeError(f"building the egg failed: {built.stderr.strip() or built.stdout.strip()}")
-        for url in urls:
-            try:
-                with egg.open("rb") as handle:
-                    response = requests.post(
-                        f"{url.rstrip('/')}/addversion.json",
-                        data={"project": project, "version": version},
-                        files=[("egg", ("project.egg", handle))],
-                        timeout=60,
-                    )
-                answer = response.json()
-            except Exception as exc:  # noqa: BLE001
-                raise NodeError(f"{url}: upload failed: {type(exc).__name__}: {exc}") from exc
-            if answer.get("status") != "ok":
-                raise NodeError(f"{url}: upload refused: {answer.get('message', answer)}")
-            # Listing the spiders proves the egg runs there, and fills the node's cache so that the first
-            # schedule.json answers at once.
-            spiders = NodeClient(url, timeout=SCHEDULE_TIMEOUT).spiders(project)
-            if SPIDER not in spiders:
-                raise NodeError(f"{url}: the deployed egg has no {SPIDER!r} spider (found {spiders})")
-            answers[url] = version
+        # Uploaded to every node at once: each node checks the egg by listing its spiders (seconds).
+        with ThreadPoolExecutor(max_workers=max(len(urls), 1)) as pool:
+            for url, result in zip(urls, pool.map(lambda url: _upload(url, egg, project, version), urls), strict=True):
+                answers[url] = result
     return answers
