@@ -214,7 +214,11 @@ def run_size(sites: int, args: argparse.Namespace) -> dict[str, Any]:
             group_size=args.group_size,
             max_parallel=args.max_parallel,
             crawl_timeout=6 * 3600,
-            crawl_settings={"CONCURRENT_REQUESTS": args.concurrency, **settings},
+            crawl_settings={
+                "CONCURRENT_REQUESTS": args.concurrency,
+                **dict(item.split("=", 1) for item in args.setting),
+                **settings,
+            },
         )
         # Scheduler start-up: seeds read, source rows synced, one job per cron group.
         started = time.perf_counter()
@@ -328,6 +332,7 @@ def main() -> None:
     parser.add_argument("--group-size", type=int, default=2000, help="sources per crawl process")
     parser.add_argument("--max-parallel", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=64, help="CONCURRENT_REQUESTS per crawl process")
+    parser.add_argument("--setting", action="append", default=[], metavar="K=V", help="Scrapy setting for the crawls")
     parser.add_argument("--db", default=None, help="a PostgreSQL URL (its public schema is emptied!)")
     parser.add_argument("--keep", action="store_true", help="keep the work folders")
     args = parser.parse_args()

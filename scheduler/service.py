@@ -190,6 +190,26 @@ def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
         yield list(items[start : start + size])
 
 
+def domain_chunks(source_ids: Sequence[str], seeds: str | None, size: int) -> list[list[str]]:
+    """Chunks of at most `size` sources in which a domain's sources always stay together.
+
+    Chunks may then crawl at the same time without two processes ever asking one site at once.
+    """
+    seed_set = load_seeds(seeds, only=source_ids)
+    by_domain: dict[str, list[str]] = {}
+    for source_id in source_ids:
+        source = seed_set.sources.get(source_id)
+        key = source.domains[0] if source is not None and source.domains else f"?{source_id}"
+        by_domain.setdefault(key, []).append(source_id)
+    chunks: list[list[str]] = []
+    for group in by_domain.values():
+        if chunks and len(chunks[-1]) + len(group) <= max(size, 1):
+            chunks[-1].extend(group)
+        else:
+            chunks.append(list(group))
+    return chunks
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "all"
 
@@ -205,6 +225,17 @@ def _runner(dotted: str) -> Callable[..., Any]:
 _stopping = threading.Event()
 _stores: dict[str | None, Store] = {}
 _stores_lock = threading.Lock()
+# At most --max-parallel crawl subprocesses in this process, whether they come from one big group's
+# chunks or from several groups due together.
+_crawl_slots: threading.BoundedSemaphore | None = None
+
+
+def _slots(size: int) -> threading.BoundedSemaphore:
+    global _crawl_slots
+    with _stores_lock:
+        if _crawl_slots is None:
+            _crawl_slots = threading.BoundedSemaphore(max(size, 1))
+        return _crawl_slots
 
 
 def _store(db_url: str | None) -> Store:
@@ -221,15 +252,36 @@ def run_group(source_ids: Sequence[str], options: ServiceOptions, label: str = "
     store = _store(options.db_url)
     if options.nodes:
         return _run_on_nodes(source_ids, options, outcome, store)
+    chunks = domain_chunks(list(source_ids), options.seeds, options.group_size)
+    if len(chunks) == 1 or options.max_parallel <= 1:
+        for index, chunk in enumerate(chunks):
+            if _stopping.is_set():
+                log.info("service stopping: crawl of %s not started", ",".join(chunk))
+                break
+            _run_chunk(index, chunk, options, outcome, store)
+        return outcome
+    # Chunks share no domain: they crawl side by side (one per CPU is what a 10,000-source pass needs).
+    with PoolExecutor(max_workers=options.max_parallel) as pool:
+        for future in [
+            pool.submit(_run_chunk, index, chunk, options, outcome, store) for index, chunk in enumerate(chunks)
+        ]:
+            future.result()
+    return outcome
+
+
+def _run_chunk(index: int, chunk: list[str], options: ServiceOptions, outcome: GroupOutcome, store: Store) -> None:
+    """One crawl subprocess of a group, within the process-wide bound on parallel crawls."""
     runner = _runner(options.runner)
     logs = Path(options.logs_dir)
-    for index, chunk in enumerate(_chunks(list(source_ids), options.group_size)):
+    label = outcome.label
+    with _slots(options.max_parallel):
         if _stopping.is_set():
             log.info("service stopping: crawl of %s not started", ",".join(chunk))
-            break
+            return
         stamp = clock.to_shanghai(clock.now()) or datetime.now(UTC)
         log_file = logs / f"{stamp:%Y%m%d-%H%M%S}-{_slug(label)}-{index}-{os.getpid()}.log"
-        log.info("crawling %d source(s) [%s]: %s (log %s)", len(chunk), label, ",".join(chunk), log_file)
+        shown = ",".join(chunk[:5]) + (f",… (+{len(chunk) - 5})" if len(chunk) > 5 else "")
+        log.info("crawling %d source(s) [%s]: %s (log %s)", len(chunk), label, shown, log_file)
         result: Any = None
         problem = ""
         try:
@@ -250,7 +302,6 @@ def run_group(source_ids: Sequence[str], options: ServiceOptions, label: str = "
             problem = "timed out" if result.timed_out else f"exit status {result.returncode}"
             log.error("crawl of %s ended badly (%s): see %s", ",".join(chunk), problem, log_file)
         _record_outcomes(store, chunk, result, problem, log_file, outcome)
-    return outcome
 
 
 def _run_on_nodes(source_ids: Sequence[str], options: ServiceOptions, outcome: GroupOutcome, store: Store) -> GroupOutcome:
