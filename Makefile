@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-crawl bench-extract bench-api clean
+.PHONY: install demo test lint bench bench-crawl bench-extract bench-api bench-scale clean
 
 # The machine's pip is old and mis-resolves trafilatura's lxml[html_clean] extra: upgrade it first.
 $(STAMP): pyproject.toml
@@ -39,6 +39,12 @@ bench-extract: $(VENV)/.bench-installed
 
 bench-api: $(STAMP)
 	$(BIN)/python benchmarks/bench_api.py
+
+# Thousands of sources on one box (not part of `make bench`: the 10,000-source pass takes most of an hour).
+# SIZES=500,2000 for a quicker look at what grows per source.
+SIZES ?= 500,2000,10000
+bench-scale: $(STAMP)
+	nice -n 10 $(BIN)/python benchmarks/bench_scale.py --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -113,6 +113,12 @@ def _hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
+def node_name(url: str) -> str:
+    """A node's URL without its credentials: what logs and crawl_run.node show."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
 def domain_key(listing_urls: Sequence[str]) -> str:
     """The domain a source is placed by (its first listing's host): same domain, same node."""
     return (urlsplit(listing_urls[0]).hostname or "") if listing_urls else ""
@@ -220,7 +226,9 @@ class Cluster:
                 self._close_runs_of(store, batch, before, previous)
                 self._schedule(batch, target, job_settings)
                 moved.append((list(batch.sources), previous, target))
-                log.warning("node %s is gone: %d source(s) moved to %s", previous, len(batch.sources), target)
+                log.warning(
+                    "node %s is gone: %d source(s) moved to %s", node_name(previous), len(batch.sources), node_name(target)
+                )
         runs = self._runs(store, before, source_ids, timed_out)
         return NodeOutcome(runs=runs, moved=moved, returncode=0, timed_out=timed_out)
 
@@ -234,7 +242,7 @@ class Cluster:
             job = uuid.uuid4().hex
             args = [("jobid", job), ("source", ",".join(batch.sources))]
             args += [("setting", f"{key}={_setting_text(value)}") for key, value in settings.items()]
-            args.append(("setting", f"GOVWATCH_NODE={node}"))
+            args.append(("setting", f"GOVWATCH_NODE={node_name(node)}"))
             try:
                 self.clients[node].schedule(self.project, SPIDER, args)
             except NodeError as exc:
@@ -247,7 +255,7 @@ class Cluster:
                     continue
             batch.node, batch.job, batch.state, batch.since = node, job, "pending", time.monotonic()
             batch.history.append(node)
-            log.info("job %s on %s: %d source(s)", job, node, len(batch.sources))
+            log.info("job %s on %s: %d source(s)", job, node_name(node), len(batch.sources))
             return
 
     def _knows(self, node: str, job: str) -> bool:
@@ -298,7 +306,7 @@ class Cluster:
                 select(CrawlRun).where(
                     col(CrawlRun.id) > before,
                     col(CrawlRun.source_id).in_(batch.sources),
-                    CrawlRun.node == node,
+                    CrawlRun.node == node_name(node),
                     CrawlRun.status == "running",
                 )
             ).all()
