@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -116,10 +117,7 @@ class Source(_Strict):
     def _cron(cls, value: str) -> str:
         if len(value.split()) != 5:
             raise ValueError(f"schedule must be a 5-field cron expression, got {value!r}")
-        # APScheduler is the authority on what a valid cron is; import lazily to keep this module light.
-        from apscheduler.triggers.cron import CronTrigger
-
-        CronTrigger.from_crontab(value, timezone="Asia/Shanghai")
+        _check_cron(value)
         return value
 
     @property
@@ -128,6 +126,15 @@ class Source(_Strict):
         from urllib.parse import urlsplit
 
         return sorted({urlsplit(listing.url).hostname or "" for listing in self.listings})
+
+
+@lru_cache(maxsize=1024)
+def _check_cron(value: str) -> None:
+    """Raise ValueError for a cron line APScheduler rejects; cached, as 10,000 seeds share a few lines."""
+    # APScheduler is the authority on what a valid cron is; import lazily to keep this module light.
+    from apscheduler.triggers.cron import CronTrigger
+
+    CronTrigger.from_crontab(value, timezone="Asia/Shanghai")
 
 
 class SeedError(ConfigFileError):
