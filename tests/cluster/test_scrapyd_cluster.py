@@ -21,6 +21,7 @@ from tests.cluster.scrapyd_nodes import ScrapydNode
 from tests.crawl.helpers import FAST, daily_revisits, now_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytest.importorskip("scrapyd", reason="Scrapyd is in the dev and nodes extras: pip install -e '.[dev]'")
 
 
 def _max_run_id(db_url: str) -> int:
