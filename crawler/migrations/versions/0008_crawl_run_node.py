@@ -1,4 +1,4 @@
-"""crawl_run.node: which Scrapyd node ran the crawl (NULL: a local subprocess)
+"""crawl_run.node: which Scrapyd node ran the crawl (NULL: a local subprocess); index (source_id, id)
 
 Revision ID: 0008
 Revises: 0002
@@ -19,8 +19,11 @@ def upgrade() -> None:
     # Every run before this revision ran in a local subprocess: NULL says so.
     with op.batch_alter_table("crawl_run") as batch:
         batch.add_column(sa.Column("node", sa.String(length=255), nullable=True))
+    # Each source's latest run, looked up for every source when a crawl of thousands starts.
+    op.create_index("ix_crawl_run_source_id", "crawl_run", ["source_id", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_crawl_run_source_id", table_name="crawl_run")
     with op.batch_alter_table("crawl_run") as batch:
         batch.drop_column("node")
