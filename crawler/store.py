@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -149,6 +150,18 @@ class Store:
                 row.schedule, row.enabled = source.schedule, source.enabled
                 session.add(row)
             session.commit()
+
+    def source_domains(self, source_ids: Sequence[str]) -> dict[str, str]:
+        """Each known source's first listing host, from the source rows (no seed file is parsed)."""
+        found: dict[str, str] = {}
+        with self.session() as session:
+            for chunk in _chunks(list(source_ids)):
+                for source_id, urls in session.exec(
+                    select(SourceRow.id, SourceRow.listing_urls).where(col(SourceRow.id).in_(chunk))
+                ):
+                    if urls:
+                        found[source_id] = urlsplit(urls[0]).hostname or ""
+        return found
 
     def begin_run(self, source_id: str, pid: int | None = None, node: str | None = None) -> int:
         """Open a crawl_run row; runs of this source left 'running' by a dead process become 'crashed'."""

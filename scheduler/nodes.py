@@ -27,7 +27,6 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from crawler import clock
-from crawler.config import load_seeds
 from crawler.models import CrawlRun
 from crawler.store import Store
 
@@ -119,11 +118,6 @@ def node_name(url: str) -> str:
     return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
-def domain_key(listing_urls: Sequence[str]) -> str:
-    """The domain a source is placed by (its first listing's host): same domain, same node."""
-    return (urlsplit(listing_urls[0]).hostname or "") if listing_urls else ""
-
-
 @dataclass
 class Batch:
     """Sources crawled by one Scrapyd job, and where that job is."""
@@ -182,19 +176,15 @@ class Cluster:
         source_ids: Sequence[str],
         *,
         store: Store,
-        seeds: str | None = None,
         timeout: float | None = None,
         env: Mapping[str, str] | None = None,
         settings: Mapping[str, Any] | None = None,
     ) -> NodeOutcome:
         """Crawl the sources on the nodes and wait; returns every crawl_run the batches wrote."""
-        seed_set = load_seeds(seeds, only=source_ids)
-        placed = {
-            source_id: domain_key([listing.url for listing in seed_set.sources[source_id].listings])
-            if source_id in seed_set.sources
-            else source_id  # a broken seed: any node records its failing run
-            for source_id in source_ids
-        }
+        # Placed by the source rows (kept in sync with the seeds by the service): no seed file parsed here.
+        # A source without a row (a broken seed) goes by its id: any node records its failing run.
+        domains = store.source_domains(list(source_ids))
+        placed = {source_id: domains.get(source_id) or source_id for source_id in source_ids}
         with store.session() as session:
             before = int(session.exec(select(func.max(CrawlRun.id))).one() or 0)
         forwarded = {key: os.environ[key] for key in FORWARDED_ENV if os.environ.get(key)}

@@ -15,7 +15,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor as PoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
@@ -190,17 +190,15 @@ def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
         yield list(items[start : start + size])
 
 
-def domain_chunks(source_ids: Sequence[str], seeds: str | None, size: int) -> list[list[str]]:
+def domain_chunks(source_ids: Sequence[str], domains: Mapping[str, str], size: int) -> list[list[str]]:
     """Chunks of at most `size` sources in which a domain's sources always stay together.
 
     Chunks may then crawl at the same time without two processes ever asking one site at once.
+    `domains` maps source ids to their first listing host (Store.source_domains); others go alone.
     """
-    seed_set = load_seeds(seeds, only=source_ids)
     by_domain: dict[str, list[str]] = {}
     for source_id in source_ids:
-        source = seed_set.sources.get(source_id)
-        key = source.domains[0] if source is not None and source.domains else f"?{source_id}"
-        by_domain.setdefault(key, []).append(source_id)
+        by_domain.setdefault(domains.get(source_id) or f"?{source_id}", []).append(source_id)
     chunks: list[list[str]] = []
     for group in by_domain.values():
         if chunks and len(chunks[-1]) + len(group) <= max(size, 1):
@@ -252,7 +250,8 @@ def run_group(source_ids: Sequence[str], options: ServiceOptions, label: str = "
     store = _store(options.db_url)
     if options.nodes:
         return _run_on_nodes(source_ids, options, outcome, store)
-    chunks = domain_chunks(list(source_ids), options.seeds, options.group_size)
+    # Placed from the source rows the service keeps in sync: no seed file is parsed again per run.
+    chunks = domain_chunks(list(source_ids), store.source_domains(list(source_ids)), options.group_size)
     if len(chunks) == 1 or options.max_parallel <= 1:
         for index, chunk in enumerate(chunks):
             if _stopping.is_set():
@@ -317,7 +316,6 @@ def _run_on_nodes(source_ids: Sequence[str], options: ServiceOptions, outcome: G
         result = cluster.run(
             source_ids,
             store=store,
-            seeds=options.seeds,
             timeout=options.crawl_timeout,
             env=options.crawl_env or None,
             settings=options.crawl_settings or None,

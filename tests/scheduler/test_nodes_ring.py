@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
-import yaml
 
+from crawler.config import Listing, Source
+from crawler.store import Store
 from scheduler.nodes import HashRing, NodeError
 from scheduler.service import domain_chunks
 
@@ -44,20 +44,23 @@ def test_a_dead_nodes_domains_go_to_the_others_and_only_those_move() -> None:
         ring.owner(DOMAINS[0], [])
 
 
-def test_chunks_never_split_a_domain(tmp_path: Path) -> None:
-    for index in range(12):
-        site = index // 4  # four sources per site, like a ministry's columns
-        seed = {
-            "id": f"col-{index:02d}",
-            "name": "栏目",
-            "org": "厅",
-            "listings": [{"url": f"http://site{site}.example.gov.cn/col{index}/", "profile": "html"}],
-        }
-        (tmp_path / f"col-{index:02d}.yaml").write_text(yaml.safe_dump(seed, allow_unicode=True), encoding="utf-8")
-    ids = [f"col-{index:02d}" for index in range(12)] + ["missing"]
-    chunks = domain_chunks(ids, str(tmp_path), size=6)
+def test_chunks_never_split_a_domain() -> None:
+    # Four sources per site, like a ministry's columns; one source whose seed is broken (no row, no domain).
+    domains = {f"col-{index:02d}": f"site{index // 4}.example.gov.cn" for index in range(12)}
+    ids = [*domains, "missing"]
+    chunks = domain_chunks(ids, domains, size=6)
     assert sorted(sum(chunks, [])) == sorted(ids)
     assert all(len(chunk) <= 6 for chunk in chunks)
     for site in range(3):
-        holding = [chunk for chunk in chunks if any(f"col-{site * 4:02d}" == s for s in chunk)]
+        holding = [chunk for chunk in chunks if f"col-{site * 4:02d}" in chunk]
         assert len(holding) == 1 and {f"col-{site * 4 + k:02d}" for k in range(4)} <= set(holding[0])
+    # A domain with more sources than a chunk holds stays whole rather than split.
+    assert domain_chunks(list(domains)[:4], domains, size=2) == [list(domains)[:4]]
+
+
+def test_source_domains_come_from_the_source_rows(sqlite_url: str) -> None:
+    store = Store(sqlite_url)
+    store.sync_sources(
+        [Source(id="src-a", name="A", org="O", listings=[Listing(url="https://site1.example.gov.cn/x/", profile="html")])]
+    )
+    assert store.source_domains(["src-a", "missing"]) == {"src-a": "site1.example.gov.cn"}
