@@ -231,6 +231,7 @@ def run_size(sites: int, args: argparse.Namespace) -> dict[str, Any]:
         jobs = len([job for job in scheduler.get_jobs() if job.id.startswith("crawl:")])
         ids = sorted(load_seeds(seeds).sources)
         first = crawl_phase("first crawl", 1, parent, simulator.pid or 0, options, ids, db_url)
+        print(f"  first crawl: {first}", flush=True)  # a 10,000-source run is long: show it now
         after_first = db_numbers(db_url, len(ids))
         daily = crawl_phase("daily pass", 2, parent, simulator.pid or 0, options, ids, db_url)
         after_daily = db_numbers(db_url, len(ids))
@@ -354,7 +355,7 @@ def main() -> None:
     args = parser.parse_args()
     results = []
     for size in [int(part) for part in args.sizes.split(",") if part]:
-        print(f"… {size} sites", flush=True)
+        print(f"… {size} sites (one source each)", flush=True)
         results.append(run_size(size, args))
         report(results)
         print(flush=True)
