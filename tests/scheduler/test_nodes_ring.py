@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import socket
 from collections import Counter
+from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlmodel import Session, select
 
-from crawler.config import Listing, Source
+from crawler.config import Listing, Source, load_seeds
+from crawler.db import init_db
+from crawler.models import CrawlRun
 from crawler.store import Store
 from scheduler.nodes import HashRing, NodeError
-from scheduler.service import domain_chunks
+from scheduler.service import ServiceOptions, domain_chunks, run_group
 
 NODES = ["http://10.0.0.1:6800", "http://10.0.0.2:6800", "http://10.0.0.3:6800"]
 DOMAINS = [f"site{n}.sthjt.example.gov.cn" for n in range(3000)]
@@ -64,3 +70,23 @@ def test_source_domains_come_from_the_source_rows(sqlite_url: str) -> None:
         [Source(id="src-a", name="A", org="O", listings=[Listing(url="https://site1.example.gov.cn/x/", profile="html")])]
     )
     assert store.source_domains(["src-a", "missing"]) == {"src-a": "site1.example.gov.cn"}
+
+
+def test_no_node_answering_records_every_source_as_crashed(sqlite_url: str, simulated_web: Any, tmp_path: Path) -> None:
+    web, seeds = simulated_web
+    closed = [f"http://127.0.0.1:{_closed_port()}", f"http://127.0.0.1:{_closed_port()}"]
+    options = ServiceOptions(db_url=sqlite_url, seeds=str(seeds), logs_dir=str(tmp_path / "logs"), nodes=closed)
+    Store(sqlite_url).sync_sources(load_seeds(seeds).sources.values())
+    outcome = run_group(["sim-gbk", "sim-hanweb"], options, label="nodes down")
+    assert outcome.crashed and outcome.statuses == {"sim-gbk": "crashed", "sim-hanweb": "crashed"}
+    with Session(init_db(sqlite_url)) as session:
+        runs = session.exec(select(CrawlRun)).all()
+    assert {run.source_id for run in runs} == {"sim-gbk", "sim-hanweb"}
+    assert all("no Scrapyd node is alive" in run.errors[0] for run in runs)
+    assert not web.requests("gbk")  # nothing was crawled anywhere
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
