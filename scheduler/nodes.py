@@ -175,15 +175,17 @@ class Cluster:
         self,
         source_ids: Sequence[str],
         *,
+        domains: Mapping[str, str],
         store: Store,
         timeout: float | None = None,
         env: Mapping[str, str] | None = None,
         settings: Mapping[str, Any] | None = None,
     ) -> NodeOutcome:
-        """Crawl the sources on the nodes and wait; returns every crawl_run the batches wrote."""
-        # Placed by the source rows (kept in sync with the seeds by the service): no seed file parsed here.
-        # A source without a row (a broken seed) goes by its id: any node records its failing run.
-        domains = store.source_domains(list(source_ids))
+        """Crawl the sources (placed by `domains`: source id → host) on the nodes and wait.
+
+        Returns every crawl_run the batches wrote, the latest per source.
+        """
+        # A source without a domain (a broken seed) goes by its id: any node records its failing run.
         placed = {source_id: domains.get(source_id) or source_id for source_id in source_ids}
         with store.session() as session:
             before = int(session.exec(select(func.max(CrawlRun.id))).one() or 0)
@@ -210,8 +212,10 @@ class Cluster:
             time.sleep(self.poll)
             self._follow(batches)
             for batch in [b for b in batches if b.state == "new"]:
-                # Its node died: the batch goes to the next live node its domains hash to.
+                # Its node died: the batch goes to the next live node its domains hash to. A node that
+                # answers but lost the job is told to cancel it, in case it turns up: one node per domain.
                 previous = batch.history[-1]
+                self._cancel([batch], quiet=True)
                 target = self.ring.owner(sorted(batch.domains)[0], self.alive)
                 self._close_runs_of(store, batch, before, previous)
                 self._schedule(batch, target, job_settings)
@@ -278,13 +282,14 @@ class Cluster:
                     self.dead.add(node)
                     batch.state = "new"
 
-    def _cancel(self, batches: Sequence[Batch]) -> None:
+    def _cancel(self, batches: Sequence[Batch], quiet: bool = False) -> None:
         for batch in batches:
-            if batch.state in ("pending", "running"):
+            if batch.state in ("pending", "running") or quiet:
                 try:
                     self.clients[batch.node].cancel(self.project, batch.job)
                 except NodeError as exc:
-                    log.warning("cannot cancel %s on %s: %s", batch.job, batch.node, exc)
+                    if not quiet:
+                        log.warning("cannot cancel %s on %s: %s", batch.job, node_name(batch.node), exc)
 
     # --- runs -----------------------------------------------------------------------------------------
 

@@ -208,6 +208,18 @@ def domain_chunks(source_ids: Sequence[str], domains: Mapping[str, str], size: i
     return chunks
 
 
+def source_domains(store: Store, source_ids: Sequence[str], seeds: str | None) -> dict[str, str]:
+    """Each source's first listing host: from the source rows the service keeps in sync (no seed file is
+    parsed again per run), and from the seed files only for sources that have no row yet."""
+    domains = store.source_domains(list(source_ids))
+    missing = [source_id for source_id in source_ids if source_id not in domains]
+    if missing:
+        for source in load_seeds(seeds, only=missing).sources.values():
+            if source.domains:
+                domains[source.id] = source.domains[0]
+    return domains
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "all"
 
@@ -250,8 +262,7 @@ def run_group(source_ids: Sequence[str], options: ServiceOptions, label: str = "
     store = _store(options.db_url)
     if options.nodes:
         return _run_on_nodes(source_ids, options, outcome, store)
-    # Placed from the source rows the service keeps in sync: no seed file is parsed again per run.
-    chunks = domain_chunks(list(source_ids), store.source_domains(list(source_ids)), options.group_size)
+    chunks = domain_chunks(list(source_ids), source_domains(store, source_ids, options.seeds), options.group_size)
     if len(chunks) == 1 or options.max_parallel <= 1:
         for index, chunk in enumerate(chunks):
             if _stopping.is_set():
@@ -315,6 +326,7 @@ def _run_on_nodes(source_ids: Sequence[str], options: ServiceOptions, outcome: G
     try:
         result = cluster.run(
             source_ids,
+            domains=source_domains(store, source_ids, options.seeds),
             store=store,
             timeout=options.crawl_timeout,
             env=options.crawl_env or None,

@@ -49,7 +49,7 @@ def _runs_since(db_url: str, run_id: int) -> list[CrawlRun]:
 
 @pytest.fixture
 def cluster(tmp_path: Path, postgres_url: str) -> Any:
-    web = SimulatedWeb(hosting="name", latency=Latency(120, 200))
+    web = SimulatedWeb(hosting="name", latency=Latency(60, 120))
     with web:
         seeds = tmp_path / "seeds"
         web.write_seeds(seeds)
@@ -75,7 +75,7 @@ def test_three_nodes_two_days_one_killed(cluster: Any, monkeypatch: pytest.Monke
         seeds=str(seeds),
         logs_dir=str(tmp_path / "logs"),
         nodes=urls,
-        node_timeout=3.0,
+        node_timeout=10.0,  # a busy test machine may keep a live node from answering for a few seconds
         node_poll=0.5,
         crawl_timeout=240,
         crawl_settings={**FAST, **web.crawl_settings()},
