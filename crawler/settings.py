@@ -41,7 +41,8 @@ DOWNLOAD_TIMEOUT = 30  # seconds per request
 DNS_TIMEOUT = 10
 # Names in GOVWATCH_HOSTS ({domain: address}, a domain covers its subdomains) resolve to that address
 # without DNS (the simulated web's names → loopback); every other name goes to DNS as usual.
-DNS_RESOLVER = "spiders.resolver.HostsResolver"
+# (Scrapy ≥ 2.16 name; DNS_RESOLVER before it.)
+TWISTED_DNS_RESOLVER = "spiders.resolver.HostsResolver"
 GOVWATCH_HOSTS: dict[str, str] = {}
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # a government article is tens of kB; anything this big is not one
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
