@@ -6,18 +6,28 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
+from crawler.cron import cron_trigger
+from crawler.profiles.params import PARAMS_MODELS, ProfileParams
+from crawler.vocabulary import Kind, is_slug
 from crawler.yamlfile import ConfigFileError, read_yaml, validate
 
 SEEDS_ENV = "GOVWATCH_SEEDS"
 DEFAULT_SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-PROFILES = ("trs", "hanweb", "json_api", "html")
+HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$")
+PROFILES = tuple(PARAMS_MODELS)
 DEFAULT_REVISIT_DAYS = (1, 3, 7, 30)
 
 
@@ -36,12 +46,33 @@ class ListingSelectors(_Strict):
 
 
 class Listing(_Strict):
-    """One listing URL and the CMS profile that knows how to read and paginate it."""
+    """One listing URL and the CMS profile that knows how to read and paginate it.
+
+    `params` is validated against the chosen profile's model (`crawler/profiles/params.py`), so a key
+    that profile does not know is an error naming the key.
+    """
 
     url: str
     profile: Literal["trs", "hanweb", "json_api", "html"]
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: SerializeAsAny[ProfileParams] = Field(default_factory=dict, validate_default=True)
     selectors: ListingSelectors = Field(default_factory=ListingSelectors)
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _params_of_profile(cls, value: Any, info: ValidationInfo) -> Any:
+        model = PARAMS_MODELS.get(str(info.data.get("profile")))
+        if model is None or isinstance(value, model):
+            return value  # the profile itself is invalid and reported on its own key
+        if isinstance(value, ProfileParams):
+            value = value.model_dump(exclude_unset=True)
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise ValueError(f"params must be a mapping of keys, got {type(value).__name__}")
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            raise ValueError(_params_error(exc, model, str(info.data.get("profile")))) from None
 
     @field_validator("url")
     @classmethod
@@ -49,6 +80,33 @@ class Listing(_Strict):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"not an http(s) URL: {value!r}")
         return value
+
+
+def _params_error(exc: ValidationError, model: type[ProfileParams], profile: str) -> str:
+    """One readable message for a params error: the key, what is wrong, and the keys the profile knows."""
+    first = exc.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(params)"
+    known = ", ".join(model.model_fields)
+    if first["type"] == "extra_forbidden":
+        return f"params.{key}: unknown key for profile {profile!r} (known: {known})"
+    return f"params.{key}: {first['msg']}"
+
+
+class Evidence(_Strict):
+    """What confirmed one part of a seed, where it was seen, when, and how sure that makes us."""
+
+    what: str  # the part of the seed: "listing URL and selector", "API fields", "article body"
+    source: str  # "public crawler bishengh/lv-xun-eco-news (2026)", "real article URLs", "saved page"
+    seen: str  # when: YYYY or YYYY-MM
+    # C = code that parses the site, S = real URLs or output seen, I = inference.
+    confidence: Literal["C", "S", "I"]
+
+    @field_validator("seen", mode="before")
+    @classmethod
+    def _year_month(cls, value: object) -> str:
+        if not re.match(r"^(?:19|20)\d{2}(?:-(?:0[1-9]|1[0-2]))?$", str(value)):
+            raise ValueError(f"seen must be YYYY or YYYY-MM, got {value!r}")
+        return str(value)
 
 
 class ArticleOverrides(_Strict):
@@ -59,7 +117,7 @@ class ArticleOverrides(_Strict):
     date: str | None = None
     source: str | None = None
     encoding: str | None = None
-    kind: Literal["meeting", "notice", "speech", "policy", "news"] | None = None  # column default
+    kind: Kind | None = None  # column default
 
 
 class Politeness(_Strict):
@@ -100,24 +158,35 @@ class Source(_Strict):
     schedule: str = "0 7 * * *"  # cron, Asia/Shanghai
     enabled: bool = True
     tags: list[str] = Field(default_factory=list)
-    verified: bool = False
+    verified: bool = False  # true only for structures confirmed by a real page
+    evidence: list[Evidence] = Field(default_factory=list)
     politeness: Politeness = Field(default_factory=Politeness)
     revisit: Revisit = Field(default_factory=Revisit)
+    # Hosts besides the listings' where redirects may lead (a department that moved between .gov.cn hosts);
+    # a redirect anywhere else is an error, and an item's URL never moves off these.
+    allowed_domains: list[str] = Field(default_factory=list)
     notes: str | None = None
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _hostnames(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not HOSTNAME.match(host):
+                raise ValueError(f"not a bare host name (no scheme, port or path): {host!r}")
+        return [host.lower() for host in value]
 
     @field_validator("id")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not SLUG.match(value):
+        if not is_slug(value):
             raise ValueError("id must be a lowercase slug: letters, digits and '-'")
         return value
 
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        if len(value.split()) != 5:
-            raise ValueError(f"schedule must be a 5-field cron expression, got {value!r}")
-        _check_cron(value)
+        # The very translation the scheduler runs (crawler/cron.py), so a line loads iff it is scheduled.
+        cron_trigger(value)
         return value
 
     @property
@@ -126,15 +195,6 @@ class Source(_Strict):
         from urllib.parse import urlsplit
 
         return sorted({urlsplit(listing.url).hostname or "" for listing in self.listings})
-
-
-@lru_cache(maxsize=1024)
-def _check_cron(value: str) -> None:
-    """Raise ValueError for a cron line APScheduler rejects; cached, as 10,000 seeds share a few lines."""
-    # APScheduler is the authority on what a valid cron is; import lazily to keep this module light.
-    from apscheduler.triggers.cron import CronTrigger
-
-    CronTrigger.from_crontab(value, timezone="Asia/Shanghai")
 
 
 class SeedError(ConfigFileError):
@@ -156,6 +216,15 @@ class SeedSet:
 
     def enabled(self) -> list[Source]:
         return [source for source in self.sources.values() if source.enabled]
+
+    def select(self, requested: list[str]) -> tuple[list[Source], list[str]]:
+        """The sources a crawl asked for ([] or ["all"]: every enabled one) and the ids no seed defines."""
+        if not requested or requested == ["all"]:
+            return self.enabled(), []
+        broken = {error.path.stem for error in self.errors}
+        chosen = [self.sources[source_id] for source_id in requested if source_id in self.sources]
+        unknown = [source_id for source_id in requested if source_id not in self.sources and source_id not in broken]
+        return chosen, unknown
 
 
 def seeds_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

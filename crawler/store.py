@@ -9,22 +9,25 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, func, update
 from sqlmodel import Session, col, select
 
 from crawler import clock
 from crawler.config import DEFAULT_REVISIT_DAYS, Source
-from crawler.db import get_engine, init_db
+from crawler.db import get_engine, init_db, insert_ignore
+from crawler.decide import Previous, decide
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow
 from crawler.processes import pid_alive
+from crawler.vocabulary import BAD_HEALTH
 
 # A run still marked "running" after this long belonged to a process that died.
 STALE_RUN_AFTER = timedelta(hours=6)
 # How many 404/410 answers, on separate requests, make an item deleted (a single one may be a hiccup).
 DELETION_CONFIRMATIONS = 2
-BAD_HEALTH = ("empty", "blocked", "failing")
-# Rows per IN (…) list: well under SQLite's variable limit, few round trips for 10,000 sources.
+# Canonical URLs per `known` query: one round trip for a whole listing page, and an IN list far below
+# SQLite's bound-parameter limit (32766) and PostgreSQL's (65535).
+KNOWN_LOOKUP_BATCH = 500
+# Rows per IN (…) list of source ids or run ids: few round trips for 10,000 sources.
 IN_CHUNK = 500
 
 
@@ -41,6 +44,7 @@ class KnownItem:
     last_modified: str | None
     next_revisit_at: datetime | None
     gone_count: int
+    text_length: int | None = None  # characters of the current version (a collapse to a tiny page is a soft 404)
 
 
 @dataclass(frozen=True)
@@ -98,14 +102,26 @@ class HealthChange:
     notify: str | None  # "broken" | "recovered" | None
 
 
-def _insert(session: Session, model: type, values: dict[str, Any], conflict: Sequence[str]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING in the session's dialect (SQLite and PostgreSQL)."""
-    dialect = session.get_bind().dialect.name
-    builder = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if builder is None:
-        raise RuntimeError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
-    statement = builder(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
-    session.execute(statement)
+def stored_counts(session: Session, run_id: int) -> dict[str, int]:
+    """What a run really stored, recomputed from its change events (new, edited, deleted, restored)."""
+    rows = session.exec(
+        select(ChangeEvent.change, func.count())
+        .where(ChangeEvent.crawl_run_id == run_id)
+        .group_by(ChangeEvent.change)
+    ).all()
+    counts = dict.fromkeys(("new", "edited", "deleted", "restored"), 0)
+    counts.update({change: int(number) for change, number in rows if change in counts})
+    return counts
+
+
+def mark_crashed(session: Session, run: CrawlRun, note: str, now: datetime) -> None:
+    """Close a run its process left 'running': crashed, with the counts of what it did store (not zeros)."""
+    assert run.id is not None
+    for change, number in stored_counts(session, run.id).items():
+        setattr(run, change, max(number, getattr(run, change)))
+    run.status, run.finished_at = "crashed", now
+    run.errors = [*run.errors, note]
+    session.add(run)
 
 
 def next_revisit(first_seen: datetime, revisits_done: int, days: Sequence[int]) -> datetime | None:
@@ -180,9 +196,7 @@ class Store:
                     # A pid only means something on the host that started it: other nodes' runs age out.
                     dead = run.node == node and run.pid and not pid_alive(run.pid)
                     if dead or now - _utc(run.started_at) > STALE_RUN_AFTER:
-                        run.status, run.finished_at = "crashed", now
-                        run.errors = [*run.errors, "the crawl process ended before finishing this run"]
-                        session.add(run)
+                        mark_crashed(session, run, "the crawl process ended before finishing this run", now)
             runs = {source_id: CrawlRun(source_id=source_id, started_at=now, pid=pid) for source_id in source_ids}
             if node is not None:
                 for run in runs.values():
@@ -279,10 +293,10 @@ class Store:
         urls = list(dict.fromkeys(canonical_urls))
         found: dict[str, KnownItem] = {}
         with self.session() as session:
-            for start in range(0, len(urls), 500):
-                chunk = urls[start : start + 500]
-                for item in session.exec(select(Item).where(col(Item.canonical_url).in_(chunk))):
-                    found[item.canonical_url] = _known(item)
+            for start in range(0, len(urls), KNOWN_LOOKUP_BATCH):
+                chunk = urls[start : start + KNOWN_LOOKUP_BATCH]
+                for item, length in session.exec(_with_text_length().where(col(Item.canonical_url).in_(chunk))):
+                    found[item.canonical_url] = _known(item, length)
         return found
 
     def due_for_revisit(self, source_id: str, limit: int, exclude: Iterable[str] = ()) -> list[KnownItem]:
@@ -293,7 +307,7 @@ class Store:
         now = clock.now()
         with self.session() as session:
             rows = session.exec(
-                select(Item)
+                _with_text_length()
                 .where(
                     Item.source_id == source_id,
                     col(Item.status).in_(("active", "blocked")),
@@ -303,7 +317,7 @@ class Store:
                 .order_by(col(Item.next_revisit_at))
                 .limit(limit + len(skip))
             ).all()
-        return [_known(item) for item in rows if item.canonical_url not in skip][:limit]
+        return [_known(item, length) for item, length in rows if item.canonical_url not in skip][:limit]
 
     # --- what the crawl reports after fetching --------------------------------------------------------
 
@@ -322,7 +336,7 @@ class Store:
         """Store a fetched article: new, edited (hash changed) or unchanged — decided and written atomically."""
         now = clock.now()
         with self.session() as session:
-            _insert(
+            insert_ignore(
                 session,
                 Item,
                 {
@@ -349,23 +363,26 @@ class Store:
                 ).one()
             was_deleted = item.status == "deleted"
             was_inactive = item.status != "active"  # deleted, or blocked by a challenge page
+            decision = decide(
+                Previous(item.status, item.content_hash) if previous is not None else None, content.content_hash
+            )
             item.url, item.last_seen, item.last_checked = url, now, now
             item.etag, item.last_modified, item.gone_count = etag, last_modified, 0
             item.status = "active"
             if was_deleted:
                 # A deletion ended its revisits; a page that came back may change or go again: check it soon.
                 item.next_revisit_at = next_revisit(now, 0, revisit_days)
-            if previous is not None and item.content_hash == content.content_hash:
+            if not decision.new_version:
                 if was_inactive:
                     item.last_changed = now
                 session.add(item)
-                if not was_deleted:  # a blocked item was never gone: answering again is no change
+                if not decision.events:
                     session.commit()
-                    return Outcome(("unchanged",), item.id or 0, item.version_count)
+                    return Outcome(decision.changes, item.id or 0, item.version_count)
                 # The same text back after a deletion: one event on the current version, no new version.
-                version, changes = previous, ["restored"]
+                assert previous is not None
+                version = previous
             else:
-                change = "new" if previous is None else "edited"
                 item.version_count += 1
                 item.content_hash = content.content_hash
                 item.last_changed = now
@@ -380,7 +397,7 @@ class Store:
                 version = ItemVersion(
                     item_id=item.id or 0,
                     version=item.version_count,
-                    change=change,
+                    change=decision.changes[-1],  # new | edited (a restore with another text is an edit)
                     content_hash=content.content_hash,
                     title=content.title,
                     published=content.published,
@@ -391,9 +408,7 @@ class Store:
                 )
                 session.add(version)
                 session.flush()
-                # Back after a deletion with another text: "restored" then this version's "edited", both on the
-                # new version, so that `edited` keeps meaning "the text changed" for every consumer.
-                changes = ["restored", change] if was_deleted else [change]
+            changes = list(decision.events)
             event_ids: list[int | None] = []
             for change in changes:
                 event = ChangeEvent(
@@ -509,7 +524,14 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
 
 
-def _known(item: Item) -> KnownItem:
+def _with_text_length() -> Any:
+    """SELECT item, length of its current version's text (one indexed look-up per item)."""
+    return select(Item, func.length(ItemVersion.text)).outerjoin(
+        ItemVersion, and_(col(ItemVersion.item_id) == Item.id, col(ItemVersion.version) == Item.version_count)
+    )
+
+
+def _known(item: Item, text_length: int | None = None) -> KnownItem:
     return KnownItem(
         id=item.id or 0,
         canonical_url=item.canonical_url,
@@ -520,10 +542,5 @@ def _known(item: Item) -> KnownItem:
         last_modified=item.last_modified,
         next_revisit_at=item.next_revisit_at,
         gone_count=item.gone_count,
+        text_length=text_length,
     )
-
-
-def open_store(url: str | None = None, listeners: Iterable[ChangeListener] = ()) -> Store:
-    """A Store on the configured database (schema brought up to date)."""
-    get_engine(url)
-    return Store(url, listeners)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import re
 import signal
 import threading
 import time
@@ -28,20 +27,23 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import MetaData, Table, delete, inspect, select
 
 from crawler import alerts, clock
-from crawler.config import SLUG, SeedSet, Source, load_seeds
+from crawler.config import SeedSet, Source, load_seeds
+from crawler.cron import cron_trigger as crontab_trigger
 from crawler.db import database_url
 from crawler.retention import DEFAULT_LOGS_DIR, LOGS_ENV, RetentionPolicy, prune
+from crawler.runner import CrawlBusy, live_crawls, stop_crawls
 from crawler.store import Store
+from crawler.vocabulary import SHANGHAI, is_slug, slugify
 from scheduler.lock import RunLock
 
 log = logging.getLogger("govwatch.scheduler")
 
-TIMEZONE = clock.SHANGHAI
+TIMEZONE = SHANGHAI
 JOBS_TABLE = "scheduler_job"  # APScheduler's own table in the project's database
 CRAWL_JOB_PREFIX = "crawl:"
 # A crawl job still running after this is killed (SIGTERM, then SIGKILL) and its runs recorded as crashed.
@@ -57,7 +59,6 @@ DEFAULT_DELIVER_EVERY = 60.0  # seconds between outbox passes (retries, digests)
 HOUSEKEEPING_CRON = "17 4 * * *"
 DEFAULT_RUNNER = "crawler.runner:run_crawl"
 TERM_GRACE_SECONDS = 15.0  # after SIGTERM on shutdown, a crawl gets this long before SIGKILL
-WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -119,42 +120,9 @@ class GroupOutcome:
 # --- cron ------------------------------------------------------------------------------------------------
 
 
-def _weekday_part(part: str) -> str:
-    """One comma part of a standard-cron day-of-week field, as APScheduler 3.x names.
-
-    APScheduler 3.x numbers weekdays from Monday = 0, cron from Sunday = 0 (7 too): numbers are turned
-    into names so that `0 9 * * 1` means Monday as every crontab user expects.
-    """
-    base, _, step_text = part.partition("/")
-    if not re.fullmatch(r"\*|\d(-\d)?", base) or (step_text and not step_text.isdigit()):
-        return part  # names (mon-fri) mean the same in both
-    step = int(step_text) if step_text else 1
-    if base == "*":
-        if step == 1:
-            return "*"
-        first, last = 0, 6
-    elif "-" in base:
-        first, last = (int(value) for value in base.split("-"))
-    else:
-        first = int(base)
-        last = 6 if step_text else first
-    days = [WEEKDAYS[day] for day in range(first, last + 1, step)]
-    return ",".join(dict.fromkeys(days))
-
-
-def cron_trigger(expression: str, jitter: int | None = None) -> CronTrigger:
-    """A CronTrigger from a standard 5-field crontab line, in Asia/Shanghai."""
-    minute, hour, day, month, weekday = expression.split()
-    day_of_week = ",".join(_weekday_part(part) for part in weekday.split(","))
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=day_of_week,
-        timezone=TIMEZONE,
-        jitter=jitter or None,
-    )
+def cron_trigger(expression: str, jitter: int | None = None) -> BaseTrigger:
+    """The trigger of a standard crontab line in Asia/Shanghai (crawler/cron.py, the seeds' own rule)."""
+    return crontab_trigger(expression, timezone=TIMEZONE, jitter=jitter)
 
 
 def crawl_groups(seed_set: SeedSet) -> dict[str, list[str]]:
@@ -169,7 +137,7 @@ def crawl_groups(seed_set: SeedSet) -> dict[str, list[str]]:
     default = " ".join(str(Source.model_fields["schedule"].default).split())
     for error in seed_set.errors:
         source_id = error.path.stem
-        if SLUG.match(source_id) and source_id not in seed_set.sources and error.path.is_file():
+        if is_slug(source_id) and source_id not in seed_set.sources and error.path.is_file():
             groups.setdefault(default, []).append(source_id)
     return {cron: sorted(set(ids)) for cron, ids in sorted(groups.items())}
 
@@ -218,10 +186,6 @@ def source_domains(store: Store, source_ids: Sequence[str], seeds: str | None) -
             if source.domains:
                 domains[source.id] = source.domains[0]
     return domains
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "all"
 
 
 def _runner(dotted: str) -> Callable[..., Any]:
@@ -289,7 +253,7 @@ def _run_chunk(index: int, chunk: list[str], options: ServiceOptions, outcome: G
             log.info("service stopping: crawl of %s not started", ",".join(chunk))
             return
         stamp = clock.to_shanghai(clock.now()) or datetime.now(UTC)
-        log_file = logs / f"{stamp:%Y%m%d-%H%M%S}-{_slug(label)}-{index}-{os.getpid()}.log"
+        log_file = logs / f"{stamp:%Y%m%d-%H%M%S}-{slugify(label)}-{index}-{os.getpid()}.log"
         shown = ",".join(chunk[:5]) + (f",… (+{len(chunk) - 5})" if len(chunk) > 5 else "")
         log.info("crawling %d source(s) [%s]: %s (log %s)", len(chunk), label, shown, log_file)
         result: Any = None
@@ -304,6 +268,13 @@ def _run_chunk(index: int, chunk: list[str], options: ServiceOptions, outcome: G
                 env=options.crawl_env or None,
                 settings=options.crawl_settings or None,
             )
+        except CrawlBusy as exc:
+            # Another crawl of these sources (a manual `govwatch crawl`) is running: not a crash, try next time.
+            log.warning("crawl of %s not started: %s", ",".join(chunk), exc)
+            outcome.log_files.append(str(log_file))
+            for source_id in chunk:
+                outcome.statuses[source_id] = "busy"
+            return
         except Exception as exc:  # noqa: BLE001  (the service goes on; the runs are recorded as crashed)
             log.exception("could not run the crawl of %s", ",".join(chunk))
             problem = f"could not start the crawl: {type(exc).__name__}: {exc}"
@@ -604,56 +575,17 @@ def alerts_config_check() -> None:
     load_alerts()
 
 
-def _crawl_children() -> list[int]:
-    """Pids of the live `scrapy crawl` subprocesses this process started (Linux /proc; elsewhere none)."""
-    me, found = os.getpid(), []
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return found
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        parent = re.search(r"^PPid:\s*(\d+)", status, re.MULTILINE)
-        zombie = re.search(r"^State:\s*Z", status, re.MULTILINE)
-        if (
-            parent
-            and int(parent.group(1)) == me
-            and not zombie
-            and b"scrapy" in command
-            and b"crawl" in command
-        ):
-            found.append(int(entry.name))
-    return found
-
-
 def terminate_crawls(grace: float = TERM_GRACE_SECONDS) -> list[int]:
     """SIGTERM the crawl subprocesses this process started; SIGKILL those still there after `grace` seconds.
 
-    Each crawl leads its own process group (the runner starts it in a new session), so the whole group is
-    signalled. Scrapy stops gracefully on SIGTERM; the runner's wait then returns and the job thread ends.
+    The runner keeps their Popen handles (crawler.runner.live_crawls); each leads its own process group,
+    so Scrapy's worker processes get the signal too. Scrapy stops gracefully on SIGTERM; the runner's wait
+    then returns and the job thread ends. Returns the pids still alive (none).
     """
-    pids = _crawl_children()
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in pids:
-            try:
-                if os.getpgid(pid) == pid:
-                    os.killpg(pid, sig)
-            except (ProcessLookupError, PermissionError):
-                continue
-        if pids:
-            log.info("sent %s to running crawl(s) %s", signal.Signals(sig).name, pids)
-        deadline = time.monotonic() + grace
-        while pids and time.monotonic() < deadline:
-            time.sleep(0.1)
-            pids = [pid for pid in pids if pid in _crawl_children()]
-        if not pids:
-            break
-    return pids
+    pids = [process.pid for process in live_crawls()]
+    if pids:
+        log.info("stopping running crawl(s) %s (SIGTERM, SIGKILL after %.0f s)", pids, grace)
+    return stop_crawls(grace)
 
 
 def _stop_once_run(signum: int, _frame: object) -> None:

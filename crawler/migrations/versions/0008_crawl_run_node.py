@@ -1,7 +1,7 @@
 """crawl_run.node: which Scrapyd node ran the crawl (NULL: a local subprocess); index (source_id, id)
 
 Revision ID: 0008
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-30 10:30:00
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0002"
+down_revision = "0003"  # given as 0002; re-chained after main brought 0003
 branch_labels = None
 depends_on = None
 
