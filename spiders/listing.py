@@ -103,17 +103,17 @@ class ListingSpider(scrapy.Spider):
         self.sources, self.unknown_ids = seed_set.select(self.requested)
         self.runs: dict[str, SourceRun] = {}
         self.book: RunBook | None = None
-
-    @property
-    def store(self) -> Store:
-        assert self.book is not None, "the spider has not started"
-        return self.book.store
         # Process-wide indexes, so that "does another source of this crawl own it?" costs O(1), not O(sources).
         self.claims: dict[str, str] = {}  # canonical URL → the source that fetches it in this crawl
         self.domain_sources: dict[str, set[str]] = {}
         for source in self.sources:
             for domain in source.domains:
                 self.domain_sources.setdefault(domain, set()).add(source.id)
+
+    @property
+    def store(self) -> Store:
+        assert self.book is not None, "the spider has not started"
+        return self.book.store
 
     # --- set-up ---------------------------------------------------------------------------------------
 
