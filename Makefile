@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-crawl bench-extract bench-api bench-opencc clean
+.PHONY: install demo test lint bench bench-crawl bench-extract bench-api bench-opencc bench-scale clean
 
 # The machine's pip is old and mis-resolves trafilatura's lxml[html_clean] extra: upgrade it first.
 $(STAMP): pyproject.toml
@@ -44,6 +44,12 @@ bench-api: $(STAMP)
 
 bench-opencc: $(STAMP)
 	$(BIN)/python benchmarks/bench_opencc.py
+
+# Thousands of sources on one box (not part of `make bench`: the 10,000-source pass takes most of an hour).
+# SIZES=500,2000 for a quicker look at what grows per source.
+SIZES ?= 500,2000,10000
+bench-scale: $(STAMP)
+	nice -n 10 $(BIN)/python benchmarks/bench_scale.py --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -252,14 +253,21 @@ def load_source(path: Path) -> Source:
     return source
 
 
-def load_seeds(directory: str | os.PathLike[str] | None = None) -> SeedSet:
-    """Load every `*.yaml` in the folder; broken files are collected as errors, the rest still load."""
+def load_seeds(directory: str | os.PathLike[str] | None = None, only: Iterable[str] | None = None) -> SeedSet:
+    """Load every `*.yaml` in the folder (or only `<id>.yaml` of the ids in `only`); broken files are
+    collected as errors, the rest still load."""
     folder = seeds_dir(directory)
     result = SeedSet()
     if not folder.is_dir():
         result.errors.append(SeedError(folder, "(folder)", "seeds folder does not exist"))
         return result
-    for path in sorted(folder.glob("*.y*ml")):
+    if only is None:
+        paths = sorted(folder.glob("*.y*ml"))
+    else:
+        # A seed's file is named after its id (load_source checks it): no need to read the others.
+        candidates = (folder / f"{source_id}{suffix}" for source_id in only for suffix in (".yaml", ".yml"))
+        paths = [path for path in candidates if path.is_file()]
+    for path in paths:
         try:
             source = load_source(path)
         except SeedError as error:

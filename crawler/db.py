@@ -85,11 +85,42 @@ def dispose_engines() -> None:
     _ENGINES.clear()
 
 
+def migrations_dir() -> Path:
+    """The alembic scripts as a real folder: when the code runs from a zipped egg (a Scrapyd node), they
+    are unpacked once into a cache folder named after their content, because alembic reads files."""
+    if MIGRATIONS_DIR.is_dir():
+        return MIGRATIONS_DIR
+    import hashlib
+    import tempfile
+    from importlib.resources import files
+
+    packaged = files("crawler") / "migrations"
+    scripts = {
+        f"{entry.name}/{leaf.name}" if entry.is_dir() else entry.name: leaf.read_bytes()
+        for entry in packaged.iterdir()
+        if entry.name != "__pycache__"
+        for leaf in (entry.iterdir() if entry.is_dir() else [entry])
+        if leaf.is_file() and not leaf.name.endswith(".pyc")
+    }
+    digest = hashlib.sha256(repr(sorted(scripts.items())).encode()).hexdigest()[:16]
+    target = Path(tempfile.gettempdir()) / f"govwatch-migrations-{digest}"
+    if not (target / "env.py").is_file():
+        partial = Path(tempfile.mkdtemp(prefix="govwatch-migrations-"))
+        for name, data in scripts.items():
+            (partial / name).parent.mkdir(parents=True, exist_ok=True)
+            (partial / name).write_bytes(data)
+        try:
+            partial.rename(target)  # atomic: two crawls unpacking at once both end with one complete folder
+        except OSError:
+            pass  # the other one won
+    return target
+
+
 def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations_dir()))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
 

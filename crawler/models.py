@@ -112,7 +112,11 @@ class CrawlRun(SQLModel, table=True):
     """One crawl of one source: times, counts, outcome and errors."""
 
     __tablename__ = "crawl_run"
-    __table_args__ = (Index("ix_crawl_run_source_started", "source_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_crawl_run_source_started", "source_id", "started_at"),
+        # A source's latest run, read for thousands of sources at each crawl's start (Store.previous_statuses).
+        Index("ix_crawl_run_source_id", "source_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source_id: str = Field(max_length=64)
@@ -120,6 +124,7 @@ class CrawlRun(SQLModel, table=True):
     finished_at: datetime | None = None
     status: str = Field(default="running", max_length=16)
     pid: int | None = None
+    node: str | None = Field(default=None, max_length=255)  # the Scrapyd node that ran it (None: this host)
     pages_fetched: int = 0
     listing_pages: int = 0
     listing_items: int = 0

@@ -39,6 +39,11 @@ GOVWATCH_RETRY_BACKOFF_BASE = 2.0
 GOVWATCH_RETRY_BACKOFF_MAX = 60.0
 DOWNLOAD_TIMEOUT = 30  # seconds per request
 DNS_TIMEOUT = 10
+# Names in GOVWATCH_HOSTS ({domain: address}, a domain covers its subdomains) resolve to that address
+# without DNS (the simulated web's names → loopback); every other name goes to DNS as usual.
+# (Scrapy ≥ 2.16 name; DNS_RESOLVER before it.)
+TWISTED_DNS_RESOLVER = "spiders.resolver.HostsResolver"
+GOVWATCH_HOSTS: dict[str, str] = {}
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # a government article is tens of kB; anything this big is not one
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
@@ -92,6 +97,11 @@ LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Listing pages are requested with a higher priority than articles (spiders/listing.py), so every
 # source's listing is read before any source's article backlog.
+# Scrapy's broad-crawl queue: the next request comes from the site with the fewest requests in flight.
+# The default queue hands out by priority alone, so CONCURRENT_REQUESTS fill up with requests of a few
+# sites that wait out their delay while thousands of other sites sit idle (bench-scale: 500 sources' daily
+# pass 244 s → see docs/ARCHITECTURE.md).
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 
 # --- govwatch --------------------------------------------------------------------------------------------
 # Processes that extract articles (pipelines/extract.py). Extraction is CPU work; in the crawl process it
@@ -111,3 +121,11 @@ GOVWATCH_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 # Attachment files fetched per source and run: a source's first crawl finds hundreds of notices at once,
 # and the rest are fetched on later runs (an attachment not fetched yet never reads as an edit).
 GOVWATCH_ATTACHMENT_BUDGET = 200
+# Send due alert mail when the crawl closes. Scrapyd nodes say False: the scheduler alone delivers, so
+# a cluster needs mail settings in one place (each message is claimed once either way).
+GOVWATCH_DELIVER_AT_CLOSE = True
+# The Scrapyd node name written into this crawl's crawl_run rows (set by the scheduler; empty: local).
+GOVWATCH_NODE = ""
+# Environment for the crawl process set from settings ({name: value}); Scrapyd jobs get GOVWATCH_NOW so.
+GOVWATCH_ENV: dict[str, str] = {}
+

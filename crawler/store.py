@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import and_, func, update
 from sqlmodel import Session, col, select
@@ -29,6 +30,8 @@ DELETION_CONFIRMATIONS = 2
 # Canonical URLs per `known` query: one round trip for a whole listing page, and an IN list far below
 # SQLite's bound-parameter limit (32766) and PostgreSQL's (65535).
 KNOWN_LOOKUP_BATCH = 500
+# Rows per IN (…) list of source ids or run ids: few round trips for 10,000 sources.
+IN_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,18 @@ class HealthChange:
     notify: str | None  # "broken" | "recovered" | None
 
 
+@dataclass(frozen=True)
+class RunOutcome:
+    """How one run ended, for Store.finish_runs: its status, counts and errors, and what drift reads."""
+
+    run_id: int
+    status: str
+    counts: dict[str, int]
+    errors: Sequence[str]
+    bodies: Mapping[str, int] = field(default_factory=dict)  # extraction method → new articles
+    body_selector: str | None = None  # the seed's article.body
+
+
 def stored_counts(session: Session, run_id: int) -> dict[str, int]:
     """What a run really stored, recomputed from its change events (new, edited, deleted, restored)."""
     rows = session.exec(
@@ -163,9 +178,16 @@ class Store:
 
     def sync_sources(self, sources: Iterable[Source]) -> None:
         """Insert or refresh the source rows from their seeds, keeping health and history."""
+        wanted = list(sources)
         with self.session() as session:
-            for source in sources:
-                row = session.get(SourceRow, source.id)
+            # One query per IN_CHUNK sources, not one per source: 10,000 seeds start in seconds.
+            existing: dict[str, SourceRow] = {}
+            for chunk in _chunks([source.id for source in wanted]):
+                existing.update(
+                    (row.id, row) for row in session.exec(select(SourceRow).where(col(SourceRow.id).in_(chunk)))
+                )
+            for source in wanted:
+                row = existing.get(source.id)
                 if row is None:
                     row = SourceRow(id=source.id, name=source.name, org=source.org, profile="", schedule="")
                 row.name, row.org = source.name, source.org
@@ -176,21 +198,60 @@ class Store:
                 session.add(row)
             session.commit()
 
-    def begin_run(self, source_id: str, pid: int | None = None) -> int:
-        """Open a crawl_run row; runs of this source left 'running' by a dead process become 'crashed'."""
-        now = clock.now()
+    def source_domains(self, source_ids: Sequence[str]) -> dict[str, str]:
+        """Each known source's first listing host, from the source rows (no seed file is parsed)."""
+        found: dict[str, str] = {}
         with self.session() as session:
-            stale = session.exec(
-                select(CrawlRun).where(CrawlRun.source_id == source_id, CrawlRun.status == "running")
-            ).all()
-            for run in stale:
-                if (run.pid and not pid_alive(run.pid)) or now - run.started_at > STALE_RUN_AFTER:
-                    mark_crashed(session, run, "the crawl process ended before finishing this run", now)
-            run = CrawlRun(source_id=source_id, started_at=now, pid=pid or os.getpid())
-            session.add(run)
+            for chunk in _chunks(list(source_ids)):
+                for source_id, urls in session.exec(
+                    select(SourceRow.id, SourceRow.listing_urls).where(col(SourceRow.id).in_(chunk))
+                ):
+                    if urls:
+                        found[source_id] = urlsplit(urls[0]).hostname or ""
+        return found
+
+    def begin_run(self, source_id: str, pid: int | None = None, node: str | None = None) -> int:
+        """Open a crawl_run row; runs of this source left 'running' by a dead process become 'crashed'."""
+        return self.begin_runs([source_id], pid, node)[source_id]
+
+    def begin_runs(self, source_ids: Sequence[str], pid: int | None = None, node: str | None = None) -> dict[str, int]:
+        """begin_run for many sources in one transaction (a crawl of 10,000 sources opens them at once)."""
+        now = clock.now()
+        pid = pid or os.getpid()
+        with self.session() as session:
+            for chunk in _chunks(list(source_ids)):
+                stale = session.exec(
+                    select(CrawlRun).where(col(CrawlRun.source_id).in_(chunk), CrawlRun.status == "running")
+                ).all()
+                for run in stale:
+                    # A pid only means something on the host that started it: other nodes' runs age out.
+                    dead = run.node == node and run.pid and not pid_alive(run.pid)
+                    if dead or now - _utc(run.started_at) > STALE_RUN_AFTER:
+                        mark_crashed(session, run, "the crawl process ended before finishing this run", now)
+            runs = {source_id: CrawlRun(source_id=source_id, started_at=now, pid=pid) for source_id in source_ids}
+            if node is not None:
+                for run in runs.values():
+                    run.node = node
+            session.add_all(runs.values())
             session.commit()
-            assert run.id is not None
-            return run.id
+            return {source_id: run.id or 0 for source_id, run in runs.items()}
+
+    def previous_statuses(self, source_ids: Sequence[str], before: int | None = None) -> dict[str, str]:
+        """Each source's latest run status (before run id `before`); sources never crawled are absent.
+
+        One correlated look-up per source on the (source_id, id) index: the cost does not grow with the
+        years of runs behind each source, as a GROUP BY over them would.
+        """
+        latest = select(CrawlRun.status).where(CrawlRun.source_id == SourceRow.id)
+        if before is not None:
+            latest = latest.where(col(CrawlRun.id) < before)
+        status = latest.order_by(col(CrawlRun.id).desc()).limit(1).correlate(SourceRow).scalar_subquery()
+        found: dict[str, str] = {}
+        with self.session() as session:
+            for chunk in _chunks(list(source_ids)):
+                rows = session.exec(select(SourceRow.id, status).where(col(SourceRow.id).in_(chunk))).all()
+                found.update((source_id, value) for source_id, value in rows if value is not None)
+        return found
 
     def finish_run(
         self,
@@ -202,45 +263,51 @@ class Store:
         bodies: Mapping[str, int] | None = None,
         body_selector: str | None = None,
     ) -> HealthChange:
-        """Close a run with its counts and update the source's health in the same transaction.
+        """Close a run with its counts and update the source's health in the same transaction."""
+        return self.finish_runs([RunOutcome(run_id, status, counts, errors, bodies or {}, body_selector)])[0]
 
-        `bodies` (extraction method → new articles) and the seed's `article.body` let structure drift
-        (crawler/drift.py) turn the run `broken`, with its cause as the first error.
+    def finish_runs(self, outcomes: Sequence[RunOutcome]) -> list[HealthChange]:
+        """finish_run for many runs in one transaction (a crawl of thousands of sources closes at once).
+
+        Each outcome's `bodies` (extraction method → new articles) and the seed's `article.body` let
+        structure drift (crawler/drift.py) turn the run `broken`, with its cause as the first error.
         """
         now = clock.now()
+        changes: list[HealthChange] = []
         with self.session() as session:
-            run = session.get(CrawlRun, run_id)
-            if run is None:
-                raise KeyError(f"no crawl_run {run_id}")
-            for key, value in counts.items():
-                if hasattr(run, key) and isinstance(value, int):
-                    setattr(run, key, value)
-            status, errors = self._drift(session, run.source_id, status, errors, bodies or {}, body_selector)
-            run.status, run.finished_at, run.errors = status, now, list(errors)[:200]
-            session.add(run)
-            change = self._update_health(session, run, now)
+            runs: dict[int, CrawlRun] = {}
+            for chunk in _chunks([outcome.run_id for outcome in outcomes]):
+                runs.update((run.id or 0, run) for run in session.exec(select(CrawlRun).where(col(CrawlRun.id).in_(chunk))))
+            rows: dict[str, SourceRow] = {}
+            for chunk in _chunks(list({run.source_id for run in runs.values()})):
+                rows.update((row.id, row) for row in session.exec(select(SourceRow).where(col(SourceRow.id).in_(chunk))))
+            for outcome in outcomes:
+                run = runs.get(outcome.run_id)
+                if run is None:
+                    raise KeyError(f"no crawl_run {outcome.run_id}")
+                for key, value in outcome.counts.items():
+                    if hasattr(run, key) and isinstance(value, int):
+                        setattr(run, key, value)
+                row = rows.get(run.source_id)
+                status, errors = self._drift(session, row, outcome)
+                run.status, run.finished_at, run.errors = status, now, list(errors)[:200]
+                session.add(run)
+                changes.append(self._update_health(session, run, now, row))
             session.commit()
+        for run in runs.values():
             self._baseline.pop(run.source_id, None)
-            return change
+        return changes
 
-    def _drift(
-        self,
-        session: Session,
-        source_id: str,
-        status: str,
-        errors: Sequence[str],
-        bodies: Mapping[str, int],
-        body_selector: str | None,
-    ) -> tuple[str, Sequence[str]]:
+    def _drift(self, session: Session, row: SourceRow | None, outcome: RunOutcome) -> tuple[str, Sequence[str]]:
         """The run's status and errors after the structure-drift rule; learns the source's container."""
-        row = session.get(SourceRow, source_id)
+        status, errors = outcome.status, outcome.errors
         if row is None:
             return status, errors
         last_cause = ""
         if row.health == BROKEN:
             last = session.exec(
                 select(CrawlRun.errors)
-                .where(CrawlRun.source_id == source_id, CrawlRun.status == BROKEN)
+                .where(CrawlRun.source_id == row.id, CrawlRun.status == BROKEN)
                 .order_by(col(CrawlRun.id).desc())
                 .limit(1)
             ).first()
@@ -248,20 +315,22 @@ class Store:
         cause = drift_cause(
             status,
             had_entries=row.baseline_done or row.health == BROKEN,  # broken stays so until it reads again
-            bodies=bodies,
-            body_selector=body_selector,
+            bodies=outcome.bodies,
+            body_selector=outcome.body_selector,
             known_container=row.article_container,
             broken_by_articles=last_cause.startswith(ARTICLE_DRIFT),
         )
         if cause is not None:
-            return BROKEN, [f"{cause}; {REPAIR.format(id=source_id)}", *errors]
-        if status == OK and not body_selector:
-            row.article_container = learned_container(bodies, row.article_container)
+            return BROKEN, [f"{cause}; {REPAIR.format(id=row.id)}", *errors]
+        if status == OK and not outcome.body_selector:
+            row.article_container = learned_container(outcome.bodies, row.article_container)
             session.add(row)
         return status, errors
 
-    def _update_health(self, session: Session, run: CrawlRun, now: datetime) -> HealthChange:
-        row = session.get(SourceRow, run.source_id)
+    def _update_health(
+        self, session: Session, run: CrawlRun, now: datetime, row: SourceRow | None = None
+    ) -> HealthChange:
+        row = row if row is not None else session.get(SourceRow, run.source_id)
         if row is None:
             row = SourceRow(id=run.source_id, name=run.source_id, org="", profile="", schedule="")
         notify: str | None = None
@@ -654,6 +723,15 @@ def _only_completed(
         content.content_hash, [(link.url, None if link.url in unknown else link.fingerprint) for link in links]
     )
     return as_before == item.content_hash
+
+
+def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
 
 
 def _with_text_length() -> Any:

@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 Model = TypeVar("Model", bound=BaseModel)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ConfigFileError(Exception):
@@ -22,7 +23,8 @@ class ConfigFileError(Exception):
 def read_yaml(path: Path, error: type[ConfigFileError] = ConfigFileError) -> Any:
     """The parsed YAML of a file; unreadable files and invalid YAML raise `error` with key '(file)'."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's C loader when present: ten thousand seed files parse in seconds, not a minute.
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except (OSError, UnicodeDecodeError) as exc:
         raise error(path, "(file)", f"cannot read: {exc}") from exc
     except yaml.YAMLError as exc:

@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor as PoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
@@ -80,6 +80,9 @@ class ServiceOptions:
     crawl_env: dict[str, str] = field(default_factory=dict)  # extra environment for crawl subprocesses
     keep_logs_days: int = RetentionPolicy.keep_logs_days  # 0 keeps every crawl log
     keep_outbox_days: int = RetentionPolicy.keep_outbox_days  # 0 keeps every sent or failed outbox row
+    nodes: list[str] = field(default_factory=list)  # Scrapyd URLs: crawl there instead of in subprocesses
+    node_timeout: float = 120.0  # seconds a silent node keeps its batches (scheduler/nodes.py)
+    node_poll: float = 5.0  # seconds between listjobs.json rounds
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ServiceOptions:
@@ -155,6 +158,36 @@ def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
         yield list(items[start : start + size])
 
 
+def domain_chunks(source_ids: Sequence[str], domains: Mapping[str, str], size: int) -> list[list[str]]:
+    """Chunks of at most `size` sources in which a domain's sources always stay together.
+
+    Chunks may then crawl at the same time without two processes ever asking one site at once.
+    `domains` maps source ids to their first listing host (Store.source_domains); others go alone.
+    """
+    by_domain: dict[str, list[str]] = {}
+    for source_id in source_ids:
+        by_domain.setdefault(domains.get(source_id) or f"?{source_id}", []).append(source_id)
+    chunks: list[list[str]] = []
+    for group in by_domain.values():
+        if chunks and len(chunks[-1]) + len(group) <= max(size, 1):
+            chunks[-1].extend(group)
+        else:
+            chunks.append(list(group))
+    return chunks
+
+
+def source_domains(store: Store, source_ids: Sequence[str], seeds: str | None) -> dict[str, str]:
+    """Each source's first listing host: from the source rows the service keeps in sync (no seed file is
+    parsed again per run), and from the seed files only for sources that have no row yet."""
+    domains = store.source_domains(list(source_ids))
+    missing = [source_id for source_id in source_ids if source_id not in domains]
+    if missing:
+        for source in load_seeds(seeds, only=missing).sources.values():
+            if source.domains:
+                domains[source.id] = source.domains[0]
+    return domains
+
+
 def _runner(dotted: str) -> Callable[..., Any]:
     module, _, name = dotted.partition(":")
     return getattr(importlib.import_module(module), name)
@@ -166,6 +199,17 @@ def _runner(dotted: str) -> Callable[..., Any]:
 _stopping = threading.Event()
 _stores: dict[str | None, Store] = {}
 _stores_lock = threading.Lock()
+# At most --max-parallel crawl subprocesses in this process, whether they come from one big group's
+# chunks or from several groups due together.
+_crawl_slots: threading.BoundedSemaphore | None = None
+
+
+def _slots(size: int) -> threading.BoundedSemaphore:
+    global _crawl_slots
+    with _stores_lock:
+        if _crawl_slots is None:
+            _crawl_slots = threading.BoundedSemaphore(max(size, 1))
+        return _crawl_slots
 
 
 def _store(db_url: str | None) -> Store:
@@ -180,15 +224,38 @@ def run_group(source_ids: Sequence[str], options: ServiceOptions, label: str = "
     """Crawl these sources in as few subprocesses as group_size allows; a crash is recorded, never raised."""
     outcome = GroupOutcome(label=label)
     store = _store(options.db_url)
+    if options.nodes:
+        return _run_on_nodes(source_ids, options, outcome, store)
+    chunks = domain_chunks(list(source_ids), source_domains(store, source_ids, options.seeds), options.group_size)
+    if len(chunks) == 1 or options.max_parallel <= 1:
+        for index, chunk in enumerate(chunks):
+            if _stopping.is_set():
+                log.info("service stopping: crawl of %s not started", ",".join(chunk))
+                break
+            _run_chunk(index, chunk, options, outcome, store)
+        return outcome
+    # Chunks share no domain: they crawl side by side (one per CPU is what a 10,000-source pass needs).
+    with PoolExecutor(max_workers=options.max_parallel) as pool:
+        for future in [
+            pool.submit(_run_chunk, index, chunk, options, outcome, store) for index, chunk in enumerate(chunks)
+        ]:
+            future.result()
+    return outcome
+
+
+def _run_chunk(index: int, chunk: list[str], options: ServiceOptions, outcome: GroupOutcome, store: Store) -> None:
+    """One crawl subprocess of a group, within the process-wide bound on parallel crawls."""
     runner = _runner(options.runner)
     logs = Path(options.logs_dir)
-    for index, chunk in enumerate(_chunks(list(source_ids), options.group_size)):
+    label = outcome.label
+    with _slots(options.max_parallel):
         if _stopping.is_set():
             log.info("service stopping: crawl of %s not started", ",".join(chunk))
-            break
+            return
         stamp = clock.to_shanghai(clock.now()) or datetime.now(UTC)
         log_file = logs / f"{stamp:%Y%m%d-%H%M%S}-{slugify(label)}-{index}-{os.getpid()}.log"
-        log.info("crawling %d source(s) [%s]: %s (log %s)", len(chunk), label, ",".join(chunk), log_file)
+        shown = ",".join(chunk[:5]) + (f",… (+{len(chunk) - 5})" if len(chunk) > 5 else "")
+        log.info("crawling %d source(s) [%s]: %s (log %s)", len(chunk), label, shown, log_file)
         result: Any = None
         problem = ""
         try:
@@ -207,7 +274,7 @@ def run_group(source_ids: Sequence[str], options: ServiceOptions, label: str = "
             outcome.log_files.append(str(log_file))
             for source_id in chunk:
                 outcome.statuses[source_id] = "busy"
-            continue
+            return
         except Exception as exc:  # noqa: BLE001  (the service goes on; the runs are recorded as crashed)
             log.exception("could not run the crawl of %s", ",".join(chunk))
             problem = f"could not start the crawl: {type(exc).__name__}: {exc}"
@@ -216,6 +283,32 @@ def run_group(source_ids: Sequence[str], options: ServiceOptions, label: str = "
             problem = "timed out" if result.timed_out else f"exit status {result.returncode}"
             log.error("crawl of %s ended badly (%s): see %s", ",".join(chunk), problem, log_file)
         _record_outcomes(store, chunk, result, problem, log_file, outcome)
+
+
+def _run_on_nodes(source_ids: Sequence[str], options: ServiceOptions, outcome: GroupOutcome, store: Store) -> GroupOutcome:
+    """The whole group at once on the Scrapyd nodes (one job per node; a domain never spans two)."""
+    from scheduler.nodes import Cluster
+
+    cluster = Cluster(options.nodes, node_timeout=options.node_timeout, poll=options.node_poll)
+    where = Path("scrapyd:" + ",".join(options.nodes))  # the jobs' logs are on the nodes
+    log.info("crawling %d source(s) [%s] on %d node(s)", len(source_ids), outcome.label, len(options.nodes))
+    result: Any = None
+    problem = ""
+    try:
+        result = cluster.run(
+            source_ids,
+            domains=source_domains(store, source_ids, options.seeds),
+            store=store,
+            timeout=options.crawl_timeout,
+            env=options.crawl_env or None,
+            settings=options.crawl_settings or None,
+        )
+    except Exception as exc:  # noqa: BLE001  (no node alive, a database hiccup: recorded as crashed)
+        log.exception("could not run the crawl of %d source(s) on the nodes", len(source_ids))
+        problem = f"could not run on the nodes: {type(exc).__name__}: {exc}"
+    if result is not None and result.timed_out:
+        problem = "timed out"
+    _record_outcomes(store, source_ids, result, problem, where, outcome)
     return outcome
 
 

@@ -27,7 +27,7 @@ from crawler.config import SeedError
 from crawler.models import CrawlRun
 from crawler.run_status import classify
 from crawler.runner import PARENT_ENV
-from crawler.store import Store
+from crawler.store import RunOutcome, Store
 from spiders import stats as runstats
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,10 @@ log = logging.getLogger(__name__)
 class RunBook:
     """Opens one crawl_run per source and closes each exactly once, with its counts, health and alerts."""
 
-    def __init__(self, stats: StatsCollector, store: Store) -> None:
+    def __init__(self, stats: StatsCollector, store: Store, deliver: bool = True) -> None:
         self.stats = stats
         self.store = store
+        self.deliver = deliver  # False on Scrapyd nodes: the scheduler alone sends the outbox
         self.runs: dict[str, int] = {}  # source id → crawl_run id, while open
         self.closed: set[str] = set()
 
@@ -46,7 +47,11 @@ class RunBook:
     def from_crawler(cls, crawler: Crawler) -> RunBook:
         # Opened here: an unreachable database or a broken alerts.yaml then fails the crawl's start-up
         # (exit status 1) instead of giving a crawl that silently stores or alerts nothing.
-        book = cls(crawler.stats, Store(listeners=alerts.change_listeners()))
+        book = cls(
+            crawler.stats,
+            Store(listeners=alerts.change_listeners()),
+            crawler.settings.getbool("GOVWATCH_DELIVER_AT_CLOSE", True),
+        )
         crawler.signals.connect(book.spider_closed, signal=signals.spider_closed)
         return book
 
@@ -63,6 +68,16 @@ class RunBook:
         run_id = self.store.begin_run(source_id, pid=os.getpid())
         self.runs[source_id] = run_id
         return run_id
+
+    def begin_all(self, source_ids: list[str], node: str | None = None) -> dict[str, int]:
+        """begin() for every source in one transaction (a crawl of 10,000 sources opens them at once)."""
+        run_ids = self.store.begin_runs(source_ids, pid=os.getpid(), node=node)
+        self.runs.update(run_ids)
+        return run_ids
+
+    def previous_statuses(self, source_ids: list[str]) -> dict[str, str]:
+        """Each source's latest run status before this crawl (call before begin_all); absent: never run."""
+        return self.store.previous_statuses(source_ids)
 
     def previous_status(self, source_id: str) -> str | None:
         """The status of the source's run before this one (None for a first crawl)."""
@@ -89,24 +104,44 @@ class RunBook:
 
     def finish(self, source_id: str, reason: str = "finished") -> None:
         """Close the source's run with its counts and health (once; later calls do nothing)."""
-        run_id = self.runs.get(source_id)
-        if run_id is None or source_id in self.closed:
-            return
-        self.closed.add(source_id)
-        counts = runstats.run_counts(self.stats, source_id)
-        errors = runstats.errors_of(self.stats, source_id)
-        status = classify(counts, runstats.value(self.stats, source_id, "article_attempts"))
-        if reason != "finished":
-            errors.append(f"crawl stopped early: {reason}")
-        change = self.store.finish_run(
-            run_id, status, counts.as_dict(), errors, **runstats.drift_evidence(self.stats, source_id)
+        if source_id in self.runs and source_id not in self.closed:
+            self._close([source_id], reason)
+
+    def finish_all(self, reason: str) -> None:
+        """finish() for every open run, in one transaction (at close, for thousands of sources)."""
+        self._close([source_id for source_id in self.runs if source_id not in self.closed], reason)
+
+    def _close(self, todo: list[str], reason: str) -> None:
+        outcomes: list[RunOutcome] = []
+        for source_id in todo:
+            self.closed.add(source_id)
+            counts = runstats.run_counts(self.stats, source_id)
+            errors = runstats.errors_of(self.stats, source_id)
+            status = classify(counts, runstats.value(self.stats, source_id, "article_attempts"))
+            if reason != "finished":
+                errors.append(f"crawl stopped early: {reason}")
+            outcomes.append(
+                RunOutcome(
+                    self.runs[source_id], status, counts.as_dict(), errors,
+                    **runstats.drift_evidence(self.stats, source_id),
+                )
+            )
+            log.info("[%s] %s: %s", source_id, status, ", ".join(f"{k}={v}" for k, v in counts.as_dict().items() if v))
+        for source_id, change in zip(todo, self.store.finish_runs(outcomes), strict=True):
+            self._health_alert(source_id, change)
+
+    def _forget_counters(self) -> None:
+        # The per-source counters are in crawl_run now: dropped, so that Scrapy's closing stats dump stays
+        # a few lines instead of ten per source.
+        self.stats.set_stats(
+            {key: value for key, value in self.stats.get_stats().items() if runstats.source_of(key) not in self.runs}
         )
-        log.info("[%s] %s: %s", source_id, status, ", ".join(f"{k}={v}" for k, v in counts.as_dict().items() if v))
-        self._health_alert(source_id, change)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        for source_id in list(self.runs):
-            self.finish(source_id, reason)
+        self.finish_all(reason)
+        self._forget_counters()
+        if not self.deliver:
+            return
         try:
             delivered = alerts.deliver_due(self.store)
             if delivered:

@@ -21,6 +21,8 @@ ADMIN_SUBSCRIPTION = "admin:health"
 
 def health_changed(store: Store, change: HealthChange, *, config: AlertsConfig | None = None) -> None:
     """Queue the admin email a bad streak or a recovery deserves, never one per run."""
+    if change.health not in BAD_HEALTH and change.notify != "recovered":
+        return  # the common case, decided without reading alerts.yaml (once per source of a crawl)
     config = config if config is not None else load_alerts()
     admin = config.admin
     now = clock.now()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import crawler.cli.add_cmd  # noqa: E402,F401
 import crawler.cli.alerts_cmd  # noqa: E402,F401
 import crawler.cli.check_cmd  # noqa: E402,F401
+import crawler.cli.cluster_cmd  # noqa: E402,F401
 import crawler.cli.crawl_cmd  # noqa: E402,F401
 import crawler.cli.demo_cmd  # noqa: E402,F401
 import crawler.cli.export_cmd  # noqa: E402,F401

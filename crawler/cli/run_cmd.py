@@ -35,6 +35,13 @@ def run_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="With --once: print each source's run status as JSON")
     ] = False,
+    nodes: Annotated[
+        str | None,
+        typer.Option("--nodes", help="Scrapyd node URLs (comma-separated): crawl there, partitioned by domain"),
+    ] = None,
+    node_timeout: Annotated[
+        float | None, typer.Option("--node-timeout", min=1, help="Seconds before a silent node's batches move")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging")] = False,
 ) -> None:
     """Run the scheduler: each enabled source on its seed's cron (Asia/Shanghai), alerts delivered every minute."""
@@ -51,7 +58,14 @@ def run_command(
             logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         options = ServiceOptions.from_env(
-            db_url=db, seeds=seeds, logs_dir=logs, crawl_timeout=timeout, max_parallel=max_parallel, jitter=jitter
+            db_url=db,
+            seeds=seeds,
+            logs_dir=logs,
+            crawl_timeout=timeout,
+            max_parallel=max_parallel,
+            jitter=jitter,
+            nodes=[url.strip() for url in (nodes or "").split(",") if url.strip()] or None,
+            node_timeout=node_timeout,
         )
     except ValueError as exc:  # a retention period in the environment that is not a number of days
         errors.print(f"govwatch run: {exc}", style="red", markup=False, soft_wrap=True)

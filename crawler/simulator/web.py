@@ -25,11 +25,15 @@ from crawler.simulator.sites import (
     TrsSite,
     article_path,
 )
+from crawler.simulator.vhosts import LOOPBACK, SIM_DOMAIN, HostedSite, Latency, VirtualHostServer
 from crawler.simulator.world import ANNOUNCEMENT, TRUTH_KIND, Article, Column, SiteSpec, World
 
 DEFAULT_START = date(2026, 11, 1)
 DEFAULT_SEED = 20261101
 FIRST_HOST = 2  # sites bind 127.0.0.2, 127.0.0.3, … (Linux routes all of 127/8 to lo)
+HOSTINGS = ("address", "name")  # one loopback address per site, or Host-header virtual hosting (vhosts.py)
+MAX_ADDRESS_SITES = 250
+MAX_NAMED_SITES = 100_000
 
 # The default world: one site per CMS family the crawler must handle, modelled on the real ones.
 DEFAULT_SITES: tuple[SiteSpec, ...] = (
@@ -187,12 +191,21 @@ class SimulatedWeb:
         new_per_day: tuple[int, int] = (3, 4),
         backdate_days: int = 30,
         seed_prefix: str = "sim",
+        hosting: str = "address",
+        sockets: int = 2,
+        latency: Latency | None = None,
+        download_delay: float = 0.0,
     ) -> None:
+        if hosting not in HOSTINGS:
+            raise ValueError(f"hosting must be one of {', '.join(HOSTINGS)}, not {hosting!r}")
+        self.hosting, self.sockets, self.latency = hosting, sockets, latency
+        self.download_delay = download_delay  # written into every seed's politeness
+        self.vhosts: VirtualHostServer | None = None
         chosen = _with_dependencies(specs, sites)
         self.specs = tuple(spec for spec in specs if spec.key in chosen)
         self.world = World(self.specs, start, seed, new_per_day=new_per_day, backdate_days=backdate_days)
         self.seed_prefix = seed_prefix
-        self.servers: dict[str, SiteServer] = {}
+        self.servers: dict[str, SiteServer | HostedSite] = {}
         self.sites: dict[str, BaseSite] = {}
         for spec in self.specs:
             if spec.cms == "mirror":
@@ -212,10 +225,18 @@ class SimulatedWeb:
         page_size: int = 20,
         start: date = DEFAULT_START,
         seed: int = DEFAULT_SEED,
+        hosting: str = "address",
+        new_per_site: int = 0,
+        **options: Any,
     ) -> SimulatedWeb:
-        """Many TRS-style sites with many listing pages, for benchmarks (article text is generated lazily)."""
-        if not 1 <= sites <= 250:
-            raise ValueError("sites must be between 1 and 250 (one loopback address each)")
+        """Many TRS-style sites with many listing pages, for benchmarks (article text is generated lazily).
+
+        `hosting="name"` serves up to 100,000 sites by name on a few sockets; `new_per_site` new items a
+        day per site (0: the default world's three or four in all); `options` go to SimulatedWeb().
+        """
+        limit = MAX_NAMED_SITES if hosting == "name" else MAX_ADDRESS_SITES
+        if not 1 <= sites <= limit:
+            raise ValueError(f"sites must be between 1 and {limit} with {hosting} hosting")
         styles = ("countpage", "createpage4", "createpage6", "pagediv", "pagecontrol")
         specs = tuple(
             SiteSpec(
@@ -240,11 +261,26 @@ class SimulatedWeb:
             )
             for index in range(1, sites + 1)
         )
-        return cls(start=start, seed=seed, specs=specs, backdate_days=max(30, articles_per_site // 10))
+        per_day = (new_per_site * sites, new_per_site * sites) if new_per_site else (3, 4)
+        return cls(
+            start=start,
+            seed=seed,
+            specs=specs,
+            backdate_days=max(30, articles_per_site // 10),
+            new_per_day=per_day,
+            hosting=hosting,
+            **options,
+        )
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> SimulatedWeb:
         if self.servers:
+            return self
+        if self.hosting == "name":
+            self.vhosts = VirtualHostServer(self.sockets, self.latency, seed=self.world.seed)
+            for spec in self.specs:
+                self.servers[spec.key] = self.vhosts.add(f"{spec.key}.{SIM_DOMAIN}", self.sites[spec.key])
+            self.vhosts.start()
             return self
         port = 0
         try:
@@ -265,6 +301,9 @@ class SimulatedWeb:
         servers, self.servers = self.servers, {}
         for server in servers.values():
             server.stop()
+        vhosts, self.vhosts = self.vhosts, None
+        if vhosts is not None:
+            vhosts.stop()
 
     def __enter__(self) -> SimulatedWeb:
         return self.start()
@@ -371,6 +410,12 @@ class SimulatedWeb:
         for server in self.servers.values():
             server.clear_log()
 
+    def crawl_settings(self) -> dict[str, Any]:
+        """Scrapy settings a crawl of this web needs: with name hosting, its names resolve to loopback."""
+        if self.hosting != "name":
+            return {}
+        return {"GOVWATCH_HOSTS": {SIM_DOMAIN: LOOPBACK}}
+
     # --- seeds --------------------------------------------------------------------------------
     def source_id(self, site_key: str, column_key: str) -> str:
         """The seed id that crawls a column directly."""
@@ -414,7 +459,7 @@ class SimulatedWeb:
             "enabled": True,
             "tags": ["simulated"],
             "verified": True,
-            "politeness": {"download_delay": 0.0},
+            "politeness": {"download_delay": self.download_delay},
         }
         seed.update(extra)
         return seed

@@ -66,8 +66,8 @@ def test_an_old_database_is_upgraded_without_losing_rows(empty_db: str) -> None:
     with upgraded.connect() as connection:
         head = ScriptDirectory.from_config(_alembic_config(upgraded)).get_current_head()
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head
-        row = connection.execute(text("SELECT source_id, new, restored FROM crawl_run")).one()
-    assert tuple(row) == ("old-source", 2, 0)
+        row = connection.execute(text("SELECT source_id, new, restored, node FROM crawl_run")).one()
+    assert tuple(row) == ("old-source", 2, 0, None)
 
 
 def test_sources_get_an_empty_tag_list_on_upgrade(empty_db: str) -> None:
