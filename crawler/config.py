@@ -101,6 +101,9 @@ class Source(_Strict):
     verified: bool = False
     politeness: Politeness = Field(default_factory=Politeness)
     revisit: Revisit = Field(default_factory=Revisit)
+    # How pages are fetched: plain HTTP only; a headless Chromium from the start; or (auto) plain HTTP until the
+    # site answers with a JavaScript challenge, then the browser, whose cookies plain HTTP reuses.
+    fetch: Literal["http", "browser", "auto"] = "auto"
     notes: str | None = None
 
     @field_validator("id")

@@ -6,6 +6,8 @@ Per-source overrides (`politeness:` in a seed) are applied by the `listing` spid
 
 from __future__ import annotations
 
+import os
+
 BOT_NAME = "govwatch"
 
 # The one generic spider lives in spiders/listing.py: `scrapy crawl listing -a source=<id>[,<id>...]`.
@@ -50,7 +52,21 @@ HTTPERROR_ALLOWED_CODES = [304, 403, 404, 410, 412, 521]
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,  # where RetryMiddleware sits
+    # JavaScript challenges → the browser (spiders/browser.py). After HttpCompression (590), so it reads
+    # decompressed bodies; closer to the downloader than retries and the answer classification, so those
+    # see the browser's answer, not the challenge it passed.
+    "spiders.browser.BrowserMiddleware": 585,
 }
+
+# Plain HTTP as Scrapy does it, or Chromium for requests the browser middleware marks (spiders/browser.py).
+DOWNLOAD_HANDLERS = {
+    "http": "spiders.browser.BrowserDownloadHandler",
+    "https": "spiders.browser.BrowserDownloadHandler",
+}
+# Debian's chromium, driven by Playwright; never a browser build downloaded at run time. Missing → sources
+# behind challenges are reported blocked with what to install, and the rest of the crawl goes on.
+GOVWATCH_BROWSER_EXECUTABLE = os.environ.get("GOVWATCH_CHROMIUM", "/usr/bin/chromium")
+GOVWATCH_BROWSER_TIMEOUT = 30.0  # seconds for one browser fetch (challenge and reloads); retried once
 
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
