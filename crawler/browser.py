@@ -140,12 +140,12 @@ class BrowserPool:
                 return await asyncio.wait_for(self._fetch_once(url, host, headers), self.options.timeout)
             except BrowserUnavailable:
                 raise
-            except (TimeoutError, asyncio.TimeoutError) as exc:
+            except TimeoutError as exc:
                 last = exc
             except Exception as exc:  # noqa: BLE001 - Playwright errors: target closed, browser crashed …
                 last = exc
             await self._drop_context(host)
-        if isinstance(last, (TimeoutError, asyncio.TimeoutError)):
+        if isinstance(last, TimeoutError):
             raise BrowserFetchError(f"browser fetch timed out after {self.options.timeout:g} s, twice")
         message = str(last).splitlines()[0] if last and str(last) else ""
         raise BrowserFetchError(f"browser fetch failed twice: {type(last).__name__}: {message}")
@@ -179,7 +179,7 @@ class BrowserPool:
                     response = await documents.get() if last is None else await asyncio.wait_for(
                         documents.get(), self._settle_time()
                     )
-                except (TimeoutError, asyncio.TimeoutError):
+                except TimeoutError:
                     break  # the challenge did not move on: it stays a challenge
                 answer = await _answer(response, navigation)
                 last = answer
