@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 from crawler.challenge import BLOCKED_STATUSES, detect_challenge
 
 DEFAULT_EXECUTABLE = "/usr/bin/chromium"  # Debian's package; never a browser build downloaded at run time
+# The crawl_run error line that says which fetch mode a source needed (read by `fetch_mode`, demo, check).
+FETCH_NOTE = "fetch mode: "
 INSTALL_HINT = "apt-get install chromium, and pip install 'govwatch[browser]'"
 # What a challenge needs: its documents and scripts (and the requests scripts make). Images, fonts, media,
 # style sheets, favicons … are refused, which keeps a browser fetch close to the requests plain HTTP makes.
@@ -76,6 +78,16 @@ def unavailable_reason(executable: str | os.PathLike[str]) -> str | None:
     if not path.is_file() or not os.access(path, os.X_OK):
         return f"no Chromium at {path}: apt-get install chromium (Debian's package)"
     return None
+
+
+def fetch_mode(errors: list[str]) -> str:
+    """The fetch mode a run needed, from its error lines: "browser", "browser unavailable" or "http". Pure."""
+    notes = [error[len(FETCH_NOTE) :] for error in errors if error.startswith(FETCH_NOTE)]
+    if any(note.startswith("browser needed") for note in notes):
+        return "browser unavailable"
+    if any(note.startswith("browser") for note in notes):
+        return "browser"
+    return "http"
 
 
 class BrowserPool:
@@ -137,7 +149,9 @@ class BrowserPool:
         last: BaseException | None = None
         for _attempt in range(2):
             try:
-                return await asyncio.wait_for(self._fetch_once(url, host, headers), self.options.timeout)
+                # Starting Chromium has its own time limit; the fetch's limit is for the page alone.
+                context = await self._context(host)
+                return await asyncio.wait_for(self._fetch_once(url, context, headers), self.options.timeout)
             except BrowserUnavailable:
                 raise
             except TimeoutError as exc:
@@ -150,8 +164,7 @@ class BrowserPool:
         message = str(last).splitlines()[0] if last and str(last) else ""
         raise BrowserFetchError(f"browser fetch failed twice: {type(last).__name__}: {message}")
 
-    async def _fetch_once(self, url: str, host: str, headers: dict[str, str] | None) -> BrowserAnswer:
-        context = await self._context(host)
+    async def _fetch_once(self, url: str, context: Any, headers: dict[str, str] | None) -> BrowserAnswer:
         router: _Router = context.govwatch_router
         router.settled = False
         page = await context.new_page()

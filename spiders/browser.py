@@ -18,14 +18,13 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
 
-from crawler.browser import BrowserOptions, BrowserPool, unavailable_reason
+from crawler.browser import FETCH_NOTE, BrowserOptions, BrowserPool, unavailable_reason
 from crawler.challenge import detect_challenge
 from spiders import stats as runstats
 
 BROWSER_META = "gw_browser"  # set on a request: the handler opens it in Chromium
 TRIED_META = "gw_browser_tried"  # the middleware re-issued it once already: never loop
 ANSWER_META = "gw_browser_answer"  # what the browser fetch saw (navigations, cookies, challenge left)
-FETCH_NOTE = "fetch mode: "  # prefix of the crawl_run line that says which mode a source needed
 
 
 def _host(url: str) -> str:
