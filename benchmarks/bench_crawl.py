@@ -8,12 +8,17 @@ Prints a markdown table: pages/s and their ratio, CPU per page by process (and t
 implies), peak memory, and the re-crawl's requests and bytes as a fraction of the first crawl's. Aims:
 ratio ≥ 0.5, peak RSS < 400 MB, re-crawl < 10% of the bytes. Then the same comparison, smaller, with a
 per-site delay as real crawls have (`--polite-delay`), where politeness, not CPU, sets the pace.
+Last, the browser path (`--browser-articles`): one simulated site crawled over plain HTTP, the same site
+behind a JavaScript challenge opened page by page in Chromium, and behind each challenge with the browser's
+cookies reused: pages/s, peak RSS of the whole process tree (Chromium included; aim < 800 MB) and the share of
+requests that needed the browser.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import json
 import os
 import re
@@ -299,6 +304,9 @@ def main() -> None:
         help="second, smaller comparison with this per-site delay, as real crawls run (0: skip it)",
     )
     parser.add_argument("--polite-articles", type=int, default=50, help="articles per site in the polite run")
+    parser.add_argument(
+        "--browser-articles", type=int, default=60, help="articles of the browser-path comparison (0: skip it)"
+    )
     args = parser.parse_args()
     settings = {
         "GOVWATCH_EXTRACT_PROCESSES": args.extract_processes,
@@ -365,7 +373,69 @@ def main() -> None:
                  f"ratio {polite_ratio:.2f}"),
             ],
         )  # fmt: skip
-    print("\nall aims met" if aims else "\nNOT all aims met (first table)")
+    if args.browser_articles > 0:
+        browser_rows, browser_aim = browser_comparison(args.browser_articles, settings)
+        if browser_rows:
+            print(
+                f"\n### Browser path: one site × {args.browser_articles} articles, plain HTTP against Debian's "
+                "chromium (Playwright), in one run\n"
+            )
+            print_table(
+                ("fetch", "pages", "pages/s", "peak RSS, whole tree incl. Chromium, MB (aim < 800)",
+                 "requests that needed the browser", "requests the site saw"),
+                browser_rows,
+            )  # fmt: skip
+        aims = aims and browser_aim
+    print("\nall aims met" if aims else "\nNOT all aims met")
+
+
+def browser_comparison(articles: int, settings: dict[str, Any]) -> tuple[list[tuple[str, ...]], bool]:
+    """The same TRS site over plain HTTP, through Chromium page by page, and behind each gate with cookies reused."""
+    from crawler.browser import DEFAULT_EXECUTABLE, unavailable_reason
+    from crawler.simulator import SimulatedWeb
+    from crawler.simulator.world import Column, SiteSpec
+
+    reason = unavailable_reason(DEFAULT_EXECUTABLE)
+    if reason:
+        print(f"\nbrowser comparison skipped: {reason}")
+        return [], True
+    column = Column("news", "工作动态", "/ywdt/hjywnews/", ("news", "meeting", "notice"), articles, 20, code=31000)
+    runs = (
+        ("plain HTTP, open site", "", "auto", True),
+        ("Chromium, every page", "ruishu", "browser", False),
+        ("auto, 加速乐 521, cookies reused", "jsl", "auto", True),
+        ("auto, Ruishu 412 (expires every 5), cookies reused", "ruishu", "auto", True),
+    )
+    rows: list[tuple[str, ...]] = []
+    peaks: list[float] = []
+    for label, gate, mode, reuse in runs:
+        folder = Path(tempfile.mkdtemp(prefix="govwatch-bench-browser-"))
+        spec = SiteSpec(key="bench", cms="trs", name="模拟生态环境局", org="模拟生态环境局", abbr="模环",
+                        site_code="sim90000001", columns=(column,), gate=gate)  # fmt: skip
+        with SimulatedWeb(specs=(spec,)) as web:
+            seed_files = web.write_seeds(folder / "seeds")
+            for path in seed_files:
+                seed = yaml.safe_load(path.read_text(encoding="utf-8"))
+                seed["fetch"] = mode
+                path.write_text(yaml.safe_dump(seed, allow_unicode=True, sort_keys=False), encoding="utf-8")
+            ids = [path.stem for path in seed_files]
+            log = folder / "crawl.log"
+            crawl_settings = {**settings, "GOVWATCH_BROWSER_REUSE_COOKIES": reuse}
+            crawl = functools.partial(
+                run_full, ids, f"sqlite:///{folder / 'g.db'}", folder / "seeds", log, web.now(1).isoformat(),
+                crawl_settings,
+            )  # fmt: skip
+            (stats, _wall), _cpu, tree_peak = measured(crawl)
+            browser_pages = sum(
+                int(value) for value in re.findall(r"'govwatch/[^/']+/browser_pages': (\d+)", log.read_text())
+            )
+            site_requests = len([r for r in web.requests("bench") if r.path != "/robots.txt"])
+        pages = stats["downloader/response_count"]
+        peaks.append(tree_peak / 2**20)
+        share = f"{browser_pages / max(pages, 1):.1%}" if gate else "-"
+        rows.append((label, f"{pages:.0f}", f"{rate(stats):.1f}", f"{tree_peak / 2**20:.0f}", share,
+                     f"{site_requests}"))  # fmt: skip
+    return rows, max(peaks) < 800
 
 
 def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from crawler.alerts.capture import LoopbackSMTP
 from crawler.alerts.config import ALERTS_ENV
+from crawler.browser import fetch_mode
 from crawler.clock import NOW_ENV
 from crawler.db import dispose_engines, init_db
 from crawler.models import ChangeEvent, CrawlRun, Item
@@ -55,11 +56,13 @@ class DayReport:
     # None so far: the simulated web never brings a deleted page back.
     restored_items: list[dict[str, Any]] = field(default_factory=list)
     blocked_sources: list[str] = field(default_factory=list)
+    blocked_reasons: dict[str, str] = field(default_factory=dict)  # source → its first error (why blocked)
+    browser_sources: list[str] = field(default_factory=list)  # sources read through Chromium (JS challenges)
     alerts: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {"day": self.day, "new": self.new, "edited": self.edited, "deleted": self.deleted,
-                "unchanged": self.unchanged, "blocked": self.blocked}
+                "unchanged": self.unchanged, "blocked": self.blocked, "browser": len(self.browser_sources)}
 
 
 @dataclass
@@ -107,6 +110,9 @@ def _report_day(session: Session, web: SimulatedWeb, day: int, runs: list[CrawlR
         if run.status == "blocked":
             report.blocked += 1
             report.blocked_sources.append(run.source_id)
+            report.blocked_reasons[run.source_id] = run.errors[0] if run.errors else ""
+        if fetch_mode(run.errors) == "browser":
+            report.browser_sources.append(run.source_id)
     truth = web.truth(day)
     flagged: dict[str, set[str]] = {"new": set(), "edited": set(), "deleted": set(), "restored": set()}
     for event, item in _events_of_runs(session, [run.id for run in runs if run.id is not None]):
@@ -155,6 +161,7 @@ def run_demo(
                              if mail.type in ("change", "digest")]
             reports.append(report)
             say(f"day {day}: {report.new} new, {report.edited} edited, {report.deleted} deleted, "
-                f"{report.unchanged} unchanged, {report.blocked} blocked, {len(report.alerts)} alert mails")
+                f"{report.unchanged} unchanged, {report.blocked} blocked, {len(report.browser_sources)} read "
+                f"through the browser, {len(report.alerts)} alert mails")
     dispose_engines()
     return DemoReport(db=str(db_path), days=reports)

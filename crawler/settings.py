@@ -67,6 +67,9 @@ DOWNLOAD_HANDLERS = {
 # behind challenges are reported blocked with what to install, and the rest of the crawl goes on.
 GOVWATCH_BROWSER_EXECUTABLE = os.environ.get("GOVWATCH_CHROMIUM", "/usr/bin/chromium")
 GOVWATCH_BROWSER_TIMEOUT = 30.0  # seconds for one browser fetch (challenge and reloads); retried once
+# Send the cookies the browser earned with the next plain requests to the site (off only to measure the
+# browser path alone, in benchmarks/bench_crawl.py): most requests then stay plain HTTP.
+GOVWATCH_BROWSER_REUSE_COOKIES = True
 
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,

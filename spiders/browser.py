@@ -25,6 +25,10 @@ from spiders import stats as runstats
 BROWSER_META = "gw_browser"  # set on a request: the handler opens it in Chromium
 TRIED_META = "gw_browser_tried"  # the middleware re-issued it once already: never loop
 ANSWER_META = "gw_browser_answer"  # what the browser fetch saw (navigations, cookies, challenge left)
+MODE_META = "gw_fetch"  # a request's fetch mode when it has no source (e.g. `govwatch check`'s spider)
+# How the answer was fetched, on response.meta: "http", "http+cookies" (the browser's) or "browser". Any
+# spider (the crawl, `govwatch check`) can report from it which mode a source needed.
+FETCHED_WITH_META = "gw_fetched_with"
 
 
 def _host(url: str) -> str:
@@ -83,6 +87,7 @@ class BrowserMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.unavailable = unavailable_reason(crawler.settings.get("GOVWATCH_BROWSER_EXECUTABLE"))
+        self.reuse_cookies = crawler.settings.getbool("GOVWATCH_BROWSER_REUSE_COOKIES", True)
         self.cookies: dict[str, dict[str, str]] = {}  # host → cookies the browser earned there
         self.refused: set[str] = set()  # hosts still blocked in the browser: not tried again this crawl
         self._noted: set[tuple[str, str]] = set()
@@ -92,6 +97,8 @@ class BrowserMiddleware:
         return cls(crawler)
 
     def _mode(self, request: Request) -> str:
+        if request.meta.get(MODE_META):
+            return str(request.meta[MODE_META])
         source_id = request.meta.get("gw_source")
         spider: Spider | None = self.crawler.spider
         for source in getattr(spider, "sources", ()):
@@ -99,17 +106,21 @@ class BrowserMiddleware:
                 return str(source.fetch)
         return "http"  # robots.txt and anything not of a source
 
-    def _note(self, source_id: str, key: str, message: str) -> None:
+    def _note(self, source_id: str | None, key: str, message: str) -> None:
         """One line per source and kind in the run's errors (the fetch mode, or why no browser)."""
-        if (source_id, key) not in self._noted:
+        if source_id is not None and (source_id, key) not in self._noted:
             self._noted.add((source_id, key))
             runstats.record_error(self.crawler.stats, source_id, message)
+
+    def _count(self, source_id: str | None, name: str) -> None:
+        if source_id is not None:
+            runstats.count(self.crawler.stats, source_id, name)
 
     def process_request(self, request: Request, spider: Any = None) -> None:
         mode = self._mode(request)
         if mode == "http" or request.meta.get(BROWSER_META):
             return
-        source_id = request.meta["gw_source"]
+        source_id = request.meta.get("gw_source")
         earned = self.cookies.get(_host(request.url))
         if earned:
             request.headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in earned.items())
@@ -124,14 +135,15 @@ class BrowserMiddleware:
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         source_id = request.meta.get("gw_source")
-        if source_id is None or self._mode(request) == "http":
+        if self._mode(request) == "http":
+            request.meta.setdefault(FETCHED_WITH_META, "http")
             return response
         host = _host(request.url)
-        stats = self.crawler.stats
         if request.meta.get(BROWSER_META):
             answer = request.meta.get(ANSWER_META) or {}
-            runstats.count(stats, source_id, "browser_pages")
-            if answer.get("cookies"):
+            request.meta[FETCHED_WITH_META] = "browser"
+            self._count(source_id, "browser_pages")
+            if answer.get("cookies") and self.reuse_cookies:
                 self.cookies[host] = dict(answer["cookies"])
             if answer.get("challenge"):
                 self.cookies.pop(host, None)
@@ -152,9 +164,10 @@ class BrowserMiddleware:
             return response
         challenge = detect_challenge(response.status, response.body, response.headers.to_unicode_dict())
         carried = b"Cookie" in request.headers
+        request.meta[FETCHED_WITH_META] = "http+cookies" if carried else "http"
         if challenge is None:
             if carried:
-                runstats.count(stats, source_id, "cookie_pages")
+                self._count(source_id, "cookie_pages")
             return response
         if carried:
             self.cookies.pop(host, None)  # the site refused them: the browser must earn new ones

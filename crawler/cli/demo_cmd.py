@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from crawler.cli.app import app
@@ -31,8 +32,12 @@ def _print(report: DemoReport) -> None:
         for row in rows:
             console.print(f"  [cyan]{label:8}[/cyan] #{row['id']} [{row['kind']}] {row['title']}  ({row['source_id']})",
                           highlight=False)
+    for source_id in last.browser_sources:
+        console.print(f"  [yellow]browser [/yellow] {source_id}: behind a JS challenge, read through headless Chromium",
+                      highlight=False)
     for source_id in last.blocked_sources:
-        console.print(f"  [red]blocked [/red] {source_id}: the site answered with a JS challenge; nothing stored")
+        console.print(f"  [red]blocked [/red] {source_id}: nothing stored; "
+                      f"{escape(last.blocked_reasons.get(source_id, ''))}", highlight=False)
     for mail in last.alerts:
         console.print(f"  [green]mail    [/green] to {', '.join(mail['to'])}: {mail['subject']}", highlight=False)
     for url in last.false_edits:
