@@ -36,6 +36,14 @@ CHROMIUM_ARGS = (
     "--disable-extensions",
     "--no-first-run",
     "--mute-audio",
+    # Memory: one page at a time per site, only the site's own documents and scripts, so one renderer
+    # and no per-site processes are needed; GPU work (none) stays in the browser process. Measured with
+    # `make bench-crawl`: 5 processes and ~390 MB PSS (Playwright's driver included) instead of 9 and ~430.
+    "--no-zygote",
+    "--renderer-process-limit=1",
+    "--disable-features=site-per-process,IsolateOrigins",
+    "--in-process-gpu",
+    "--disable-software-rasterizer",
 )
 
 
