@@ -105,8 +105,9 @@ class BrowserPool:
         self.options = options or BrowserOptions()
         self._playwright: Any = None
         self._browser: Any = None
-        self._contexts: dict[str, Any] = {}
+        self._contexts: dict[str, tuple[Any, _Router]] = {}  # host → its context and route handler
         self._lock = asyncio.Lock()
+        self._broken: str | None = None  # why Chromium did not start: said at once to every later fetch
         self.launches = 0
         self.fetches = 0
 
@@ -114,7 +115,7 @@ class BrowserPool:
         async with self._lock:
             if self._browser is not None and self._browser.is_connected():
                 return self._browser
-            reason = unavailable_reason(self.options.executable)
+            reason = self._broken or unavailable_reason(self.options.executable)
             if reason:
                 raise BrowserUnavailable(reason)
             from playwright.async_api import async_playwright
@@ -130,36 +131,35 @@ class BrowserPool:
                     timeout=self.options.timeout * 1000,
                 )
             except Exception as exc:  # noqa: BLE001 - any launch failure means: no browser, say why
-                raise BrowserUnavailable(
+                self._broken = (
                     f"Chromium at {self.options.executable} did not start ({type(exc).__name__}: "
                     f"{str(exc).splitlines()[0] if str(exc) else ''}); {INSTALL_HINT}"
-                ) from exc
+                )
+                raise BrowserUnavailable(self._broken) from exc
             self.launches += 1
             return self._browser
 
-    async def _context(self, host: str) -> Any:
+    async def _context(self, host: str) -> tuple[Any, _Router]:
         browser = await self._ensure_browser()
-        context = self._contexts.get(host)
-        if context is None:
+        if host not in self._contexts:
             kwargs: dict[str, Any] = {"java_script_enabled": True, "service_workers": "block"}
             if self.options.user_agent:
                 kwargs["user_agent"] = self.options.user_agent
             context = await browser.new_context(**kwargs)
             router = _Router(host)
             await context.route("**/*", router.handle)
-            context.govwatch_router = router
-            self._contexts[host] = context
-        return context
+            self._contexts[host] = (context, router)
+        return self._contexts[host]
 
-    async def fetch(self, url: str, headers: dict[str, str] | None = None) -> BrowserAnswer:
+    async def fetch(self, url: str) -> BrowserAnswer:
         """Open `url`; a crash or hang is retried once with a fresh context, then raised as BrowserFetchError."""
         host = urlsplit(url).netloc
         last: BaseException | None = None
         for _attempt in range(2):
             try:
                 # Starting Chromium has its own time limit; the fetch's limit is for the page alone.
-                context = await self._context(host)
-                return await asyncio.wait_for(self._fetch_once(url, context, headers), self.options.timeout)
+                context, router = await self._context(host)
+                return await asyncio.wait_for(self._fetch_once(url, context, router), self.options.timeout)
             except BrowserUnavailable:
                 raise
             except TimeoutError as exc:
@@ -172,8 +172,7 @@ class BrowserPool:
         message = str(last).splitlines()[0] if last and str(last) else ""
         raise BrowserFetchError(f"browser fetch failed twice: {type(last).__name__}: {message}")
 
-    async def _fetch_once(self, url: str, context: Any, headers: dict[str, str] | None) -> BrowserAnswer:
-        router: _Router = context.govwatch_router
+    async def _fetch_once(self, url: str, context: Any, router: _Router) -> BrowserAnswer:
         router.settled = False
         page = await context.new_page()
         self.fetches += 1
@@ -185,8 +184,6 @@ class BrowserPool:
 
         page.on("response", on_response)
         try:
-            if headers:
-                await page.set_extra_http_headers(headers)
             try:
                 # "commit": the answer has arrived; the challenge scripts then run and reload on their own.
                 await page.goto(url, wait_until="commit")
@@ -219,10 +216,10 @@ class BrowserPool:
         return max(1.0, self.options.timeout / (self.options.max_navigations + 1))
 
     async def _drop_context(self, host: str) -> None:
-        context = self._contexts.pop(host, None)
-        if context is not None:
+        entry = self._contexts.pop(host, None)
+        if entry is not None:
             try:
-                await context.close()
+                await entry[0].close()
             except Exception:  # noqa: BLE001 - a crashed browser's contexts cannot close; they are gone
                 pass
 
