@@ -1,4 +1,4 @@
-"""SimulatedWeb: the default world of six sites (or a scaled one), its servers, ground truth and seeds."""
+"""SimulatedWeb: the default world of eight sites (or a scaled one), its servers, ground truth and seeds."""
 
 from __future__ import annotations
 
