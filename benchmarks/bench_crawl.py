@@ -416,11 +416,11 @@ def browser_section(args: argparse.Namespace, settings: dict[str, Any], aims: bo
 
 def browser_comparison(articles: int, settings: dict[str, Any]) -> tuple[list[tuple[str, ...]], bool]:
     """The same TRS site over plain HTTP, through Chromium page by page, and behind each gate with cookies reused."""
-    from crawler.browser import DEFAULT_EXECUTABLE, unavailable_reason
+    from crawler.browser import configured_executable, unavailable_reason
     from crawler.simulator import SimulatedWeb
     from crawler.simulator.world import Column, SiteSpec
 
-    reason = unavailable_reason(DEFAULT_EXECUTABLE)
+    reason = unavailable_reason(configured_executable())
     if reason:
         print(f"\nbrowser comparison skipped: {reason}")
         return [], True

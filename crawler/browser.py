@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from crawler.challenge import BLOCKED_STATUSES, detect_challenge
 
 DEFAULT_EXECUTABLE = "/usr/bin/chromium"  # Debian's package; never a browser build downloaded at run time
+CHROMIUM_ENV = "GOVWATCH_CHROMIUM"  # another Chromium binary, for machines that keep it elsewhere
 # The crawl_run error line that says which fetch mode a source needed (read by `fetch_mode`, demo, check).
 FETCH_NOTE = "fetch mode: "
 INSTALL_HINT = "apt-get install chromium, and pip install 'govwatch[browser]'"
@@ -76,6 +77,11 @@ class BrowserAnswer:
     cookies: dict[str, str] = field(default_factory=dict)
     navigations: int = 1  # documents loaded (1 = no challenge; more = a challenge made the page reload)
     challenge: str | None = None  # why the final answer is still a challenge, if it is
+
+
+def configured_executable() -> str:
+    """The Chromium the crawl uses: $GOVWATCH_CHROMIUM, else Debian's /usr/bin/chromium."""
+    return os.environ.get(CHROMIUM_ENV) or DEFAULT_EXECUTABLE
 
 
 def unavailable_reason(executable: str | os.PathLike[str]) -> str | None:

@@ -6,7 +6,7 @@ Per-source overrides (`politeness:` in a seed) are applied by the `listing` spid
 
 from __future__ import annotations
 
-import os
+from crawler.browser import configured_executable
 
 BOT_NAME = "govwatch"
 
@@ -65,7 +65,7 @@ DOWNLOAD_HANDLERS = {
 }
 # Debian's chromium, driven by Playwright; never a browser build downloaded at run time. Missing → sources
 # behind challenges are reported blocked with what to install, and the rest of the crawl goes on.
-GOVWATCH_BROWSER_EXECUTABLE = os.environ.get("GOVWATCH_CHROMIUM", "/usr/bin/chromium")
+GOVWATCH_BROWSER_EXECUTABLE = configured_executable()
 GOVWATCH_BROWSER_TIMEOUT = 30.0  # seconds for one browser fetch (challenge and reloads); retried once
 # Send the cookies the browser earned with the next plain requests to the site (off only to measure the
 # browser path alone, in benchmarks/bench_crawl.py): most requests then stay plain HTTP.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.browser import DEFAULT_EXECUTABLE, unavailable_reason
+from crawler.browser import configured_executable, unavailable_reason
 from crawler.simulator.web import DEFAULT_SITES
 
 pytestmark = pytest.mark.slow
@@ -26,7 +26,7 @@ def test_demo_json(tmp_path: Path) -> None:
     day1, day2 = report["days"]
     # With Debian's chromium the two sites behind JavaScript challenges are read through it, and only the
     # site that refuses every client stays blocked; without it they are blocked too (and their items missed).
-    browser = unavailable_reason(DEFAULT_EXECUTABLE) is None
+    browser = unavailable_reason(configured_executable()) is None
     gated = sum(1 for spec in DEFAULT_SITES if spec.gate)
     blocked, through_browser = (1, gated) if browser else (1 + gated, 0)
     assert day1["day"] == 1 and day1["new"] >= 20 and day1["edited"] == 0 and day1["blocked"] == blocked

@@ -20,11 +20,12 @@ console = Console()
 
 def _print(report: DemoReport) -> None:
     table = Table(title="What each simulated day's crawl found")
-    for column in ("day", "new", "edited", "deleted", "unchanged", "blocked sources", "false edits", "missed", "alert mails"):
+    for column in ("day", "new", "edited", "deleted", "unchanged", "blocked sources", "via browser", "false edits",
+                   "missed", "alert mails"):
         table.add_column(column, justify="right")
     for day in report.days:
         table.add_row(str(day.day), str(day.new), str(day.edited), str(day.deleted), str(day.unchanged),
-                      str(day.blocked), str(len(day.false_edits)), str(len(day.missed)), str(len(day.alerts)))
+                      str(day.blocked), str(len(day.browser_sources)), str(len(day.false_edits)), str(len(day.missed)), str(len(day.alerts)))
     console.print(table)
     last = report.days[-1]
     console.print(f"\n[bold]Day {last.day} in detail[/bold]")

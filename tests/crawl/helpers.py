@@ -11,7 +11,7 @@ import pytest
 import yaml
 from sqlmodel import Session, col, select
 
-from crawler.browser import DEFAULT_EXECUTABLE, unavailable_reason
+from crawler.browser import configured_executable, unavailable_reason
 from crawler.db import init_db
 from crawler.models import ChangeEvent, Item, ItemVersion
 from crawler.runner import CrawlResult, run_crawl
@@ -21,17 +21,17 @@ from crawler.simulator.web import DEFAULT_SITES
 def chromium_or_skip() -> str:
     """Debian's chromium for the browser tests; skipped with the reason (and a warning that shows in the
     summary, so a run without it never looks green by accident) when it is not installed."""
-    reason = unavailable_reason(DEFAULT_EXECUTABLE)
+    reason = unavailable_reason(configured_executable())
     if reason:
         warnings.warn(pytest.PytestWarning(f"browser tests skipped: {reason}"), stacklevel=2)
         pytest.skip(reason)
-    return DEFAULT_EXECUTABLE
+    return configured_executable()
 
 
 def readable_sites() -> list[str] | None:
     """The default world's sites a crawl can read on this machine: all (None) with Chromium, else the ones
     without a JavaScript challenge in front (those are covered, and skipped with the reason, elsewhere)."""
-    if unavailable_reason(DEFAULT_EXECUTABLE) is None:
+    if unavailable_reason(configured_executable()) is None:
         return None
     return [spec.key for spec in DEFAULT_SITES if not spec.gate]
 
