@@ -30,10 +30,12 @@ def test_demo_json(tmp_path: Path) -> None:
     gated = sum(1 for spec in DEFAULT_SITES if spec.gate)
     blocked, through_browser = (1, gated) if browser else (1 + gated, 0)
     assert day1["day"] == 1 and day1["new"] >= 20 and day1["edited"] == 0 and day1["blocked"] == blocked
-    assert day2["new"] >= 3 and day2["edited"] >= 1 and day2["deleted"] >= 1 and day2["blocked"] == blocked
-    assert day1["browser"] == day2["browser"] == through_browser
+    assert day1["browser"] == day2["browser"] == through_browser and day2["blocked"] == blocked
     assert report["false_edits"] == 0
-    assert (report["missed"] == 0) if browser else report["missed"] > 0
+    if browser:
+        assert day2["new"] >= 3 and day2["edited"] >= 1 and day2["deleted"] >= 1 and report["missed"] == 0
+    else:  # what the gated sites changed is missed, the rest is found
+        assert day2["new"] >= 1 and report["missed"] > 0
     alerts = report["alerts"]
     # The baseline day alerts nothing; day 2's new meetings each come once, and nothing else is mailed.
     assert alerts and all(alert["day"] == 2 for alert in alerts)

@@ -18,9 +18,10 @@ from crawler.browser import BrowserFetchError, BrowserOptions, BrowserPool, Brow
 from crawler.challenge import detect_challenge
 from crawler.db import dispose_engines
 from crawler.extract import extract
+from crawler.runner import run_crawl
 from crawler.simulator import SimulatedWeb
 from crawler.simulator.challenges import RUISHU_USES, JslGate, RuishuGate
-from tests.crawl.helpers import changes_of, chromium_or_skip, crawl_day, daily_revisits
+from tests.crawl.helpers import FAST, changes_of, chromium_or_skip, crawl_day, daily_revisits
 
 GATED = ("jsl", "ruishu")
 
@@ -104,23 +105,23 @@ def test_the_browser_passes_both_and_its_cookies_serve_plain_http(gated_web: Sim
     assert isinstance(web.gates["ruishu"], RuishuGate)
 
 
-@pytest.mark.browser
-def test_a_hanging_page_is_timed_out_retried_once_and_reported() -> None:
-    chromium = chromium_or_skip()
+@pytest.fixture
+def silent_server() -> Iterator[tuple[str, list[bytes]]]:
+    """A real loopback server that takes connections, reads requests and never answers: a hung site."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
     accepted: list[socket.socket] = []
     asked: list[bytes] = []
 
-    def read(connection: socket.socket) -> None:  # reads the request, never answers
+    def read(connection: socket.socket) -> None:
         try:
             while chunk := connection.recv(4096):
                 asked.extend(line for line in chunk.split(b"\r\n") if line.startswith(b"GET /hangs"))
         except OSError:
             return
 
-    def accept() -> None:  # a real server that takes the connection and never answers
+    def accept() -> None:
         while True:
             try:
                 connection = listener.accept()[0]
@@ -130,25 +131,52 @@ def test_a_hanging_page_is_timed_out_retried_once_and_reported() -> None:
             threading.Thread(target=read, args=(connection,), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}/hangs"
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", asked
+    listener.close()
+    for connection in accepted:
+        connection.close()
+
+
+@pytest.mark.browser
+def test_a_hanging_page_is_timed_out_retried_once_and_reported(silent_server: tuple[str, list[bytes]]) -> None:
+    chromium = chromium_or_skip()
+    base, asked = silent_server
 
     async def fetch() -> None:
         pool = BrowserPool(BrowserOptions(executable=chromium, timeout=5))
         try:
-            await pool.fetch(url)
+            await pool.fetch(f"{base}/hangs")
         finally:
             await pool.close()
 
-    try:
-        with pytest.raises(BrowserFetchError, match="timed out after 5 s, twice"):
-            asyncio.run(fetch())
-    finally:
-        listener.close()
-        for connection in accepted:
-            connection.close()
+    with pytest.raises(BrowserFetchError, match="timed out after 5 s, twice"):
+        asyncio.run(fetch())
     # Asked for, then once more and no further (on a loaded machine a slow first attempt may not get as far
     # as sending its request; Chromium may also open spare sockets, so requests are counted, not sockets).
     assert 1 <= len(asked) <= 2
+
+
+@pytest.mark.browser
+def test_a_hanging_browser_fetch_is_recorded_in_the_run(silent_server: tuple[str, list[bytes]], tmp_path: Path) -> None:
+    chromium_or_skip()
+    base, _asked = silent_server
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    seed = {
+        "id": "hangs", "name": "挂起的站点", "org": "测试", "fetch": "browser",
+        "listings": [{"url": f"{base}/hangs/index.html", "profile": "html"}],
+        "politeness": {"download_delay": 0, "retry_times": 0, "timeout": 3, "obey_robots": False},
+    }  # fmt: skip
+    (seeds / "hangs.yaml").write_text(yaml.safe_dump(seed, allow_unicode=True), encoding="utf-8")
+    result = run_crawl(
+        ["hangs"], db_url=f"sqlite:///{tmp_path / 'g.db'}", seeds=seeds, log_file=tmp_path / "crawl.log",
+        timeout=120, settings={**FAST, "GOVWATCH_BROWSER_TIMEOUT": 4},
+    )  # fmt: skip
+    assert result.returncode == 0
+    (run,) = result.runs
+    assert run.status == "failing"
+    assert any("BrowserFetchError" in error and "timed out after 4 s, twice" in error for error in run.errors), run.errors
+    dispose_engines()
 
 
 def test_a_browser_that_does_not_start_is_named_once_with_the_fix() -> None:
