@@ -125,7 +125,7 @@ class BrowserMiddleware:
         if earned:
             request.headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in earned.items())
             return
-        if mode == "browser":
+        if mode == "browser" and _host(request.url) not in self.refused:
             if self.unavailable:
                 self._note(source_id, "unavailable", f"{FETCH_NOTE}browser needed but unavailable: {self.unavailable}")
                 raise IgnoreRequest(f"browser unavailable: {self.unavailable}")
@@ -151,8 +151,8 @@ class BrowserMiddleware:
                 self._note(
                     source_id,
                     "still",
-                    f"{request.url}: still blocked in the browser (Chromium ran the page's scripts): "
-                    f"{answer['challenge']}",
+                    f"{FETCH_NOTE}browser, and still blocked in the browser at {request.url} (Chromium ran "
+                    f"the page's scripts): {answer['challenge']}",
                 )
             else:
                 self._note(

@@ -257,6 +257,7 @@ def test_two_days_through_the_browser_are_exact(tmp_path: Path) -> None:
             blocked = runs["sim-blocked"]
             assert blocked.status == "blocked" and blocked.new == 0
             assert any("still blocked in the browser" in error for error in blocked.errors)
+            assert fetch_mode(blocked.errors) == "browser"  # it needed the browser, which could not pass either
         assert truth.edited | truth.deleted, "day 2 changes something on the gated sites"
         # Politeness: robots.txt first, one request at a time, our User-Agent, also from the browser.
         for key in (*GATED, "blocked"):
