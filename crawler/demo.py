@@ -111,7 +111,7 @@ def _report_day(session: Session, web: SimulatedWeb, day: int, runs: list[CrawlR
             report.blocked += 1
             report.blocked_sources.append(run.source_id)
             report.blocked_reasons[run.source_id] = run.errors[0] if run.errors else ""
-        if fetch_mode(run.errors) == "browser":
+        elif fetch_mode(run.errors) == "browser":  # read through Chromium (a blocked one was not read)
             report.browser_sources.append(run.source_id)
     truth = web.truth(day)
     flagged: dict[str, set[str]] = {"new": set(), "edited": set(), "deleted": set(), "restored": set()}
