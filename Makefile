@@ -4,12 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-crawl bench-extract bench-api clean
+.PHONY: install demo test lint bench bench-crawl bench-extract bench-api bench-opencc clean
 
 # The machine's pip is old and mis-resolves trafilatura's lxml[html_clean] extra: upgrade it first.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The pure-Python OpenCC that older checkouts used installs the same `opencc` module: remove it first.
+	$(BIN)/python -m pip uninstall --quiet --yes opencc-python-reimplemented
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -29,7 +31,7 @@ $(VENV)/.bench-installed: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-bench: bench-crawl bench-extract bench-api
+bench: bench-crawl bench-extract bench-api bench-opencc
 
 bench-crawl: $(STAMP)
 	$(BIN)/python benchmarks/bench_crawl.py
@@ -39,6 +41,9 @@ bench-extract: $(VENV)/.bench-installed
 
 bench-api: $(STAMP)
 	$(BIN)/python benchmarks/bench_api.py
+
+bench-opencc: $(STAMP)
+	$(BIN)/python benchmarks/bench_opencc.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -30,10 +30,10 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.clock import SHANGHAI  # noqa: E402
 from crawler.db import init_db  # noqa: E402
 from crawler.export import ExportOptions, event_query, export, record_from_row, write_jsonl  # noqa: E402
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow  # noqa: E402
+from crawler.vocabulary import SHANGHAI  # noqa: E402
 
 KINDS = ("meeting", "news", "news", "notice", "policy", "speech", "meeting", "news", "notice", "news")
 TARGET_MS = 100.0
@@ -335,7 +335,7 @@ def main() -> None:
                 return found
 
             def decode(cursor: str | None) -> int | None:
-                from crawler.web.queries import decode_cursor
+                from crawler.queries import decode_cursor
 
                 return decode_cursor(cursor) if cursor else None
 
@@ -366,7 +366,7 @@ def main() -> None:
                     [0, (args.items // 10) - 50],
                 ),
                 # The worst case of the search: nothing matches. The endpoint reads one window of ids per
-                # request (crawler/web/queries.py SEARCH_WINDOW); the baseline reads every title and 文号.
+                # request (crawler/queries.py SEARCH_WINDOW); the baseline reads every title and 文号.
                 (
                     "q=无此标题 (no match)",
                     {"q": "无此标题"},

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from crawler.vocabulary import SHANGHAI
+
+__all__ = ["NOW_ENV", "SHANGHAI", "as_utc", "iso", "now", "to_shanghai"]
 # A fixed "now" (ISO 8601; naive means Asia/Shanghai) lets the demo, the simulator and tests move through
 # days in seconds; crawl subprocesses inherit it through the environment.
 NOW_ENV = "GOVWATCH_NOW"
@@ -26,6 +27,12 @@ def to_shanghai(moment: datetime | None) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(SHANGHAI)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in Asia/Shanghai (+08:00), to the second: the one date format of every output."""
+    shown = to_shanghai(moment)
+    return shown.isoformat(timespec="seconds") if shown else None
 
 
 def now() -> datetime:

@@ -10,11 +10,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from crawler.cron import cron_trigger
+from crawler.vocabulary import Kind, is_slug
 from crawler.yamlfile import ConfigFileError, read_yaml, validate
 
 SEEDS_ENV = "GOVWATCH_SEEDS"
 DEFAULT_SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 PROFILES = ("trs", "hanweb", "json_api", "html")
 DEFAULT_REVISIT_DAYS = (1, 3, 7, 30)
 
@@ -57,7 +58,7 @@ class ArticleOverrides(_Strict):
     date: str | None = None
     source: str | None = None
     encoding: str | None = None
-    kind: Literal["meeting", "notice", "speech", "policy", "news"] | None = None  # column default
+    kind: Kind | None = None  # column default
 
 
 class Politeness(_Strict):
@@ -109,19 +110,15 @@ class Source(_Strict):
     @field_validator("id")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not SLUG.match(value):
+        if not is_slug(value):
             raise ValueError("id must be a lowercase slug: letters, digits and '-'")
         return value
 
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        if len(value.split()) != 5:
-            raise ValueError(f"schedule must be a 5-field cron expression, got {value!r}")
-        # APScheduler is the authority on what a valid cron is; import lazily to keep this module light.
-        from apscheduler.triggers.cron import CronTrigger
-
-        CronTrigger.from_crontab(value, timezone="Asia/Shanghai")
+        # The very translation the scheduler runs (crawler/cron.py), so a line loads iff it is scheduled.
+        cron_trigger(value)
         return value
 
     @property

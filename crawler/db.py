@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import SQLModel, create_engine
 
 from crawler import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
@@ -120,13 +122,22 @@ def init_db(url: str | None = None) -> Engine:
     return engine
 
 
-@contextmanager
-def session_scope(url: str | None = None) -> Iterator[Session]:
-    """A session whose transaction commits on success and rolls back on any error."""
-    with Session(get_engine(url), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+class UnsupportedDatabase(RuntimeError):
+    """The database is neither SQLite nor PostgreSQL, the two dialects whose upserts govwatch uses."""
+
+
+_INSERT_BUILDERS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def insert_ignore(bind: OrmSession | Connection, model: type, values: dict[str, Any], conflict: Sequence[str]) -> int:
+    """INSERT … ON CONFLICT (conflict) DO NOTHING in the bind's dialect; the number of rows inserted (0 or 1).
+
+    The one upsert of the project: the store's items, the alert outbox and the export consumers all rely on
+    the database, not a read-then-write, to keep a row unique when two processes insert it at once.
+    """
+    dialect = (bind.get_bind() if isinstance(bind, OrmSession) else bind).dialect.name
+    builder = _INSERT_BUILDERS.get(dialect)
+    if builder is None:
+        raise UnsupportedDatabase(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
+    statement = builder(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
+    return int(bind.execute(statement).rowcount or 0)

@@ -8,18 +8,20 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 from xml.sax.saxutils import XMLGenerator
 
 from sqlalchemy import and_, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from crawler import clock
+from crawler.clock import iso
+from crawler.db import UnsupportedDatabase, insert_ignore
 from crawler.models import ChangeEvent, Consumer, Item, ItemVersion
+from crawler.textsafe import clean, clean_optional
+from crawler.vocabulary import DELETED, EDITED, RESTORED
 
 # Bumped only for an incompatible change (a field removed, renamed or re-typed); new fields keep the version.
 SCHEMA_VERSION = 1
@@ -78,17 +80,11 @@ class ExportResult:
     position: int | None = None
 
 
-def iso(moment: datetime | None) -> str | None:
-    """ISO 8601 in Asia/Shanghai (+08:00), to the second: the one date format of the export."""
-    shown = clock.to_shanghai(moment)
-    return shown.isoformat(timespec="seconds") if shown else None
-
-
 def entry_id(item_id: int, version: int, change: str = "new") -> str:
     """The Atom entry id of an item at a version; a deletion and a restoration get their own entries."""
     base = f"{TAG_PREFIX}item/{item_id}/v{version}"
     # A restored item usually keeps its version: without the suffix a reader would take it as already read.
-    return f"{base}/{change}" if change in ("deleted", "restored") else base
+    return f"{base}/{change}" if change in (DELETED, RESTORED) else base
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -141,6 +137,8 @@ def event_query(after_id: int = 0, until_id: int | None = None, limit: int | Non
 def record_from_row(row: Any) -> dict[str, Any]:
     """One export record (FIELDS order) from a joined event/item/version row."""
     m = row._mapping
+    # Texts are cleaned again on the way out (crawler/textsafe.py): a row stored before extraction removed
+    # control characters must not make a feed, a CSV or a mail unreadable.
     return {
         "schema_version": SCHEMA_VERSION,
         "event_id": m["event_id"],
@@ -150,18 +148,18 @@ def record_from_row(row: Any) -> dict[str, Any]:
         "url": m["canonical_url"],
         "source_id": m["source_id"],
         # The version's own title and date when it has them: an edit may have changed them.
-        "title": m["version_title"] if m["version_title"] is not None else m["item_title"],
+        "title": clean_optional(m["version_title"] if m["version_title"] is not None else m["item_title"]),
         "published": iso(m["version_published"] or m["item_published"]),
         "published_guessed": bool(m["published_guessed"]),
-        "source": m["source_name"],
-        "organ": m["organ"],
-        "doc_number": m["doc_number"],
+        "source": clean_optional(m["source_name"]),
+        "organ": clean_optional(m["organ"]),
+        "doc_number": clean_optional(m["doc_number"]),
         "kind": m["kind"],
         "status": m["status"],
         "version": m["version"],
         "content_hash": m["content_hash"],
         "fetched_at": iso(m["fetched_at"]),
-        "text": m["text"],
+        "text": clean_optional(m["text"]),
     }
 
 
@@ -198,10 +196,15 @@ def iter_events(
 # --- writing ------------------------------------------------------------------------------------------
 
 
+# JSON may carry U+2028/U+2029 raw, but many line readers (Python's str.splitlines, JavaScript before
+# ES2019) break lines there: escaped, one record is always exactly one line.
+_LINE_SEPARATORS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def write_jsonl(records: Iterable[dict[str, Any]], stream: TextIO) -> tuple[int, int | None]:
     count, last = 0, None
     for record in records:
-        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        stream.write(json.dumps(record, ensure_ascii=False).translate(_LINE_SEPARATORS) + "\n")
         count, last = count + 1, record["event_id"]
     return count, last
 
@@ -228,11 +231,11 @@ def write_csv(records: Iterable[dict[str, Any]], stream: TextIO) -> tuple[int, i
 def entry_title(record: dict[str, Any]) -> str:
     """What a feed reader shows: the title, marked when it is an edit, a deletion or a restoration."""
     title = record.get("title") or record.get("url") or f"item {record['item_id']}"
-    if record["change"] == "edited":
+    if record["change"] == EDITED:
         return f"[已更新 v{record['version']}] {title}"
-    if record["change"] == "deleted":
+    if record["change"] == DELETED:
         return f"[已删除] {title}"
-    if record["change"] == "restored":
+    if record["change"] == RESTORED:
         return f"[已恢复] {title}"
     return str(title)
 
@@ -244,9 +247,10 @@ def write_atom(
     xml = XMLGenerator(stream, encoding="utf-8", short_empty_elements=True)
 
     def element(name: str, text: str | None = None, **attrs: str) -> None:
-        xml.startElement(name, attrs)
+        # XML 1.0 has no way to carry a control character, even escaped: whatever reaches here is cleaned.
+        xml.startElement(name, {key: clean(value) for key, value in attrs.items()})
         if text is not None:
-            xml.characters(text)
+            xml.characters(clean(text))
         xml.endElement(name)
 
     xml.startDocument()
@@ -291,16 +295,11 @@ def consumer_position(connection: Connection, name: str) -> int:
 
 
 def _ensure_consumer(engine: Engine, name: str) -> None:
-    dialect = engine.dialect.name
-    builder = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if builder is None:
-        raise ExportError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
     with engine.begin() as connection:
-        connection.execute(
-            builder(Consumer)
-            .values(name=name, position=0, updated_at=clock.now())
-            .on_conflict_do_nothing(index_elements=["name"])
-        )
+        try:
+            insert_ignore(connection, Consumer, {"name": name, "position": 0, "updated_at": clock.now()}, ["name"])
+        except UnsupportedDatabase as exc:
+            raise ExportError(str(exc)) from exc
 
 
 def advance_consumer(engine: Engine, name: str, expected: int, position: int) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from crawler.chinese import to_simplified
+from crawler.textsafe import clean
 
 # Lines that change on their own (counters, today's date, clocks, rotating blocks' headers). Matched on the
 # NFKC-normalized, simplified line; a line is dropped only when the whole line is such a part, so a real
@@ -41,7 +42,8 @@ class FingerprintOptions:
 def normalize_lines(text: str, options: FingerprintOptions | None = None) -> list[str]:
     """NFKC, traditional→simplified, whitespace folded, empty and volatile lines dropped."""
     options = options or FingerprintOptions()
-    text = unicodedata.normalize("NFKC", text or "")
+    # Controls are invisible: a text stored with one hashes as the same text without it (crawler/textsafe.py).
+    text = unicodedata.normalize("NFKC", clean(text or ""))
     if options.fold_script:
         text = to_simplified(text)
     lines: list[str] = []

@@ -8,12 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-# Values of the string columns, kept here so every module agrees on them.
-ITEM_STATUSES = ("active", "deleted", "blocked")
-CHANGES = ("new", "edited", "deleted", "restored")
-RUN_STATUSES = ("running", "ok", "empty", "blocked", "failing", "crashed")
-HEALTH_STATES = ("unknown", "ok", "empty", "blocked", "failing")
-OUTBOX_STATES = ("pending", "sending", "sent", "failed")  # sending: claimed under a lease (crawler/alerts/deliver.py)
+# The values of the string columns (kinds, changes, statuses) are in crawler/vocabulary.py.
 
 
 class SourceRow(SQLModel, table=True):
@@ -164,7 +159,7 @@ class Consumer(SQLModel, table=True):
 
 
 class ServiceLock(SQLModel, table=True):
-    """A named lock row that keeps a second `govwatch run` off the same database."""
+    """Who holds the `govwatch run` lock (the lock itself is an advisory or file lock, scheduler/lock.py)."""
 
     __tablename__ = "service_lock"
 

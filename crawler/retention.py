@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from crawler import clock
 from crawler.models import Outbox
+from crawler.vocabulary import FAILED, SENT
 
 LOGS_ENV = "GOVWATCH_LOGS"
 DEFAULT_LOGS_DIR = Path("var") / "logs"
@@ -26,7 +27,7 @@ KEEP_OUTBOX_ENV = "GOVWATCH_KEEP_OUTBOX_DAYS"
 DEFAULT_KEEP_LOGS_DAYS = 30  # long enough to read back a month of crawls when a source misbehaves
 DEFAULT_KEEP_OUTBOX_DAYS = 90
 # Outbox states that are finished: sent, or given up after the last retry.
-FINISHED_OUTBOX = ("sent", "failed")
+FINISHED_OUTBOX = (SENT, FAILED)
 LOG_SUFFIX = ".log"
 
 

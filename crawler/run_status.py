@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from crawler.vocabulary import BLOCKED, EMPTY, FAILING, OK
+
 
 @dataclass
 class RunCounts:
@@ -45,13 +47,13 @@ def classify(counts: RunCounts, article_attempts: int = 0) -> str:
     - ok: anything else (including a run that found nothing new).
     """
     if counts.blocked and not counts.content_ok and (not counts.listing_pages or not counts.listing_items):
-        return "blocked"
+        return BLOCKED
     if counts.blocked and not counts.content_ok and article_attempts and counts.blocked >= article_attempts:
-        return "blocked"
+        return BLOCKED
     if not counts.listing_pages:
-        return "failing"
+        return FAILING
     if not counts.listing_items:
-        return "empty"
+        return EMPTY
     if article_attempts and counts.failed >= article_attempts and not counts.content_ok:
-        return "failing"
-    return "ok"
+        return FAILING
+    return OK

@@ -108,5 +108,3 @@ GOVWATCH_EXTRACT_PROCESSES = -1
 # ORM's CPU work then leaves the crawl process free to download. Measured on 20 sites × 500 articles with
 # two CPUs: 113 pages/s instead of 77, ~100 MB more memory. Still one writer: decisions stay sequential.
 GOVWATCH_STORE_PROCESS = True
-# How many listing entries of one source are looked up in the store at once.
-GOVWATCH_KNOWN_BATCH = 500

@@ -9,20 +9,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from crawler import clock
 from crawler.config import DEFAULT_REVISIT_DAYS, Source
-from crawler.db import get_engine, init_db
+from crawler.db import get_engine, init_db, insert_ignore
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow
 from crawler.processes import pid_alive
+from crawler.vocabulary import BAD_HEALTH
 
 # A run still marked "running" after this long belonged to a process that died.
 STALE_RUN_AFTER = timedelta(hours=6)
 # How many 404/410 answers, on separate requests, make an item deleted (a single one may be a hiccup).
 DELETION_CONFIRMATIONS = 2
-BAD_HEALTH = ("empty", "blocked", "failing")
+# Canonical URLs per `known` query: one round trip for a whole listing page, and an IN list far below
+# SQLite's bound-parameter limit (32766) and PostgreSQL's (65535).
+KNOWN_LOOKUP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -93,16 +95,6 @@ class HealthChange:
     health: str
     consecutive_bad_runs: int
     notify: str | None  # "broken" | "recovered" | None
-
-
-def _insert(session: Session, model: type, values: dict[str, Any], conflict: Sequence[str]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING in the session's dialect (SQLite and PostgreSQL)."""
-    dialect = session.get_bind().dialect.name
-    builder = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if builder is None:
-        raise RuntimeError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
-    statement = builder(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
-    session.execute(statement)
 
 
 def next_revisit(first_seen: datetime, revisits_done: int, days: Sequence[int]) -> datetime | None:
@@ -213,8 +205,8 @@ class Store:
         urls = list(dict.fromkeys(canonical_urls))
         found: dict[str, KnownItem] = {}
         with self.session() as session:
-            for start in range(0, len(urls), 500):
-                chunk = urls[start : start + 500]
+            for start in range(0, len(urls), KNOWN_LOOKUP_BATCH):
+                chunk = urls[start : start + KNOWN_LOOKUP_BATCH]
                 for item in session.exec(select(Item).where(col(Item.canonical_url).in_(chunk))):
                     found[item.canonical_url] = _known(item)
         return found
@@ -256,7 +248,7 @@ class Store:
         """Store a fetched article: new, edited (hash changed) or unchanged — decided and written atomically."""
         now = clock.now()
         with self.session() as session:
-            _insert(
+            insert_ignore(
                 session,
                 Item,
                 {
@@ -446,9 +438,3 @@ def _known(item: Item) -> KnownItem:
         next_revisit_at=item.next_revisit_at,
         gone_count=item.gone_count,
     )
-
-
-def open_store(url: str | None = None, listeners: Iterable[ChangeListener] = ()) -> Store:
-    """A Store on the configured database (schema brought up to date)."""
-    get_engine(url)
-    return Store(url, listeners)

@@ -1,4 +1,9 @@
-"""One `govwatch run` per database: a PostgreSQL advisory lock, or on SQLite a heartbeated `service_lock` row."""
+"""One `govwatch run` per database: a PostgreSQL advisory lock, or on SQLite an OS file lock beside the database.
+
+Both are released by the system when the holding process ends, however it ends, so a crashed service
+never blocks the next one and nothing has to judge staleness. The `service_lock` row only tells a refused
+second service who holds the lock (and the PostgreSQL heartbeat notices a dropped session).
+"""
 
 from __future__ import annotations
 
@@ -10,20 +15,21 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import TracebackType
 
+from filelock import FileLock, Timeout
 from sqlalchemy import delete, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
 from crawler.models import ServiceLock
-from crawler.processes import pid_alive
 
 log = logging.getLogger("govwatch.scheduler")
 LOCK_NAME = "govwatch-run"
-# The SQLite row is refreshed this often; a row not refreshed for STALE_AFTER belongs to a dead service.
+# How often the PostgreSQL holder checks that its session (and so its advisory lock) is still alive.
 HEARTBEAT_EVERY = timedelta(seconds=15)
-STALE_AFTER = timedelta(seconds=90)
+LOCK_FILE_SUFFIX = ".run-lock"  # beside the SQLite file: <database>.run-lock
 
 
 class LockHeld(RuntimeError):
@@ -38,10 +44,7 @@ class LockHeld(RuntimeError):
         if database.startswith("postgresql"):
             hint = "a crashed service's lock is freed as soon as its database session ends"
         else:
-            hint = (
-                "a lock left by a crashed service is taken over once its process is gone "
-                f"or its heartbeat is older than {STALE_AFTER.total_seconds():.0f} s"
-            )
+            hint = f"its lock file ({database.split('///', 1)[-1]}{LOCK_FILE_SUFFIX}) is freed when its process ends"
         super().__init__(
             f"another `govwatch run` is already running on {database} (held by {holder}{seen}). "
             f"Stop it first; {hint}."
@@ -51,15 +54,6 @@ class LockHeld(RuntimeError):
 def _wall_now() -> datetime:
     # Real time on purpose, not crawler.clock: GOVWATCH_NOW moves simulated days, not process liveness.
     return datetime.now(UTC)
-
-
-def _parse_holder(holder: str) -> tuple[int | None, str | None]:
-    """'pid@host#token' → (pid, host)."""
-    try:
-        pid_part, rest = holder.split("@", 1)
-        return int(pid_part), rest.split("#", 1)[0]
-    except ValueError:
-        return None, None
 
 
 def _advisory_key(name: str) -> int:
@@ -74,16 +68,16 @@ class RunLock:
         engine: Engine,
         name: str = LOCK_NAME,
         *,
-        stale_after: timedelta = STALE_AFTER,
         heartbeat_every: timedelta = HEARTBEAT_EVERY,
         on_lost: Callable[[], None] | None = None,
     ) -> None:
         self.engine, self.name = engine, name
-        self.stale_after, self.heartbeat_every = stale_after, heartbeat_every
+        self.heartbeat_every = heartbeat_every
         self.on_lost = on_lost
         self.holder = f"{os.getpid()}@{socket.gethostname()}#{uuid.uuid4().hex[:8]}"
         self.held = False
         self._pg_connection: Connection | None = None
+        self._file_lock: FileLock | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._io = threading.Lock()  # the held PostgreSQL connection is not shared between threads at once
@@ -103,7 +97,7 @@ class RunLock:
         if self.dialect == "postgresql":
             self._acquire_postgres()
         else:
-            self._acquire_row()
+            self._acquire_file()
         self.held = True
         log.info("service lock %s taken by %s", self.name, self.holder)
         return self
@@ -133,39 +127,35 @@ class RunLock:
         )
         connection.commit()
 
-    def _acquire_row(self) -> None:
-        now = _wall_now()
-        with self.engine.begin() as connection:
-            inserted = connection.execute(
-                sqlite.insert(ServiceLock)
-                .values(name=self.name, holder=self.holder, acquired_at=now, heartbeat_at=now)
-                .on_conflict_do_nothing(index_elements=["name"])
-            ).rowcount
-        if inserted == 1:
+    def lock_file(self) -> Path | None:
+        """The file whose OS lock stands for the SQLite database (None for an in-memory database)."""
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return None
+        return Path(database).with_name(Path(database).name + LOCK_FILE_SUFFIX)
+
+    def _acquire_file(self) -> None:
+        path = self.lock_file()
+        if path is None:  # an in-memory database belongs to this process alone
             return
+        # One FileLock object per RunLock: flock(2) then refuses a second holder even in this process.
+        lock = FileLock(path, timeout=0, is_singleton=False)
+        try:
+            lock.acquire()
+        except Timeout:
+            with self.engine.connect() as connection:
+                row = connection.execute(select(ServiceLock).where(ServiceLock.name == self.name)).first()
+            raise LockHeld(row.holder if row else "another process", None, self.database) from None
+        self._file_lock = lock
+        now = _wall_now()
+        # Who holds it, for the message of a refused second service (a leftover row is simply replaced).
         with self.engine.begin() as connection:
-            row = connection.execute(select(ServiceLock).where(ServiceLock.name == self.name)).first()
-            if row is None:  # released between our two statements: simply try again
-                return self._acquire_row()
-            pid, host = _parse_holder(row.holder)
-            dead = pid is not None and host == socket.gethostname() and not pid_alive(pid)
-            stale = now - row.heartbeat_at > self.stale_after
-            if not (dead or stale):
-                raise LockHeld(row.holder, row.heartbeat_at, self.database)
-            # Take over only from the holder we judged dead: if it moved on meanwhile, we lose the race.
-            taken = connection.execute(
-                update(ServiceLock)
-                .where(ServiceLock.name == self.name, ServiceLock.holder == row.holder)
-                .values(holder=self.holder, acquired_at=now, heartbeat_at=now)
-            ).rowcount
-            if taken != 1:
-                raise LockHeld("a service that started at the same moment", None, self.database)
-            reason = (
-                "its process is gone"
-                if dead
-                else f"no heartbeat for {(now - row.heartbeat_at).total_seconds():.0f} s"
+            connection.execute(delete(ServiceLock).where(ServiceLock.name == self.name))
+            connection.execute(
+                ServiceLock.__table__.insert().values(  # type: ignore[attr-defined]
+                    name=self.name, holder=self.holder, acquired_at=now, heartbeat_at=now
+                )
             )
-            log.warning("took over the service lock from %s (%s)", row.holder, reason)
 
     def heartbeat(self) -> bool:
         """Refresh the lock; False when it is no longer ours (taken over, or the connection dropped)."""
@@ -174,23 +164,17 @@ class RunLock:
         try:
             with self._io:
                 if self._pg_connection is not None:
-                    result = self._pg_connection.execute(
+                    self._pg_connection.execute(
                         update(ServiceLock)
                         .where(ServiceLock.name == self.name, ServiceLock.holder == self.holder)
                         .values(heartbeat_at=_wall_now())
                     )
                     self._pg_connection.commit()
                     return True  # the advisory lock, not the row, is what counts on PostgreSQL
-                with self.engine.begin() as connection:
-                    result = connection.execute(
-                        update(ServiceLock)
-                        .where(ServiceLock.name == self.name, ServiceLock.holder == self.holder)
-                        .values(heartbeat_at=_wall_now())
-                    )
-                    return result.rowcount == 1
-        except Exception as exc:  # noqa: BLE001  (a database hiccup is not a lost lock on SQLite)
+                return True  # a file lock cannot be lost while its process lives
+        except Exception as exc:  # noqa: BLE001  (a dropped session: the advisory lock went with it)
             log.warning("service lock heartbeat failed: %s", exc)
-            return self._pg_connection is None
+            return False
 
     def release(self) -> None:
         """Give the lock back (only if it is still ours) and stop the heartbeat."""
@@ -219,8 +203,12 @@ class RunLock:
                             ServiceLock.name == self.name, ServiceLock.holder == self.holder
                         )
                     )
-        except Exception as exc:  # noqa: BLE001  (the lock goes stale on its own if this fails)
+        except Exception as exc:  # noqa: BLE001  (only the information row is left behind)
             log.warning("could not release the service lock cleanly: %s", exc)
+        finally:
+            if self._file_lock is not None:
+                self._file_lock.release()
+                self._file_lock = None
         log.info("service lock %s released by %s", self.name, self.holder)
 
     # --- heartbeat thread -------------------------------------------------------------------------------

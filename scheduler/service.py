@@ -28,20 +28,22 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import MetaData, Table, delete, inspect, select
 
 from crawler import alerts, clock
-from crawler.config import SLUG, SeedSet, Source, load_seeds
+from crawler.config import SeedSet, Source, load_seeds
+from crawler.cron import cron_trigger as crontab_trigger
 from crawler.db import database_url
 from crawler.retention import DEFAULT_LOGS_DIR, LOGS_ENV, RetentionPolicy, prune
 from crawler.store import Store
+from crawler.vocabulary import SHANGHAI, is_slug, slugify
 from scheduler.lock import RunLock
 
 log = logging.getLogger("govwatch.scheduler")
 
-TIMEZONE = clock.SHANGHAI
+TIMEZONE = SHANGHAI
 JOBS_TABLE = "scheduler_job"  # APScheduler's own table in the project's database
 CRAWL_JOB_PREFIX = "crawl:"
 # A crawl job still running after this is killed (SIGTERM, then SIGKILL) and its runs recorded as crashed.
@@ -57,7 +59,6 @@ DEFAULT_DELIVER_EVERY = 60.0  # seconds between outbox passes (retries, digests)
 HOUSEKEEPING_CRON = "17 4 * * *"
 DEFAULT_RUNNER = "crawler.runner:run_crawl"
 TERM_GRACE_SECONDS = 15.0  # after SIGTERM on shutdown, a crawl gets this long before SIGKILL
-WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -116,42 +117,9 @@ class GroupOutcome:
 # --- cron ------------------------------------------------------------------------------------------------
 
 
-def _weekday_part(part: str) -> str:
-    """One comma part of a standard-cron day-of-week field, as APScheduler 3.x names.
-
-    APScheduler 3.x numbers weekdays from Monday = 0, cron from Sunday = 0 (7 too): numbers are turned
-    into names so that `0 9 * * 1` means Monday as every crontab user expects.
-    """
-    base, _, step_text = part.partition("/")
-    if not re.fullmatch(r"\*|\d(-\d)?", base) or (step_text and not step_text.isdigit()):
-        return part  # names (mon-fri) mean the same in both
-    step = int(step_text) if step_text else 1
-    if base == "*":
-        if step == 1:
-            return "*"
-        first, last = 0, 6
-    elif "-" in base:
-        first, last = (int(value) for value in base.split("-"))
-    else:
-        first = int(base)
-        last = 6 if step_text else first
-    days = [WEEKDAYS[day] for day in range(first, last + 1, step)]
-    return ",".join(dict.fromkeys(days))
-
-
-def cron_trigger(expression: str, jitter: int | None = None) -> CronTrigger:
-    """A CronTrigger from a standard 5-field crontab line, in Asia/Shanghai."""
-    minute, hour, day, month, weekday = expression.split()
-    day_of_week = ",".join(_weekday_part(part) for part in weekday.split(","))
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=day_of_week,
-        timezone=TIMEZONE,
-        jitter=jitter or None,
-    )
+def cron_trigger(expression: str, jitter: int | None = None) -> BaseTrigger:
+    """The trigger of a standard crontab line in Asia/Shanghai (crawler/cron.py, the seeds' own rule)."""
+    return crontab_trigger(expression, timezone=TIMEZONE, jitter=jitter)
 
 
 def crawl_groups(seed_set: SeedSet) -> dict[str, list[str]]:
@@ -166,7 +134,7 @@ def crawl_groups(seed_set: SeedSet) -> dict[str, list[str]]:
     default = " ".join(str(Source.model_fields["schedule"].default).split())
     for error in seed_set.errors:
         source_id = error.path.stem
-        if SLUG.match(source_id) and source_id not in seed_set.sources and error.path.is_file():
+        if is_slug(source_id) and source_id not in seed_set.sources and error.path.is_file():
             groups.setdefault(default, []).append(source_id)
     return {cron: sorted(set(ids)) for cron, ids in sorted(groups.items())}
 
@@ -185,10 +153,6 @@ def load_sources(store: Store, seeds: str | None) -> SeedSet:
 def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
     for start in range(0, len(items), max(size, 1)):
         yield list(items[start : start + size])
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "all"
 
 
 def _runner(dotted: str) -> Callable[..., Any]:
@@ -223,7 +187,7 @@ def run_group(source_ids: Sequence[str], options: ServiceOptions, label: str = "
             log.info("service stopping: crawl of %s not started", ",".join(chunk))
             break
         stamp = clock.to_shanghai(clock.now()) or datetime.now(UTC)
-        log_file = logs / f"{stamp:%Y%m%d-%H%M%S}-{_slug(label)}-{index}-{os.getpid()}.log"
+        log_file = logs / f"{stamp:%Y%m%d-%H%M%S}-{slugify(label)}-{index}-{os.getpid()}.log"
         log.info("crawling %d source(s) [%s]: %s (log %s)", len(chunk), label, ",".join(chunk), log_file)
         result: Any = None
         problem = ""

@@ -10,12 +10,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from crawler.clock import SHANGHAI
+from crawler.vocabulary import SHANGHAI, Change, Kind
 from crawler.yamlfile import ConfigFileError, read_yaml, validate
 
 ALERTS_ENV = "GOVWATCH_ALERTS"
 DEFAULT_ALERTS_PATH = Path("alerts.yaml")
-KINDS = ("meeting", "notice", "speech", "policy", "news")
 # A deliberately loose check: the SMTP server is the authority, this only catches typos like a missing '@'.
 EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -70,13 +69,11 @@ class Filters(_Strict):
     """Which change events a subscription wants; every given filter must match."""
 
     sources: list[str] = Field(default_factory=list)  # source ids; empty means every source
-    kinds: list[Literal["meeting", "notice", "speech", "policy", "news"]] = Field(
-        default_factory=lambda: ["meeting"]
-    )
+    kinds: list[Kind] = Field(default_factory=lambda: ["meeting"])
     keywords: list[str] = Field(default_factory=list)  # any of them, case-insensitive
     regex: str | None = None
     match_in: list[Literal["title", "text"]] = Field(default_factory=lambda: ["title", "text"])
-    changes: list[Literal["new", "edited", "deleted", "restored"]] = Field(default_factory=lambda: ["new", "edited"])
+    changes: list[Change] = Field(default_factory=lambda: ["new", "edited"])
 
     @field_validator("regex")
     @classmethod

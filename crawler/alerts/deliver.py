@@ -29,6 +29,7 @@ from crawler.alerts.outbox import current_payload
 from crawler.alerts.smtp import PartialDelivery, SmtpSettings, send_message, settings_from_env
 from crawler.models import Outbox
 from crawler.store import Store
+from crawler.vocabulary import FAILED, PENDING, SENDING, SENT
 
 log = logging.getLogger("govwatch.alerts")
 ERROR_CHARS = 500
@@ -84,10 +85,10 @@ def _claim(store: Store, rows: Sequence[Outbox], now: datetime, lease: timedelta
                 update(Outbox)
                 .where(
                     col(Outbox.id) == row.id,
-                    col(Outbox.status).in_(("pending", "sending")),
+                    col(Outbox.status).in_((PENDING, SENDING)),
                     col(Outbox.next_attempt_at) <= now,
                 )
-                .values(status="sending", attempts=Outbox.attempts + 1, next_attempt_at=now + lease)
+                .values(status=SENDING, attempts=Outbox.attempts + 1, next_attempt_at=now + lease)
             )
             if result.rowcount == 1:
                 claimed.append(row)
@@ -103,17 +104,17 @@ def _finish(
     ids = [row.id for row in rows]
     with store.session() as session:
         current = session.exec(
-            select(Outbox).where(col(Outbox.id).in_(ids), Outbox.status == "sending")
+            select(Outbox).where(col(Outbox.id).in_(ids), Outbox.status == SENDING)
         ).all()
         for row in current:
             if error is None:
-                row.status, row.sent_at, row.last_error = "sent", now, None
+                row.status, row.sent_at, row.last_error = SENT, now, None
                 sent += 1
             elif row.attempts >= config.delivery.max_attempts:
-                row.status, row.last_error = "failed", error[:ERROR_CHARS]
+                row.status, row.last_error = FAILED, error[:ERROR_CHARS]
                 failed += 1
             else:
-                row.status, row.last_error = "pending", error[:ERROR_CHARS]
+                row.status, row.last_error = PENDING, error[:ERROR_CHARS]
                 row.next_attempt_at = now + config.delivery.backoff(row.attempts)
                 retrying += 1
             session.add(row)
@@ -125,8 +126,8 @@ def _mark_sent_with_note(store: Store, rows: Sequence[Outbox], now: datetime, no
     with store.session() as session:
         session.execute(
             update(Outbox)
-            .where(col(Outbox.id).in_([row.id for row in rows]), Outbox.status == "sending")
-            .values(status="sent", sent_at=now, last_error=note[:ERROR_CHARS])
+            .where(col(Outbox.id).in_([row.id for row in rows]), Outbox.status == SENDING)
+            .values(status=SENT, sent_at=now, last_error=note[:ERROR_CHARS])
         )
         session.commit()
 
@@ -137,11 +138,11 @@ def _fail_abandoned(store: Store, now: datetime, config: AlertsConfig) -> int:
         result = session.execute(
             update(Outbox)
             .where(
-                col(Outbox.status) == "sending",
+                col(Outbox.status) == SENDING,
                 col(Outbox.next_attempt_at) <= now,
                 col(Outbox.attempts) >= config.delivery.max_attempts,
             )
-            .values(status="failed", last_error="the deliverer stopped during every attempt (lease expired)")
+            .values(status=FAILED, last_error="the deliverer stopped during every attempt (lease expired)")
         )
         session.commit()
         return result.rowcount or 0
@@ -212,9 +213,9 @@ def deliver(
             select(Outbox)
             .where(
                 or_(
-                    and_(col(Outbox.status) == "pending", col(Outbox.next_attempt_at) <= now),
+                    and_(col(Outbox.status) == PENDING, col(Outbox.next_attempt_at) <= now),
                     # A 'sending' row whose lease ran out belonged to a deliverer that died mid-send.
-                    and_(col(Outbox.status) == "sending", col(Outbox.next_attempt_at) <= now),
+                    and_(col(Outbox.status) == SENDING, col(Outbox.next_attempt_at) <= now),
                 )
             )
             .order_by(col(Outbox.id))

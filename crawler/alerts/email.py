@@ -12,6 +12,8 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from crawler import clock
+from crawler.textsafe import clean, clean_value
+from crawler.vocabulary import SHANGHAI
 
 SUBJECT_PREFIX = "[govwatch]"
 # Headers that let a program (the demo, the tests, a mail filter) recover what a message is about.
@@ -60,10 +62,12 @@ def _new_message(
     to: Sequence[str], sender: str, subject: str, kind: str, message_id: str | None
 ) -> EmailMessage:
     message = EmailMessage(policy=MAIL_POLICY)
-    message["Subject"] = subject  # non-ASCII is RFC 2047-encoded as UTF-8 by the default policy
+    # Non-ASCII is RFC 2047-encoded as UTF-8 by the policy; a header may hold no line break, so a title
+    # printed over two lines is one line here.
+    message["Subject"] = " ".join(clean(subject).split())
     message["From"] = sender
     message["To"] = ", ".join(to)
-    message["Date"] = format_datetime(datetime.now(clock.SHANGHAI))
+    message["Date"] = format_datetime(datetime.now(SHANGHAI))
     # A stable Message-ID per outbox row lets a mail client drop the duplicate if a crash made us resend.
     message["Message-ID"] = message_id or make_msgid(domain=_domain(sender))
     message[TYPE_HEADER] = kind
@@ -162,6 +166,8 @@ def change_message(
     """One email for one change event, or a digest grouping several (by source, in event order)."""
     if not events:
         raise ValueError("an alert email needs at least one event")
+    # A queued payload may predate extraction's cleaning (crawler/textsafe.py): mail gets clean text too.
+    events = [clean_value(event) for event in events]
     if digest or len(events) > 1:
         day = _date(events[-1].get("created_at"))[:10]
         subject = f"{SUBJECT_PREFIX} {subscription} 摘要 {day}：{len(events)} 条更新"

@@ -11,7 +11,8 @@ from crawler import clock
 from crawler.alerts.config import AlertsConfig, load_alerts
 from crawler.alerts.outbox import insert_outbox
 from crawler.models import CrawlRun, SourceRow
-from crawler.store import BAD_HEALTH, HealthChange, Store
+from crawler.store import HealthChange, Store
+from crawler.vocabulary import BAD_HEALTH, PENDING
 
 log = logging.getLogger("govwatch.alerts")
 ADMIN_SUBSCRIPTION = "admin:health"
@@ -79,7 +80,7 @@ def health_changed(store: Store, change: HealthChange, *, config: AlertsConfig |
                         "recovered": not broken,
                     },
                 },
-                "status": "pending",
+                "status": PENDING,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from crawler import clock
 from crawler.alerts.config import AlertsConfig, Subscription
+from crawler.db import insert_ignore
 from crawler.diffing import changed_lines
 from crawler.export import record_of_event
 from crawler.models import Outbox, SourceRow
 from crawler.store import ChangeNotice
+from crawler.vocabulary import PENDING
 
 # The email shows the first paragraphs only; the webhook gets the whole clean text.
 EXCERPT_PARAGRAPHS = 3
@@ -25,12 +26,7 @@ ALERT_EXTRAS = ("source_name", "meeting", "excerpt", "diff")
 
 def insert_outbox(session: Session, values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT (dedupe_key) DO NOTHING; True when the row is new (never queued twice)."""
-    dialect = session.get_bind().dialect.name
-    builder = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if builder is None:
-        raise RuntimeError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
-    statement = builder(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return bool(session.execute(statement).rowcount)
+    return insert_ignore(session, Outbox, values, ["dedupe_key"]) == 1
 
 
 def excerpt(text: str, paragraphs: int = EXCERPT_PARAGRAPHS, limit: int = EXCERPT_CHARS) -> str:
@@ -149,7 +145,7 @@ class OutboxListener:
                         # never queue the same alert twice.
                         "dedupe_key": f"{channel}:{sub.name}:event:{notice.event.id}",
                         "payload": {"mode": sub.mode, "event": body},
-                        "status": "pending",
+                        "status": PENDING,
                         "attempts": 0,
                         "next_attempt_at": due,
                         "created_at": now,

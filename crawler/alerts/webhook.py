@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from crawler.textsafe import clean_value
+
 SIGNATURE_HEADER = "X-Govwatch-Signature"
 DELIVERY_HEADER = "X-Govwatch-Delivery"  # stable across retries: receivers can drop duplicates by it
 EVENTS_HEADER = "X-Govwatch-Events"
@@ -29,7 +31,7 @@ def body_of(events: Sequence[dict[str, Any]], subscription: str, delivery_id: st
         "schema": SCHEMA_VERSION,
         "delivery": delivery_id,
         "subscription": subscription,
-        "events": list(events),
+        "events": [clean_value(event) for event in events],  # as the mail: no control character leaves
     }
     return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 

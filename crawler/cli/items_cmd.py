@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
 from crawler.cli.app import DbOption, JsonOption, SeedsOption, app
 from crawler.clock import as_utc
@@ -18,13 +18,14 @@ from crawler.config import load_seeds
 from crawler.db import init_db
 from crawler.diffing import unified_diff
 from crawler.queries import (
+    BadRequest,
     ItemFilter,
     get_item,
-    iso,
-    item_summary,
-    list_items,
-    pick_versions,
+    items_by_change,
+    list_versions,
+    pick_pair,
     sources_with_health,
+    version_texts,
 )
 
 console = Console()
@@ -32,8 +33,9 @@ errors = Console(stderr=True)
 
 
 
-def _session(db: str | None) -> Session:
-    return Session(init_db(db), expire_on_commit=False)
+def _connect(db: str | None) -> Connection:
+    """A read connection through the same query layer as `govwatch serve` (crawler/queries.py)."""
+    return init_db(db).connect()
 
 
 def _print_json(data: Any) -> None:
@@ -55,8 +57,8 @@ def sources_command(seeds: SeedsOption = None, db: DbOption = None, as_json: Jso
     seed_set = load_seeds(seeds)
     for error in seed_set.errors:
         errors.print(f"[red]seed error[/red] {error}")
-    with _session(db) as session:
-        rows = sources_with_health(session, seed_set)
+    with _connect(db) as connection:
+        rows = sources_with_health(connection, seed_set)
     if as_json:
         _print_json(rows)
         return
@@ -88,8 +90,8 @@ def items_command(
     asked = (("new", new), ("edited", edited), ("deleted", deleted), ("restored", restored))
     changes = tuple(name for name, on in asked if on)
     wanted = ItemFilter(changes=changes, since=_parse_since(since), source=source, kind=kind, limit=limit)
-    with _session(db) as session:
-        rows = list_items(session, wanted)
+    with _connect(db) as connection:
+        rows = items_by_change(connection, wanted)
     if as_json:
         _print_json(rows)
         return
@@ -97,7 +99,7 @@ def items_command(
     for column in ("id", "change" if changes else "status", "kind", "published", "source", "title"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(str(row["id"]), row.get("change") or row["status"], row["kind"],
+        table.add_row(str(row["id"]), row["change"] if changes else row["status"], row["kind"],
                       (row["published"] or "-")[:10], row["source_id"], row["title"] or row["url"])
     console.print(table)
 
@@ -105,25 +107,22 @@ def items_command(
 @app.command("show")
 def show_command(item_id: int, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show one item: its metadata, its versions and its current text."""
-    with _session(db) as session:
-        try:
-            item, versions = get_item(session, item_id)
-        except KeyError as exc:
-            errors.print(f"[red]{exc.args[0]}[/red]")
-            raise typer.Exit(1) from exc
-    current = versions[-1] if versions else None
-    summary = item_summary(item)
-    summary["organ"] = item.organ
+    with _connect(db) as connection:
+        summary = get_item(connection, item_id)
+        if summary is None:
+            errors.print(f"[red]no item {item_id}[/red]")
+            raise typer.Exit(1)
+        versions = list_versions(connection, item_id, with_text=False)
+        current = version_texts(connection, item_id, [summary["version"]]).get(summary["version"], {})
     summary["versions"] = [
-        {"version": v.version, "change": v.change, "content_hash": v.content_hash, "fetched_at": iso(v.fetched_at)}
-        for v in versions
+        {key: v[key] for key in ("version", "change", "content_hash", "fetched_at")} for v in versions
     ]
-    summary["meta"] = current.meta if current else {}
-    summary["text"] = current.text if current else ""
+    summary["meta"] = current.get("meta") or {}
+    summary["text"] = current.get("text") or ""
     if as_json:
         _print_json(summary)
         return
-    console.print(f"[bold]{item.title or item.canonical_url}[/bold]")
+    console.print(f"[bold]{summary['title'] or summary['url']}[/bold]")
     for key in ("url", "source_id", "published", "source", "organ", "doc_number", "kind", "status", "first_seen"):
         console.print(f"  {key}: {summary.get(key) or '-'}")
     console.print("  versions: " + ", ".join(f"v{v['version']} {v['change']} {v['fetched_at']}" for v in summary["versions"]))
@@ -140,17 +139,23 @@ def diff_command(
     as_json: JsonOption = False,
 ) -> None:
     """A unified diff between two versions of an item (the last two by default)."""
-    with _session(db) as session:
+    with _connect(db) as connection:
+        summary = get_item(connection, item_id)
         try:
-            _item, versions = get_item(session, item_id)
-            before, after = pick_versions(versions, old, new)
-        except (KeyError, ValueError) as exc:
+            if summary is None:
+                raise BadRequest(f"no item {item_id}")
+            if old is None and new is None and summary["version"] < 2:
+                raise BadRequest("this item has only one version: nothing to compare")
+            old, new = pick_pair(summary["version"], old, new)
+        except BadRequest as exc:
             errors.print(f"[red]{exc.args[0]}[/red]")
             raise typer.Exit(1) from exc
-    title_line = [] if before.title == after.title else [f"title: {before.title} → {after.title}"]
-    text = unified_diff(before.text, after.text, f"v{before.version}", f"v{after.version}")
+        texts = version_texts(connection, item_id, (old, new))
+    before, after = texts[old], texts[new]
+    title_line = [] if before["title"] == after["title"] else [f"title: {before['title']} → {after['title']}"]
+    text = unified_diff(before["text"], after["text"], f"v{old}", f"v{new}")
     if as_json:
-        _print_json({"item_id": item_id, "from": before.version, "to": after.version, "title": title_line, "diff": text})
+        _print_json({"item_id": item_id, "from": old, "to": new, "title": title_line, "diff": text})
         return
     for line in title_line:
         console.print(line, markup=False)

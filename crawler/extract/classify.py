@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crawler.extract.dates import make_date
-
-MEETING, NOTICE, SPEECH, POLICY, NEWS = "meeting", "notice", "speech", "policy", "news"
-KINDS = (MEETING, NOTICE, SPEECH, POLICY, NEWS)
+from crawler.vocabulary import MEETING, NEWS, NOTICE, POLICY, SPEECH
 
 
 @dataclass(frozen=True)

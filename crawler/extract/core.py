@@ -32,6 +32,7 @@ from crawler.extract.rules import (
     TRUNCATED,
     TRUNCATION_MARKERS,
 )
+from crawler.textsafe import clean, clean_html, clean_optional, clean_value
 
 ATTACHMENT_EXT = re.compile(r"\.(?:pdf|docx?|xlsx?|zip|rar|7z|wps|et|ofd|pptx?|txt|csv)(?:$|[?#])", re.I)
 ATTACHMENT_NAME = re.compile(r"\.(?:pdf|docx?|xlsx?|zip|rar|7z|wps|et|ofd|pptx?)$", re.I)
@@ -409,6 +410,8 @@ def extract(
     else:
         raise ExtractionError(f"expected bytes or str, got {type(content).__name__}")
     _check_html(html)
+    # Controls never reach the tree; those that character references bring back are removed at the end.
+    html = clean_html(html)
     tree = _parse(html)
     scan = _scan(tree)
     page = scan.page
@@ -458,7 +461,7 @@ def extract(
     if script == "traditional":
         kind = kinds.classify(simple_title, text_simplified, doc_number)
     meeting = kinds.meeting_fields(text_simplified, published.value) if kind == kinds.MEETING else None
-    return Extraction(
+    return _safe(Extraction(
         title=title,
         published=published.value,
         published_guessed=published.guessed,
@@ -476,7 +479,18 @@ def extract(
         text_simplified=text_simplified,
         attachments=_attachments(scope, tree, url),
         method=method,
-    )
+    ))
+
+
+def _safe(extraction: Extraction) -> Extraction:
+    """Every string of the result without control characters (`&#27;` in a page decodes to one), before hashing."""
+    for name in ("title", "source", "organ", "doc_number", "column"):
+        setattr(extraction, name, clean_optional(getattr(extraction, name)))
+    extraction.text = clean(extraction.text)
+    extraction.text_simplified = clean(extraction.text_simplified)
+    extraction.meeting = clean_value(extraction.meeting)
+    extraction.attachments = [Attachment(clean(a.name), clean(a.url)) for a in extraction.attachments]
+    return extraction
 
 
 def _is_chrome(line: str) -> bool:

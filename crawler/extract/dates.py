@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from crawler.vocabulary import SHANGHAI
+
 MIN_YEAR, MAX_YEAR = 1949, 2100
 
 _TIME = r"(?:\s*(?:T|\s)?\s*(?P<h>\d{1,2})[:：时](?P<mi>\d{1,2})(?:[:：分](?P<s>\d{1,2}))?秒?)?"

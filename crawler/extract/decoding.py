@@ -7,23 +7,13 @@ import re
 from collections.abc import Mapping
 
 from bs4.dammit import EncodingDetector
+from w3lib.encoding import resolve_encoding
 
 HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
-# Aliases that need a wider codec than their name: gb2312/gbk pages use characters outside those tables
-# (镕, 喆 …), and big5 pages use HKSCS extensions.
-WIDER_CODEC: dict[str, str] = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "gb_2312-80": "gb18030",
-    "gb2312-80": "gb18030",
-    "x-gbk": "gb18030",
-    "cp936": "gb18030",
-    "euc-cn": "gb18030",
-    "hz-gb-2312": "gb18030",
-    "big5": "big5hkscs",
-    "x-big5": "big5hkscs",
-    "cp950": "big5hkscs",
-}
+# Charset names resolve as browsers and Scrapy resolve them (w3lib.encoding, after the WHATWG Encoding
+# Standard): gb2312/gbk are read as gb18030 (their pages use characters outside those tables: 镕, 喆 …),
+# big5 as big5hkscs, latin-1 and ascii as cp1252. These labels from that standard are unknown to w3lib.
+EXTRA_LABELS: dict[str, str] = {"x-gbk": "gb18030", "x-big5": "big5hkscs"}
 # Declarations that servers emit by default and Chinese pages never mean: weak evidence only.
 WEAK_DECLARATIONS = frozenset({"latin_1", "iso8859-1", "ascii", "cp1252", "iso8859_1", "windows-1252"})
 # Share of undecodable characters a declared encoding may produce and still count as right
@@ -37,12 +27,7 @@ def normalize_encoding(name: str | None) -> str | None:
     if not name:
         return None
     name = name.strip().strip("\"'").lower()
-    name = WIDER_CODEC.get(name, name)
-    try:
-        canonical = codecs.lookup(name).name
-    except LookupError:
-        return None
-    return {"gbk": "gb18030", "gb2312": "gb18030", "big5": "big5hkscs"}.get(canonical, canonical)
+    return resolve_encoding(EXTRA_LABELS.get(name, name))
 
 
 def header_charset(headers: Mapping[str, str] | None) -> str | None:

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from crawler.extract.dates import find_dates, url_date
+from crawler.vocabulary import SHANGHAI
 
-CHINA = timezone(timedelta(hours=8))
 # Full-date formats that make sense in a listing row (no bare 8-digit numbers: they are ids there).
 LISTING_FORMATS: tuple[str, ...] = ("cjk", "ymd", "dmy", "mdy")
 # A month and day only ([05-06], 05-06, 5月6日); the year comes from the URL.
@@ -71,7 +71,7 @@ def parse_date_value(value: object) -> date | None:
     if isinstance(value, int | float):
         seconds = value / 1000 if value > 10_000_000_000 else value
         try:
-            return datetime.fromtimestamp(seconds, tz=CHINA).date()
+            return datetime.fromtimestamp(seconds, tz=SHANGHAI).date()
         except (OverflowError, OSError, ValueError):
             return None
     return listing_date(str(value))

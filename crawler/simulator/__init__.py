@@ -22,6 +22,6 @@ from __future__ import annotations
 
 from crawler.simulator.server import LoggedRequest
 from crawler.simulator.web import DEFAULT_START, ArticleTruth, DayTruth, SimulatedWeb
-from crawler.simulator.world import KINDS
+from crawler.vocabulary import KINDS
 
 __all__ = ["DEFAULT_START", "KINDS", "ArticleTruth", "DayTruth", "LoggedRequest", "SimulatedWeb"]

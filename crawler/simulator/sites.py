@@ -10,15 +10,15 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from typing import Protocol
 
 from crawler.simulator import templates as t
 from crawler.simulator.phrases import ATTACHMENTS, WEEKDAYS
 from crawler.simulator.server import Request, Response
 from crawler.simulator.world import Article, Column, SiteSpec, World
+from crawler.vocabulary import SHANGHAI as CHINA
 
-CHINA = timezone(timedelta(hours=8))
 RELATED_COUNT = 4
 PAGE_CACHE_SIZE = 64  # rendered static pages kept (bounded: the scaled world has thousands of pages)
 
@@ -448,7 +448,8 @@ class MirrorSite(BaseSite):
         self.original = original
         self.converter = opencc.OpenCC("s2t")
         self.cache = PageCache()
-        self._convert_lock = threading.Lock()  # the pure-Python converter is not documented thread-safe
+        self._convert_lock = threading.Lock()  # OpenCC's converter is not documented thread-safe
+        self._chars: dict[str, str] = {}
 
     def respond(self, request: Request) -> Response:
         if request.path == "/robots.txt":
@@ -472,8 +473,12 @@ class MirrorSite(BaseSite):
         if page.status != 200 or not page.content_type.startswith("text/html"):
             return page  # errors and attachments pass through unconverted
         text = page.body.decode("utf-8")
+        # A gateway like this maps character by character (no phrase dictionary: 澄江 stays 澄江, where
+        # OpenCC's phrase rules would write the historical 澂江, which no t2s maps back).
         with self._convert_lock:
-            text = self.converter.convert(text)
+            for char in set(text) - self._chars.keys():
+                self._chars[char] = self.converter.convert(char)
+            text = "".join(self._chars[char] for char in text)
         text = self.rewrite_links(text)
         return Response(200, text.encode("utf-8"), cacheable=True, last_modified=page.last_modified)
 

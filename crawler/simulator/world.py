@@ -10,7 +10,6 @@ from functools import lru_cache
 
 from crawler.simulator import phrases
 
-KINDS = ("meeting", "notice", "speech", "policy", "news")
 FIRST_UID = 1_000_101
 DIGEST_MORE = ">>>更多内容，点击阅读"  # the link text that ends each digest entry
 DIGEST_LEAD = {

@@ -18,12 +18,12 @@ from sqlalchemy.engine import Connection, Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crawler import clock
+from crawler import clock, queries
 from crawler.db import init_db
 from crawler.export import event_query, record_from_row
-from crawler.models import CHANGES
-from crawler.web import feeds, queries
-from crawler.web.queries import BadRequest, ItemQuery
+from crawler.queries import BadRequest, ItemQuery
+from crawler.vocabulary import CHANGES, KINDS
+from crawler.web import feeds
 
 TOKEN_ENV = "GOVWATCH_API_TOKEN"
 TOKEN_COOKIE = "govwatch_token"
@@ -256,7 +256,7 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
                 "items": items,
                 "filters": filters,
                 "sources": queries.source_ids(conn),
-                "kinds": queries.KINDS,
+                "kinds": KINDS,
                 "changes": CHANGES,
                 "next_url": next_url,
                 "first_url": first_url,

@@ -14,7 +14,8 @@ from crawler import clock
 from crawler.diffing import changed_lines
 from crawler.export import TAG_PREFIX, entry_id, entry_title
 from crawler.models import ItemVersion
-from crawler.web.queries import FEED_SIZE, feed_records
+from crawler.queries import FEED_SIZE, feed_records
+from crawler.textsafe import clean
 
 
 def _html_content(record: dict[str, Any], changes: list[str], page: str) -> str:
@@ -31,7 +32,8 @@ def _html_content(record: dict[str, Any], changes: list[str], page: str) -> str:
         parts.append("<p>" + " · ".join(shown) + "</p>")
     parts.extend(f"<p>{escape(line)}</p>" for line in (record.get("text") or "").splitlines() if line.strip())
     parts.append(f'<p><a href="{escape(page)}">govwatch: 版本与对比 (versions and diff)</a></p>')
-    return "\n".join(parts)
+    # lxml (under feedgen) refuses control characters outright: an older stored version may still hold one.
+    return clean("\n".join(parts))
 
 
 def _previous_text(connection: Connection, record: dict[str, Any]) -> str | None:
@@ -59,7 +61,7 @@ def build_feed(
     records = feed_records(connection, source=source, kind=kind, limit=limit)
     feed = FeedGenerator()
     feed.id(f"{TAG_PREFIX}feed/{key}")
-    feed.title(title)
+    feed.title(clean(title))
     feed.author({"name": "govwatch"})
     feed.link(href=self_url, rel="self", type="application/atom+xml")
     feed.link(href=site_url, rel="alternate", type="text/html")

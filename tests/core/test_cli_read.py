@@ -51,7 +51,7 @@ def run(*args: str) -> str:
 def test_items_filters(db: str) -> None:
     edited = json.loads(run("items", "--edited", "--json", "--db", db))
     assert [row["url"] for row in edited] == [URL]
-    assert edited[0]["change"] == "edited" and edited[0]["versions"] == 2
+    assert edited[0]["change"] == "edited" and edited[0]["version"] == 2
     new = json.loads(run("items", "--new", "--json", "--db", db))
     assert len(new) == 2
     notices = json.loads(run("items", "--kind", "notice", "--json", "--db", db))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.models import RUN_STATUSES, CrawlRun
+from crawler.models import CrawlRun
 from crawler.run_status import RunCounts, classify
+from crawler.vocabulary import RUN_STATUSES
 
 
 def counts(**values: int) -> RunCounts:

@@ -71,11 +71,20 @@ def test_forced_encoding_overrides_everything() -> None:
     assert encoding == "big5hkscs"
 
 
+@pytest.mark.parametrize(
+    ("declared", "codec"),
+    [
+        ("GB2312", "gb18030"), ("gbk", "gb18030"), ("x-gbk", "gb18030"), ("cp936", "gb18030"), ("EUC-CN", "gb18030"),
+        ("big5", "big5hkscs"), ("x-big5", "big5hkscs"), ("hz-gb-2312", "hz"),  # HZ is 7-bit, not GB18030
+        ("UTF8", "utf-8"), ("'utf-8'", "utf-8"), ("iso-8859-1", "cp1252"), ("ascii", "cp1252"),
+        ("no-such-codec", None), ("", None),
+    ],
+)
+def test_charset_names_resolve_as_browsers_do(declared: str, codec: str | None) -> None:
+    assert normalize_encoding(declared) == codec
+
+
 def test_helpers() -> None:
-    assert normalize_encoding("GB2312") == "gb18030"
-    assert normalize_encoding("x-gbk") == "gb18030"
-    assert normalize_encoding("UTF8") == "utf-8"
-    assert normalize_encoding("no-such-codec") is None
     assert header_charset({"Content-Type": 'text/html; charset="gbk"'}) == "gbk"
     assert header_charset({b"Content-Type": [b"text/html;charset=utf-8"]}) == "utf-8"
     assert meta_charset(b'<meta charset="GB2312">') == "gb2312"

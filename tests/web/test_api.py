@@ -70,7 +70,7 @@ def test_keyset_pagination_visits_every_item_once(client, world) -> None:  # typ
 
 
 def test_search_reads_a_bounded_window_per_page(client, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import crawler.web.queries as web_queries
+    import crawler.queries as web_queries
 
     # Three ids per request: a search for what only the oldest items hold walks back over short pages.
     monkeypatch.setattr(web_queries, "SEARCH_WINDOW", 3)
