@@ -16,6 +16,7 @@ from crawler.yamlfile import ConfigFileError, read_yaml, validate
 
 SEEDS_ENV = "GOVWATCH_SEEDS"
 DEFAULT_SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$")
 PROFILES = ("trs", "hanweb", "json_api", "html")
 DEFAULT_REVISIT_DAYS = (1, 3, 7, 30)
 
@@ -102,10 +103,21 @@ class Source(_Strict):
     verified: bool = False
     politeness: Politeness = Field(default_factory=Politeness)
     revisit: Revisit = Field(default_factory=Revisit)
+    # Hosts besides the listings' where redirects may lead (a department that moved between .gov.cn hosts);
+    # a redirect anywhere else is an error, and an item's URL never moves off these.
+    allowed_domains: list[str] = Field(default_factory=list)
     # How pages are fetched: plain HTTP only; a headless Chromium from the start; or (auto) plain HTTP until the
     # site answers with a JavaScript challenge, then the browser, whose cookies plain HTTP reuses.
     fetch: Literal["http", "browser", "auto"] = "auto"
     notes: str | None = None
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _hostnames(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not HOSTNAME.match(host):
+                raise ValueError(f"not a bare host name (no scheme, port or path): {host!r}")
+        return [host.lower() for host in value]
 
     @field_validator("id")
     @classmethod
@@ -148,6 +160,15 @@ class SeedSet:
 
     def enabled(self) -> list[Source]:
         return [source for source in self.sources.values() if source.enabled]
+
+    def select(self, requested: list[str]) -> tuple[list[Source], list[str]]:
+        """The sources a crawl asked for ([] or ["all"]: every enabled one) and the ids no seed defines."""
+        if not requested or requested == ["all"]:
+            return self.enabled(), []
+        broken = {error.path.stem for error in self.errors}
+        chosen = [self.sources[source_id] for source_id in requested if source_id in self.sources]
+        unknown = [source_id for source_id in requested if source_id not in self.sources and source_id not in broken]
+        return chosen, unknown
 
 
 def seeds_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

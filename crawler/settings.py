@@ -49,13 +49,23 @@ REDIRECT_MAX_TIMES = 5
 # 404/410 (an article gone: deletion after confirmation), 403/412/521 (WAF and JS-challenge pages: blocked).
 HTTPERROR_ALLOWED_CODES = [304, 403, 404, 410, 412, 521]
 
+# Downloader middlewares, in the order answers pass them (from the downloader up: high numbers first).
+#   650 RedirectGuardMiddleware  stops a 3xx that leaves the source's domains or loops (before 600 follows it)
+#   600 (Scrapy) RedirectMiddleware  follows the rest, at most REDIRECT_MAX_TIMES
+#   585 BrowserMiddleware        a JavaScript challenge → the same request again, through Chromium
+#   550 BackoffRetryMiddleware   retries RETRY_HTTP_CODES and network errors with a growing pause
+#   540 AnswerMiddleware         the final answer's Verdict (crawler/answers.py) → request.meta["gw_verdict"]
+# A component that acts on verdicts (a browser re-fetch of "blocked" answers) goes below 540; one that must
+# see raw answers before they are classified goes between 550 and 600.
 DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.RedirectGuardMiddleware": 650,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,  # where RetryMiddleware sits
     # JavaScript challenges → the browser (spiders/browser.py). After HttpCompression (590), so it reads
     # decompressed bodies; closer to the downloader than retries and the answer classification, so those
     # see the browser's answer, not the challenge it passed.
     "spiders.browser.BrowserMiddleware": 585,
+    "spiders.middlewares.AnswerMiddleware": 540,
 }
 
 # Plain HTTP as Scrapy does it, or Chromium for requests the browser middleware marks (spiders/browser.py).
@@ -71,10 +81,13 @@ GOVWATCH_BROWSER_TIMEOUT = 30.0  # seconds for one browser fetch (challenge and 
 # browser path alone, in benchmarks/bench_crawl.py): most requests then stay plain HTTP.
 GOVWATCH_BROWSER_REUSE_COOKIES = True
 
+# Scrapy's own AutoThrottle stays: a seed that fixes a site's delay marks its requests
+# `autothrottle_dont_adjust_delay` (crawler/politeness.py), Scrapy's documented switch.
 EXTENSIONS = {
-    "scrapy.extensions.throttle.AutoThrottle": None,
-    # AutoThrottle whose floor per site is the seed's own delay (spiders/middlewares.py).
-    "spiders.middlewares.SlotAwareAutoThrottle": 0,
+    # crawl_run rows, health and alert delivery at spider_closed (spiders/runbook.py).
+    "spiders.runbook.RunBook": 100,
+    # A crawl started by crawler.runner stops itself when that process is gone (no orphan crawls).
+    "spiders.runbook.ParentWatch": 200,
 }
 
 # --- pipeline: extract → fingerprint → store ----------------------------------------------------------------
@@ -108,3 +121,6 @@ GOVWATCH_EXTRACT_PROCESSES = -1
 # ORM's CPU work then leaves the crawl process free to download. Measured on 20 sites × 500 articles with
 # two CPUs: 113 pages/s instead of 77, ~100 MB more memory. Still one writer: decisions stay sequential.
 GOVWATCH_STORE_PROCESS = True
+# Ask one random path per host per run: a 200 answer to it is the host's own not-found page, and an
+# article answering with the same page is a soft 404 (spiders/middlewares.AnswerMiddleware).
+GOVWATCH_NOT_FOUND_PROBE = True

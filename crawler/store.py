@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import and_, func, update
 from sqlmodel import Session, col, select
 
 from crawler import clock
 from crawler.config import DEFAULT_REVISIT_DAYS, Source
 from crawler.db import get_engine, init_db, insert_ignore
+from crawler.decide import Previous, decide
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow
 from crawler.processes import pid_alive
 from crawler.vocabulary import BAD_HEALTH
@@ -40,6 +41,7 @@ class KnownItem:
     last_modified: str | None
     next_revisit_at: datetime | None
     gone_count: int
+    text_length: int | None = None  # characters of the current version (a collapse to a tiny page is a soft 404)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,28 @@ class HealthChange:
     notify: str | None  # "broken" | "recovered" | None
 
 
+def stored_counts(session: Session, run_id: int) -> dict[str, int]:
+    """What a run really stored, recomputed from its change events (new, edited, deleted, restored)."""
+    rows = session.exec(
+        select(ChangeEvent.change, func.count())
+        .where(ChangeEvent.crawl_run_id == run_id)
+        .group_by(ChangeEvent.change)
+    ).all()
+    counts = dict.fromkeys(("new", "edited", "deleted", "restored"), 0)
+    counts.update({change: int(number) for change, number in rows if change in counts})
+    return counts
+
+
+def mark_crashed(session: Session, run: CrawlRun, note: str, now: datetime) -> None:
+    """Close a run its process left 'running': crashed, with the counts of what it did store (not zeros)."""
+    assert run.id is not None
+    for change, number in stored_counts(session, run.id).items():
+        setattr(run, change, max(number, getattr(run, change)))
+    run.status, run.finished_at = "crashed", now
+    run.errors = [*run.errors, note]
+    session.add(run)
+
+
 def next_revisit(first_seen: datetime, revisits_done: int, days: Sequence[int]) -> datetime | None:
     """When an item is due again: first_seen + days[k] for the k-th revisit, then never."""
     if revisits_done >= len(days):
@@ -142,9 +166,7 @@ class Store:
             ).all()
             for run in stale:
                 if (run.pid and not pid_alive(run.pid)) or now - run.started_at > STALE_RUN_AFTER:
-                    run.status, run.finished_at = "crashed", now
-                    run.errors = [*run.errors, "the crawl process ended before finishing this run"]
-                    session.add(run)
+                    mark_crashed(session, run, "the crawl process ended before finishing this run", now)
             run = CrawlRun(source_id=source_id, started_at=now, pid=pid or os.getpid())
             session.add(run)
             session.commit()
@@ -207,8 +229,8 @@ class Store:
         with self.session() as session:
             for start in range(0, len(urls), KNOWN_LOOKUP_BATCH):
                 chunk = urls[start : start + KNOWN_LOOKUP_BATCH]
-                for item in session.exec(select(Item).where(col(Item.canonical_url).in_(chunk))):
-                    found[item.canonical_url] = _known(item)
+                for item, length in session.exec(_with_text_length().where(col(Item.canonical_url).in_(chunk))):
+                    found[item.canonical_url] = _known(item, length)
         return found
 
     def due_for_revisit(self, source_id: str, limit: int, exclude: Iterable[str] = ()) -> list[KnownItem]:
@@ -219,7 +241,7 @@ class Store:
         now = clock.now()
         with self.session() as session:
             rows = session.exec(
-                select(Item)
+                _with_text_length()
                 .where(
                     Item.source_id == source_id,
                     col(Item.status).in_(("active", "blocked")),
@@ -229,7 +251,7 @@ class Store:
                 .order_by(col(Item.next_revisit_at))
                 .limit(limit + len(skip))
             ).all()
-        return [_known(item) for item in rows if item.canonical_url not in skip][:limit]
+        return [_known(item, length) for item, length in rows if item.canonical_url not in skip][:limit]
 
     # --- what the crawl reports after fetching --------------------------------------------------------
 
@@ -275,23 +297,26 @@ class Store:
                 ).one()
             was_deleted = item.status == "deleted"
             was_inactive = item.status != "active"  # deleted, or blocked by a challenge page
+            decision = decide(
+                Previous(item.status, item.content_hash) if previous is not None else None, content.content_hash
+            )
             item.url, item.last_seen, item.last_checked = url, now, now
             item.etag, item.last_modified, item.gone_count = etag, last_modified, 0
             item.status = "active"
             if was_deleted:
                 # A deletion ended its revisits; a page that came back may change or go again: check it soon.
                 item.next_revisit_at = next_revisit(now, 0, revisit_days)
-            if previous is not None and item.content_hash == content.content_hash:
+            if not decision.new_version:
                 if was_inactive:
                     item.last_changed = now
                 session.add(item)
-                if not was_deleted:  # a blocked item was never gone: answering again is no change
+                if not decision.events:
                     session.commit()
-                    return Outcome(("unchanged",), item.id or 0, item.version_count)
+                    return Outcome(decision.changes, item.id or 0, item.version_count)
                 # The same text back after a deletion: one event on the current version, no new version.
-                version, changes = previous, ["restored"]
+                assert previous is not None
+                version = previous
             else:
-                change = "new" if previous is None else "edited"
                 item.version_count += 1
                 item.content_hash = content.content_hash
                 item.last_changed = now
@@ -306,7 +331,7 @@ class Store:
                 version = ItemVersion(
                     item_id=item.id or 0,
                     version=item.version_count,
-                    change=change,
+                    change=decision.changes[-1],  # new | edited (a restore with another text is an edit)
                     content_hash=content.content_hash,
                     title=content.title,
                     published=content.published,
@@ -317,9 +342,7 @@ class Store:
                 )
                 session.add(version)
                 session.flush()
-                # Back after a deletion with another text: "restored" then this version's "edited", both on the
-                # new version, so that `edited` keeps meaning "the text changed" for every consumer.
-                changes = ["restored", change] if was_deleted else [change]
+            changes = list(decision.events)
             event_ids: list[int | None] = []
             for change in changes:
                 event = ChangeEvent(
@@ -426,7 +449,14 @@ class Store:
         return self._baseline[source_id]
 
 
-def _known(item: Item) -> KnownItem:
+def _with_text_length() -> Any:
+    """SELECT item, length of its current version's text (one indexed look-up per item)."""
+    return select(Item, func.length(ItemVersion.text)).outerjoin(
+        ItemVersion, and_(col(ItemVersion.item_id) == Item.id, col(ItemVersion.version) == Item.version_count)
+    )
+
+
+def _known(item: Item, text_length: int | None = None) -> KnownItem:
     return KnownItem(
         id=item.id or 0,
         canonical_url=item.canonical_url,
@@ -437,4 +467,5 @@ def _known(item: Item) -> KnownItem:
         last_modified=item.last_modified,
         next_revisit_at=item.next_revisit_at,
         gone_count=item.gone_count,
+        text_length=text_length,
     )

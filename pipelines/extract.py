@@ -1,4 +1,7 @@
-"""Pipeline step 1: article bytes → Extraction (crawler.extract), with the seed's article overrides."""
+"""Pipeline step 1: article bytes → Extraction (crawler.extract), with the seed's article overrides.
+
+A known article whose text collapsed against its stored version leaves here as a soft 404 (answer "gone").
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from crawler.answers import collapsed
 from crawler.extract import ExtractionError, ExtractOptions, extract
 from spiders import stats as runstats
 from spiders.items import PageItem
@@ -117,4 +121,10 @@ class ExtractPipeline:
             raise DropItem(f"{item.url}: extraction failed: {exc}") from exc
         finally:
             item.body = b""  # the bytes are not needed further; keep memory flat on big crawls
+        soft_404 = collapsed(item.previous_text_length, item.extraction.text)
+        if soft_404 is not None and item.known_id is not None:
+            # The page still answers, but its text collapsed (a placeholder): a 404, never a version.
+            item.answer, item.verdict, item.reason = "gone", soft_404.kind, soft_404.reason
+            item.extraction = None
+            runstats.record_error(self.stats, item.source_id, soft_404.message(item.url))
         return item

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import re
 import signal
 import threading
 import time
@@ -37,6 +36,7 @@ from crawler.config import SeedSet, Source, load_seeds
 from crawler.cron import cron_trigger as crontab_trigger
 from crawler.db import database_url
 from crawler.retention import DEFAULT_LOGS_DIR, LOGS_ENV, RetentionPolicy, prune
+from crawler.runner import CrawlBusy, live_crawls, stop_crawls
 from crawler.store import Store
 from crawler.vocabulary import SHANGHAI, is_slug, slugify
 from scheduler.lock import RunLock
@@ -201,6 +201,13 @@ def run_group(source_ids: Sequence[str], options: ServiceOptions, label: str = "
                 env=options.crawl_env or None,
                 settings=options.crawl_settings or None,
             )
+        except CrawlBusy as exc:
+            # Another crawl of these sources (a manual `govwatch crawl`) is running: not a crash, try next time.
+            log.warning("crawl of %s not started: %s", ",".join(chunk), exc)
+            outcome.log_files.append(str(log_file))
+            for source_id in chunk:
+                outcome.statuses[source_id] = "busy"
+            continue
         except Exception as exc:  # noqa: BLE001  (the service goes on; the runs are recorded as crashed)
             log.exception("could not run the crawl of %s", ",".join(chunk))
             problem = f"could not start the crawl: {type(exc).__name__}: {exc}"
@@ -475,56 +482,17 @@ def alerts_config_check() -> None:
     load_alerts()
 
 
-def _crawl_children() -> list[int]:
-    """Pids of the live `scrapy crawl` subprocesses this process started (Linux /proc; elsewhere none)."""
-    me, found = os.getpid(), []
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return found
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        parent = re.search(r"^PPid:\s*(\d+)", status, re.MULTILINE)
-        zombie = re.search(r"^State:\s*Z", status, re.MULTILINE)
-        if (
-            parent
-            and int(parent.group(1)) == me
-            and not zombie
-            and b"scrapy" in command
-            and b"crawl" in command
-        ):
-            found.append(int(entry.name))
-    return found
-
-
 def terminate_crawls(grace: float = TERM_GRACE_SECONDS) -> list[int]:
     """SIGTERM the crawl subprocesses this process started; SIGKILL those still there after `grace` seconds.
 
-    Each crawl leads its own process group (the runner starts it in a new session), so the whole group is
-    signalled. Scrapy stops gracefully on SIGTERM; the runner's wait then returns and the job thread ends.
+    The runner keeps their Popen handles (crawler.runner.live_crawls); each leads its own process group,
+    so Scrapy's worker processes get the signal too. Scrapy stops gracefully on SIGTERM; the runner's wait
+    then returns and the job thread ends. Returns the pids still alive (none).
     """
-    pids = _crawl_children()
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in pids:
-            try:
-                if os.getpgid(pid) == pid:
-                    os.killpg(pid, sig)
-            except (ProcessLookupError, PermissionError):
-                continue
-        if pids:
-            log.info("sent %s to running crawl(s) %s", signal.Signals(sig).name, pids)
-        deadline = time.monotonic() + grace
-        while pids and time.monotonic() < deadline:
-            time.sleep(0.1)
-            pids = [pid for pid in pids if pid in _crawl_children()]
-        if not pids:
-            break
-    return pids
+    pids = [process.pid for process in live_crawls()]
+    if pids:
+        log.info("stopping running crawl(s) %s (SIGTERM, SIGKILL after %.0f s)", pids, grace)
+    return stop_crawls(grace)
 
 
 def _stop_once_run(signum: int, _frame: object) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# What the answer was: a page to extract and store, a 304, a 404/410, or a challenge page.
+# What the answer means for the store: a page to extract and store, a 304, gone (404/410 or soft 404), or a
+# challenge page. The downloader middleware's verdict (crawler.answers) is kept in `verdict`.
 ANSWERS = ("content", "not_modified", "gone", "blocked")
 
 
@@ -27,7 +28,9 @@ class PageItem:
     etag: str | None = None
     last_modified: str | None = None
     article: dict[str, Any] = field(default_factory=dict)  # the seed's article overrides
-    reason: str | None = None  # why blocked
+    verdict: str = "content"  # crawler.answers.Verdict.kind (a soft 404 arrives as answer "gone")
+    reason: str | None = None  # why blocked, gone or soft 404
+    previous_text_length: int | None = None  # of the stored version: a collapse to a tiny text is a soft 404
     # Filled by the pipelines.
     extraction: Any = None
     content_hash: str | None = None

@@ -1,40 +1,52 @@
 """The one generic spider: `scrapy crawl listing -a source=<id>[,<id>...]` (or `-a sources=all`).
 
-For each source it reads the listings with the source's CMS profile, fetches unknown articles, re-checks
-known ones that are due (conditional GETs), confirms deletions, recognizes challenge pages, and at close
-writes each source's crawl_run with its counts, errors and health. The decisions are in crawler/.
+Its one job is listing → requests: read each source's listings with its CMS profile, fetch unknown
+articles, re-check known ones that are due (conditional GETs), ask once more before a deletion, and ask
+one random path per host (the host's own not-found page). What an answer IS comes from the downloader
+middlewares (spiders/middlewares.py over crawler/answers.py) as `response.meta["gw_verdict"]`; what it
+changes is decided by the pipelines and the store; runs are opened and closed by spiders/runbook.py.
 """
 
 from __future__ import annotations
 
-import os
+import secrets
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import FormRequest, Request, Response
-from sqlmodel import col, select
 from twisted.python.failure import Failure
 
-from crawler import alerts, clock
-from crawler.challenge import detect_challenge, not_html
+from crawler import clock
+from crawler.answers import Scope, Verdict
+from crawler.challenge import detect_challenge
 from crawler.config import Listing, SeedError, Source, load_seeds
 from crawler.extract.decoding import decode_html
-from crawler.models import CrawlRun
+from crawler.politeness import download_slots, request_headers, request_meta
 from crawler.profiles import get_profile
 from crawler.profiles.base import ListingPage, PageRequest
-from crawler.run_status import classify
 from crawler.store import DELETION_CONFIRMATIONS, KnownItem, Store
 from crawler.urls import canonical_url, is_mirror
 from spiders import stats as runstats
 from spiders.items import PageItem
+from spiders.middlewares import (
+    META_CONDITIONAL,
+    META_KNOWN,
+    META_LISTED,
+    META_PROBE,
+    META_SCOPE,
+    failure_verdict,
+    verdict_of,
+)
+from spiders.runbook import RunBook
 
+PROBE_PRIORITY = 200  # the random path first: the host's not-found page is known before any article answers
 LISTING_PRIORITY = 100  # listings before articles, so every source's listing is read early
 REVISIT_PRIORITY = -10  # scheduled revisits after the new articles
 
@@ -45,6 +57,7 @@ class SourceRun:
 
     source: Source
     run_id: int
+    scope: Scope
     pending_listings: int = 0
     listing_requests_seen: set[tuple[str, str, str]] = field(default_factory=set)
     revisits_used: int = 0
@@ -72,36 +85,6 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _failure_reason(failure: Failure) -> str:
-    """A short, human reason for a failed request."""
-    from scrapy.exceptions import (
-        CannotResolveHostError,
-        DownloadCancelledError,
-        DownloadConnectionRefusedError,
-        DownloadTimeoutError,
-        IgnoreRequest,
-    )
-    from scrapy.spidermiddlewares.httperror import HttpError
-
-    exc = failure.value
-    if isinstance(exc, HttpError):
-        return f"HTTP {exc.response.status}"
-    if isinstance(exc, IgnoreRequest):
-        return f"not fetched: {exc}" if str(exc) else "not fetched (ignored)"
-    labels = (
-        (CannotResolveHostError, "DNS lookup failed"),
-        (DownloadConnectionRefusedError, "connection refused"),
-        (DownloadTimeoutError, "timed out"),
-        (DownloadCancelledError, "response too large (over the maximum size)"),
-        (ConnectionRefusedError, "connection refused"),
-        (TimeoutError, "timed out"),
-    )
-    for kind, label in labels:
-        if isinstance(exc, kind):
-            return label if kind is not DownloadCancelledError else f"{label}: {exc}"
-    return f"{type(exc).__name__}: {exc}"
-
-
 class ListingSpider(scrapy.Spider):
     """Crawls any number of sources from their seeds in one process; each site is kept polite by its slot."""
 
@@ -114,70 +97,28 @@ class ListingSpider(scrapy.Spider):
         self.requested = _parse_ids(source, sources)
         seed_set = load_seeds(seeds)
         self.seed_errors: list[SeedError] = seed_set.errors
-        self.unknown_ids: list[str] = []
-        if not self.requested or self.requested == ["all"]:
-            self.sources = seed_set.enabled()
-        else:
-            self.sources = []
-            for source_id in self.requested:
-                if source_id in seed_set.sources:
-                    self.sources.append(seed_set.sources[source_id])
-                elif not any(error.path.stem == source_id for error in self.seed_errors):
-                    self.unknown_ids.append(source_id)
+        self.sources, self.unknown_ids = seed_set.select(self.requested)
         self.runs: dict[str, SourceRun] = {}
-        self.store: Store | None = None
+        self.book: RunBook | None = None
+
+    @property
+    def store(self) -> Store:
+        assert self.book is not None, "the spider has not started"
+        return self.book.store
 
     # --- set-up ---------------------------------------------------------------------------------------
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        # Opened here, not in start(): an unreachable database or a broken alerts.yaml then fails the
-        # crawl's start-up (exit status 1) instead of giving a crawl that silently stores or alerts nothing.
-        spider.store = Store(listeners=alerts.change_listeners())
-        spider._apply_politeness(crawler)
+        # Settings are still writable here: the seeds' politeness becomes per-domain download slots.
+        slots = download_slots(spider.sources, crawler.settings.getdict("DOWNLOAD_SLOTS"))
+        crawler.settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
-        crawler.signals.connect(spider._on_closed, signal=signals.spider_closed)
         return spider
 
-    def _apply_politeness(self, crawler: Crawler) -> None:
-        """Seed politeness → DOWNLOAD_SLOTS per domain (settings are still writable in from_crawler)."""
-        slots: dict[str, dict[str, Any]] = dict(crawler.settings.getdict("DOWNLOAD_SLOTS"))
-        for source in self.sources:
-            rules = source.politeness
-            for domain in source.domains:
-                slot = dict(slots.get(domain, {}))
-                if rules.download_delay is not None:
-                    # Two sources on one site: the slower wish wins.
-                    slot["delay"] = max(rules.download_delay, slot.get("delay", 0.0))
-                    if rules.download_delay == 0:
-                        slot["jitter"] = 0.0
-                if rules.concurrent_requests_per_domain is not None:
-                    slot["concurrency"] = min(
-                        rules.concurrent_requests_per_domain, slot.get("concurrency", 99)
-                    )
-                if slot:
-                    slots[domain] = slot
-        crawler.settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
-
-    def _request_meta(self, source: Source, **extra: Any) -> dict[str, Any]:
-        rules = source.politeness
-        meta: dict[str, Any] = {"gw_source": source.id, **extra}
-        if rules.obey_robots is False:
-            meta["dont_obey_robotstxt"] = True
-        if rules.max_response_bytes is not None:
-            meta["download_maxsize"] = rules.max_response_bytes
-        if rules.retry_times is not None:
-            meta["max_retry_times"] = rules.retry_times
-        if rules.timeout is not None:
-            meta["download_timeout"] = rules.timeout
-        return meta
-
-    def _headers(self, source: Source, extra: dict[str, str] | None = None) -> dict[str, str]:
-        headers = dict(extra or {})
-        if source.politeness.user_agent:
-            headers["User-Agent"] = source.politeness.user_agent
-        return headers
+    def _request_meta(self, run: SourceRun, **extra: Any) -> dict[str, Any]:
+        return {**request_meta(run.source), META_SCOPE: run.scope, **extra}
 
     # --- start ---------------------------------------------------------------------------------------
 
@@ -186,17 +127,21 @@ class ListingSpider(scrapy.Spider):
             yield request
 
     def _start_requests(self) -> Iterator[Request]:
-        assert self.store is not None
+        self.book = RunBook.of(self.crawler)
         for error in self.seed_errors:
             self.logger.error("seed file not loaded: %s", error)
         for source_id in self.unknown_ids:
             self.logger.error("unknown source %r: no seed file defines it", source_id)
         self.store.sync_sources(self.sources)
-        self._record_broken_seeds()
+        wanted = set(self.requested) if self.requested and self.requested != ["all"] else None
+        self.book.record_broken_seeds(self.seed_errors, wanted)
+        probed: set[str] = set()
         for source in self.sources:
-            run = SourceRun(source=source, run_id=self.store.begin_run(source.id, pid=os.getpid()))
-            run.full_paging = self._previous_status(source.id, run.run_id) != "ok"
+            run = SourceRun(source=source, run_id=self.book.begin(source.id), scope=scope_of(source))
+            run.full_paging = self.book.previous_status(source.id) != "ok"
             self.runs[source.id] = run
+            if self.settings.getbool("GOVWATCH_NOT_FOUND_PROBE", True):
+                yield from self._probes(run, probed)
             for listing_index, listing in enumerate(source.listings):
                 try:
                     first = get_profile(listing.profile).first_requests(listing)
@@ -210,37 +155,31 @@ class ListingSpider(scrapy.Spider):
                     if request is not None:
                         yield request
             if run.pending_listings == 0:
-                self._finish_source(run)
+                self.book.finish(source.id)
 
-    def _previous_status(self, source_id: str, run_id: int) -> str | None:
-        """The status of the source's run before this one (None for a first crawl)."""
-        assert self.store is not None
-        with self.store.session() as session:
-            return session.exec(
-                select(CrawlRun.status)
-                .where(CrawlRun.source_id == source_id, col(CrawlRun.id) < run_id)
-                .order_by(col(CrawlRun.id).desc())
-                .limit(1)
-            ).first()
+    def _probes(self, run: SourceRun, probed: set[str]) -> Iterator[Request]:
+        """One random path per host per run: a 200 answer to it is the host's own not-found page."""
+        for listing in run.source.listings:
+            host = urlsplit(listing.url).hostname or ""
+            if host in probed:
+                continue
+            probed.add(host)
+            yield Request(
+                urljoin(listing.url, f"govwatch-probe-{secrets.token_hex(6)}.html"),
+                callback=self.parse_probe,
+                errback=self.probe_failed,
+                meta=self._request_meta(run, **{META_PROBE: True}),
+                headers=request_headers(run.source),
+                priority=PROBE_PRIORITY,
+                dont_filter=True,
+            )
 
-    def _record_broken_seeds(self) -> None:
-        """A requested source whose seed file is broken gets a failing run naming the file and key."""
-        assert self.store is not None
-        wanted = set(self.requested) if self.requested and self.requested != ["all"] else None
-        for error in self.seed_errors:
-            source_id = error.path.stem
-            if wanted is not None and source_id not in wanted:
-                continue
-            if not source_id or any(
-                char not in "abcdefghijklmnopqrstuvwxyz0123456789-" for char in source_id
-            ):
-                continue
-            run_id = self.store.begin_run(source_id, pid=os.getpid())
-            change = self.store.finish_run(run_id, "failing", {}, [f"seed file not loaded: {error}"])
-            try:
-                alerts.health_changed(self.store, change)
-            except Exception:  # noqa: BLE001 - an alert failure must not stop the crawl
-                self.logger.exception("health alert for %s failed", source_id)
+    def parse_probe(self, response: Response) -> Iterator[Request]:
+        """The middleware has learned the host's not-found page (if it answered 200); nothing to count."""
+        return iter(())
+
+    def probe_failed(self, failure: Failure) -> None:
+        """A 404 (an honest site) or no answer: nothing to learn."""
 
     # --- listings ------------------------------------------------------------------------------------
 
@@ -252,15 +191,14 @@ class ListingSpider(scrapy.Spider):
             return None
         run.listing_requests_seen.add(key)
         run.pending_listings += 1
-        source = run.source
-        meta = self._request_meta(source, gw_listing=listing_index, gw_page=page_request)
+        meta = self._request_meta(run, gw_listing=listing_index, gw_page=page_request)
         common: dict[str, Any] = {
             "callback": self.parse_listing,
             "errback": self.listing_failed,
             "meta": meta,
             "priority": LISTING_PRIORITY,
             "dont_filter": True,  # deduplicated above, per source; a dropped request would hang the count
-            "headers": self._headers(source),
+            "headers": request_headers(run.source),
         }
         if page_request.method.upper() == "POST":
             return FormRequest(page_request.url, formdata=page_request.formdata or {}, **common)
@@ -329,7 +267,8 @@ class ListingSpider(scrapy.Spider):
         run = self.runs[request.meta["gw_source"]]
         self._count(run.source.id, "pages_fetched")
         self._count(run.source.id, "failed")
-        self._error(run.source.id, f"{request.url}: listing not fetched: {_failure_reason(failure)}")
+        verdict = failure_verdict(failure.value, request)
+        self._error(run.source.id, f"{request.url}: listing not fetched: {verdict.detail}")
         run.pending_listings -= 1
         if run.pending_listings == 0:
             yield from self._due_revisits(run)
@@ -338,7 +277,6 @@ class ListingSpider(scrapy.Spider):
 
     def _article_requests(self, run: SourceRun, urls: Iterable[str]) -> Iterator[Request]:
         """Unknown entries are fetched; known ones only when due for a revisit, within the budget."""
-        assert self.store is not None
         source = run.source
         by_canonical: dict[str, str] = {}
         for url in urls:
@@ -381,7 +319,6 @@ class ListingSpider(scrapy.Spider):
         if run.revisits_scheduled:
             return
         run.revisits_scheduled = True
-        assert self.store is not None
         source = run.source
         if runstats.value(self.crawler.stats, source.id, "listing_pages") == 0:
             return  # the site did not answer its listing: leave the schedule for the next run
@@ -415,7 +352,11 @@ class ListingSpider(scrapy.Spider):
             if known.last_modified:
                 conditional["If-Modified-Since"] = known.last_modified
         meta = self._request_meta(
-            source, gw_canonical=canonical, gw_known=known, gw_revisit=revisit, gw_confirming=confirming
+            run,
+            gw_canonical=canonical,
+            gw_revisit=revisit,
+            gw_confirming=confirming,
+            **{META_KNOWN: known, META_LISTED: url, META_CONDITIONAL: bool(conditional)},
         )
         self._count(source.id, "article_attempts")
         if revisit and not confirming:
@@ -425,75 +366,69 @@ class ListingSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.article_failed,
             meta=meta,
-            headers=self._headers(source, conditional),
+            headers=request_headers(source, conditional),
             priority=REVISIT_PRIORITY if off_listing else 0,
             dont_filter=True,  # deduplicated by canonical URL above
         )
 
     def parse_article(self, response: Response) -> Iterator[PageItem | Request]:
+        """The middleware's verdict → a PageItem for the pipelines, a confirming request, or a named error."""
         run = self.runs[response.meta["gw_source"]]
         source = run.source
-        known: KnownItem | None = response.meta["gw_known"]
-        canonical: str = response.meta["gw_canonical"]
+        known: KnownItem | None = response.meta[META_KNOWN]
+        listed: str = response.meta[META_LISTED]
         self._count(source.id, "pages_fetched")
         self._count(source.id, "bytes_received", len(response.body))
-        headers = response.headers.to_unicode_dict()
+        verdict: Verdict = verdict_of(response)
         base = {
             "source_id": source.id,
             "run_id": run.run_id,
-            "url": response.url,
-            "canonical_url": canonical,
+            "url": listed,  # the item keeps its listed URL: a redirect never moves it (to / or another host)
+            "canonical_url": response.meta["gw_canonical"],
             "known_id": known.id if known else None,
             "revisit": bool(response.meta["gw_revisit"]),
             "revisit_days": tuple(source.revisit.days),
             "status": response.status,
+            "verdict": verdict.kind,
+            "reason": verdict.reason or None,
+            "previous_text_length": known.text_length if known else None,
         }
-        if response.status == 304:
-            if known is None:
-                self._fail(source.id, response.url, "HTTP 304 to a request that was not conditional")
-                return
+        if verdict.kind == "not_modified" and known is not None:
             yield PageItem(answer="not_modified", **base)
-            return
-        challenge = detect_challenge(response.status, response.body, dict(headers))
-        if challenge is not None:
+        elif verdict.kind == "blocked":
             self._count(source.id, "blocked")
-            self._error(source.id, f"{response.url}: blocked: {challenge.reason}")
+            self._error(source.id, verdict.message(listed))
             if known is not None:
-                yield PageItem(answer="blocked", reason=challenge.reason, **base)
-            return
-        if response.status in (404, 410):
-            if known is None:
-                self._fail(source.id, response.url, f"HTTP {response.status} for a listed article")
-                return
+                yield PageItem(answer="blocked", **base)
+        elif verdict.kind in ("gone", "soft_404") and known is not None:
+            if verdict.kind == "soft_404":
+                self._error(source.id, verdict.message(listed))  # named; counted as a 404 below
             yield PageItem(answer="gone", **base)
             if not response.meta["gw_confirming"] and known.gone_count + 1 < DELETION_CONFIRMATIONS:
                 # A single 404 may be a hiccup; ask once more now, so a real deletion is confirmed today.
                 yield self._article_request(
-                    run, response.url, canonical, known, revisit=False, confirming=True
+                    run, listed, base["canonical_url"], known, revisit=False, confirming=True
                 )
-            return
-        if response.status != 200:
-            self._fail(source.id, response.url, f"HTTP {response.status}")
-            return
-        problem = not_html(headers.get("Content-Type"), response.body)
-        if problem is not None:
-            self._fail(source.id, response.url, problem)
-            return
-        yield PageItem(
-            answer="content",
-            body=response.body,
-            headers=dict(headers),
-            etag=headers.get("ETag"),
-            last_modified=headers.get("Last-Modified"),
-            article=source.article.model_dump(exclude_none=True),
-            **base,
-        )
+        elif verdict.kind == "content":
+            headers = response.headers.to_unicode_dict()
+            yield PageItem(
+                answer="content",
+                body=response.body,
+                headers=dict(headers),
+                etag=headers.get("ETag"),
+                last_modified=headers.get("Last-Modified"),
+                article=source.article.model_dump(exclude_none=True),
+                **base,
+            )
+        else:  # an error, or a 404 / soft 404 for an article never stored: nothing to store
+            self._fail(source.id, verdict.message(listed))
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         source_id = request.meta["gw_source"]
         self._count(source_id, "pages_fetched")
-        self._fail(source_id, request.url, _failure_reason(failure))
+        verdict = failure_verdict(failure.value, request)
+        self._fail(source_id, verdict.message(request.meta.get(META_LISTED, request.url)))
 
     # --- bookkeeping ---------------------------------------------------------------------------------
 
@@ -504,9 +439,9 @@ class ListingSpider(scrapy.Spider):
         self.logger.warning("[%s] %s", source_id, message)
         runstats.record_error(self.crawler.stats, source_id, message)
 
-    def _fail(self, source_id: str, url: str, reason: str) -> None:
+    def _fail(self, source_id: str, message: str) -> None:
         self._count(source_id, "failed")
-        self._error(source_id, f"{url}: {reason}")
+        self._error(source_id, message)
 
     def _on_idle(self, spider: scrapy.Spider) -> None:
         """Safety net: a source whose listing count never reached zero still gets its revisits."""
@@ -519,35 +454,11 @@ class ListingSpider(scrapy.Spider):
         if scheduled:
             raise DontCloseSpider
 
-    def _finish_source(self, run: SourceRun, reason: str = "finished") -> None:
-        if run.finished or self.store is None:
-            return
-        run.finished = True
-        stats = self.crawler.stats
-        counts = runstats.run_counts(stats, run.source.id)
-        errors = runstats.errors_of(stats, run.source.id)
-        status = classify(counts, runstats.value(stats, run.source.id, "article_attempts"))
-        if reason != "finished":
-            errors.append(f"crawl stopped early: {reason}")
-        change = self.store.finish_run(run.run_id, status, counts.as_dict(), errors)
-        self.logger.info(
-            "[%s] %s: %s",
-            run.source.id,
-            status,
-            ", ".join(f"{k}={v}" for k, v in counts.as_dict().items() if v),
-        )
-        try:
-            alerts.health_changed(self.store, change)
-        except Exception:  # noqa: BLE001 - an alert failure must not lose the other sources' runs
-            self.logger.exception("health alert for %s failed", run.source.id)
 
-    def _on_closed(self, spider: scrapy.Spider, reason: str) -> None:
-        for run in self.runs.values():
-            self._finish_source(run, reason)
-        if self.store is not None:
-            try:
-                delivered = alerts.deliver_due(self.store)
-                if delivered:
-                    self.logger.info("delivered %d alert message(s)", delivered)
-            except Exception:  # noqa: BLE001
-                self.logger.exception("alert delivery failed")
+def scope_of(source: Source) -> Scope:
+    """Where the source's articles may be (its listing hosts and allowed_domains) and its column pages."""
+    hosts = {(urlsplit(listing.url).hostname or "").lower() for listing in source.listings}
+    return Scope(
+        hosts=frozenset(hosts | set(source.allowed_domains)),
+        column_urls=tuple(listing.url for listing in source.listings),
+    )

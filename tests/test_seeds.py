@@ -147,3 +147,16 @@ def test_the_readme_example_is_a_valid_seed(tmp_path: Path) -> None:
     loaded = load_seeds(tmp_path)
     assert loaded.errors == [] and list(loaded.sources) == ["mee-hjywnews"]
     assert loaded.sources["mee-hjywnews"].revisit.days == (1, 3, 7, 30)
+
+
+@pytest.mark.parametrize(("hosts", "ok"), [("[sthj.example.gov.cn, 127.0.0.9]", True), ("[http://x.gov.cn/]", False), ("[x.gov.cn:80]", False)])
+def test_allowed_domains_are_bare_host_names(tmp_path: Path, hosts: str, ok: bool) -> None:
+    (tmp_path / "moved.yaml").write_text(
+        "id: moved\nname: M\norg: O\nlistings:\n  - url: http://127.0.0.9/news/\n    profile: html\n"
+        f"allowed_domains: {hosts}\n",
+        encoding="utf-8",
+    )
+    loaded = load_seeds(tmp_path)
+    assert (loaded.errors == []) is ok
+    if not ok:
+        assert "allowed_domains" in str(loaded.errors[0])

@@ -16,7 +16,7 @@ from crawler.cli.app import DbOption, JsonOption, SeedsOption, app
 from crawler.config import load_seeds
 from crawler.models import CrawlRun
 from crawler.retention import logs_dir
-from crawler.runner import CrawlResult, run_crawl
+from crawler.runner import CrawlBusy, CrawlResult, run_crawl, signals_stop_crawls
 
 console = Console()
 errors = Console(stderr=True)
@@ -33,6 +33,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("blocked", "blocked"),
     ("failed", "failed"),
 )
+BUSY_EXIT = 3  # another crawl of these sources is running
 STATUS_STYLE = {"ok": "green", "empty": "yellow", "blocked": "magenta", "failing": "red", "crashed": "red"}
 
 
@@ -81,13 +82,21 @@ def crawl_command(
     if log_file is None:
         # Scrapy's log goes to a file, not the terminal; its path is printed with the summary.
         log_file = logs_dir() / f"crawl-{datetime.now().strftime('%Y%m%d-%H%M%S')}.log"
-    if not as_json:
-        with console.status("crawling…"):
-            result = run_crawl(
-                list(sources or []), db_url=db, seeds=seeds, log_file=log_file, timeout=timeout
-            )
-    else:
-        result = run_crawl(list(sources or []), db_url=db, seeds=seeds, log_file=log_file, timeout=timeout)
+    try:
+        # SIGTERM/Ctrl-C stop the crawl subprocess (its own session: the terminal's signal does not reach it).
+        with signals_stop_crawls():
+            if not as_json:
+                with console.status("crawling…"):
+                    result = run_crawl(
+                        list(sources or []), db_url=db, seeds=seeds, log_file=log_file, timeout=timeout
+                    )
+            else:
+                result = run_crawl(
+                    list(sources or []), db_url=db, seeds=seeds, log_file=log_file, timeout=timeout
+                )
+    except CrawlBusy as exc:
+        errors.print(f"[red]not started:[/red] {exc}")
+        raise typer.Exit(BUSY_EXIT) from exc
     if as_json:
         sys.stdout.write(json.dumps(result_summary(result), ensure_ascii=False, indent=2) + "\n")
     else:

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from crawler.cli.app import app
 from crawler.demo import DEFAULT_WORKDIR, DemoReport, run_demo
+from crawler.runner import signals_stop_crawls
 
 console = Console()
 
@@ -61,7 +62,9 @@ def demo_command(
     """Offline, end to end: simulated sites, day-by-day crawls into SQLite, edits, deletions and alert mails."""
     progress = None if as_json else (lambda message: console.print(f"[dim]{message}[/dim]", highlight=False))
     try:
-        report = run_demo(workdir=workdir, days=days, progress=progress)
+        # SIGTERM/Ctrl-C stop the running crawl subprocess too (it is in its own session).
+        with signals_stop_crawls():
+            report = run_demo(workdir=workdir, days=days, progress=progress)
     except RuntimeError as exc:
         Console(stderr=True).print(f"[red]demo failed:[/red] {exc}")
         raise typer.Exit(1) from exc

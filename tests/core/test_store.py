@@ -260,3 +260,26 @@ def test_processes_opening_a_new_database_at_once(tmp_path: Path) -> None:
     for worker in workers:
         worker.join(60)
     assert sorted(results.get(timeout=5) for _ in workers) == ["ok", "ok", "ok"]
+
+
+def test_a_crashed_run_keeps_the_counts_of_what_it_stored(store: Store) -> None:
+    from crawler.store import mark_crashed, stored_counts
+
+    run_id = store.begin_run("src")
+    for n in range(3):
+        store.record_content(
+            source_id="src", canonical_url=f"https://x.gov.cn/{n}.html", url=f"https://x.gov.cn/{n}.html",
+            content=content(f"第{n}篇正文，内容足够长。"), run_id=run_id,
+        )
+    store.record_content(
+        source_id="src", canonical_url="https://x.gov.cn/0.html", url="https://x.gov.cn/0.html",
+        content=content("第0篇正文，改过了。"), run_id=run_id,
+    )
+    with store.session() as session:
+        assert stored_counts(session, run_id) == {"new": 3, "edited": 1, "deleted": 0, "restored": 0}
+        run = session.get(CrawlRun, run_id)
+        assert run is not None and run.new == 0  # the counters live in the crawl process until it closes
+        mark_crashed(session, run, "the crawl process ended before finishing this run", clock.now())
+        session.commit()
+        run = session.get(CrawlRun, run_id)
+        assert run is not None and (run.status, run.new, run.edited) == ("crashed", 3, 1)

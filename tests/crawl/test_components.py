@@ -14,9 +14,10 @@ from sqlmodel import Session, select
 
 from crawler import clock
 from crawler import settings as crawl_settings
-from crawler.config import Source
+from crawler.config import Politeness, Source
 from crawler.db import init_db
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion
+from crawler.politeness import request_headers, request_meta
 from crawler.store import Store
 from pipelines.extract import ExtractPipeline, extract_options
 from pipelines.fingerprint import FingerprintPipeline
@@ -239,10 +240,13 @@ def test_seed_politeness_becomes_per_domain_slots_and_request_meta(tmp_path) -> 
     spider = ListingSpider.from_crawler(crawler, source="slow-site", seeds=str(tmp_path))
     assert crawler.settings.getdict("DOWNLOAD_SLOTS")["127.0.0.9"] == {"delay": 3.5, "concurrency": 2}
     source = spider.sources[0]
-    meta = spider._request_meta(source)
+    meta = request_meta(source)
     assert meta["dont_obey_robotstxt"] and meta["download_maxsize"] == 50000
     assert meta["max_retry_times"] == 0 and meta["download_timeout"] == 7
-    assert spider._headers(source) == {"User-Agent": "polite-bot/1"}
+    # The seed fixed the delay: Scrapy's AutoThrottle is told (per request) to leave it as it is.
+    assert meta["autothrottle_dont_adjust_delay"] is True
+    assert request_headers(source) == {"User-Agent": "polite-bot/1"}
+    assert "autothrottle_dont_adjust_delay" not in request_meta(source.model_copy(update={"politeness": Politeness()}))
 
 
 def test_store_in_a_writer_process(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

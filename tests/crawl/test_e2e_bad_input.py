@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from crawler.db import dispose_engines, init_db
-from crawler.models import Item, SourceRow
+from crawler.models import CrawlRun, Item, SourceRow
 from crawler.runner import run_crawl
 from tests.crawl.helpers import FAST
 from tests.crawl.minisite import MiniSite, Page, article_html, listing_html
@@ -83,9 +83,10 @@ def test_bad_input_is_recorded_and_other_sources_go_on(tmp_path: Path) -> None:
         good.errors
     )  # pdf, too big, 404, robots
     errors = "\n".join(good.errors)
-    assert "t20261120_2.shtml: non-HTML content (application/pdf" in errors
-    assert "t20261120_3.shtml: response too large" in errors
-    assert "t20261120_5.shtml: HTTP 404" in errors
+    assert "t20261120_2.shtml: not an article: non-HTML content (application/pdf" in errors
+    assert "t20261120_3.shtml: too large: Expected to receive" in errors
+    assert "t20261120_5.shtml: gone: HTTP 404" in errors
+    assert "t20261120_4.shtml: forbidden by robots.txt" in errors
     # robots.txt was read first, and the disallowed article never requested.
     assert requested[0] == "/robots.txt" and not [path for path in requested if path.startswith("/private/")]
     assert "robots.txt" in errors
@@ -144,31 +145,36 @@ def test_cli_crawl_json_and_table(tmp_path: Path) -> None:
         as_json = CliRunner().invoke(
             app, ["crawl", "good", "--seeds", str(seeds), "--db", db, "--json", "--log-file", str(log)]
         )
-        table = CliRunner().invoke(app, ["crawl", "--seeds", str(seeds), "--db", db, "--log-file", str(log)])
+    # The table prints the same result (one crawl is enough: the table is a view of its runs).
+    from crawler.cli import crawl_cmd
+    from crawler.runner import CrawlResult
+
+    with Session(init_db(db)) as session:
+        runs = list(session.exec(select(CrawlRun)).all())
+    with crawl_cmd.console.capture() as captured:
+        crawl_cmd._print_table(CrawlResult(returncode=0, timed_out=False, runs=runs, log_file=log))
+    table = captured.get()
     assert as_json.exit_code == 0, as_json.output
     data = json.loads(as_json.output)
     assert data["returncode"] == 0 and [(r["source_id"], r["status"], r["new"]) for r in data["runs"]] == [
         ("good", "ok", 1)
     ]
-    assert table.exit_code == 0 and "good" in table.output and "ok" in table.output
+    assert "good" in table and " ok " in table and f"log: {log}" in table.replace("\n", "")
     assert data["log_file"] == str(log) and "Spider closed" in log.read_text()
 
 
-def test_a_broken_alerts_file_fails_the_crawl_start_loudly(tmp_path: Path) -> None:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    _seed(seeds, "good", "http://127.0.0.1:9/news/index.html")
+def test_a_broken_alerts_file_fails_the_crawl_start_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The RunBook extension opens the store with the alert listeners when the crawler is built: a broken
+    alerts.yaml stops the crawl's start-up (Scrapy exits 1) instead of a crawl that alerts nothing."""
+    from scrapy.utils.test import get_crawler
+
+    from crawler.alerts.config import AlertsConfigError
+    from spiders.runbook import RunBook
+
     alerts_file = tmp_path / "alerts.yaml"
     alerts_file.write_text("subscriptions: [{nonsense: 1}]\n", encoding="utf-8")
-    result = run_crawl(
-        ["good"],
-        db_url=f"sqlite:///{tmp_path / 'g.db'}",
-        seeds=seeds,
-        log_file=tmp_path / "c.log",
-        timeout=120,
-        env={"GOVWATCH_ALERTS": str(alerts_file)},
-        settings=FAST,
-    )
-    assert result.returncode != 0 and not result.ok and result.runs == []
-    assert "alerts.yaml" in (tmp_path / "c.log").read_text()
+    monkeypatch.setenv("GOVWATCH_ALERTS", str(alerts_file))
+    monkeypatch.setenv("GOVWATCH_DB", f"sqlite:///{tmp_path / 'g.db'}")
+    with pytest.raises(AlertsConfigError, match="alerts.yaml"):
+        RunBook.from_crawler(get_crawler())
     dispose_engines()

@@ -71,6 +71,8 @@ def test_killed_crawl_leaves_no_half_item_and_the_rerun_completes(tmp_path: Path
         stored_before = _count(db_url, Item)
         assert first.returncode == -signal.SIGKILL and 8 <= stored_before < 60
         assert [run.status for run in first.runs] == ["crashed"]
+        # The crashed row carries what the run really stored (recomputed from its change events), not 0.
+        assert first.runs[0].new == stored_before
         assert "ended before finishing" in first.runs[0].errors[-1]
         assert integrity_problems(db_url) == []
 

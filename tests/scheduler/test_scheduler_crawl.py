@@ -185,8 +185,8 @@ def test_stopping_the_service_stops_a_running_crawl_and_releases_the_lock(
 ) -> None:
     import time as clock_time
 
+    from crawler.runner import live_crawls
     from scheduler.lock import RunLock
-    from scheduler.service import _crawl_children
 
     use_virtual_clock(monkeypatch)
     monkeypatch.setenv("GOVWATCH_ALERTS", str(tmp_path / "none.yaml"))
@@ -208,17 +208,23 @@ def test_stopping_the_service_stops_a_running_crawl_and_releases_the_lock(
         driver.set_now(start + timedelta(hours=1, minutes=1))
         driver.scheduler.wakeup()
         deadline = clock_time.monotonic() + 30
-        while not (server.connections and _crawl_children()):  # the crawl is running and waiting on the site
+        while not (server.connections and live_crawls()):  # the crawl is running and waiting on the site
             assert clock_time.monotonic() < deadline, "the crawl did not start"
             clock_time.sleep(0.05)
         began = clock_time.monotonic()
+        crawl_pids = [process.pid for process in live_crawls()]
     finally:
         driver.stop()  # what SIGTERM does
         server.close()
     assert (
         clock_time.monotonic() - began < 15
     )  # the crawl was stopped (SIGTERM, then SIGKILL), not waited for
-    assert _crawl_children() == []
+    assert live_crawls() == []
+    # The process table: neither the crawl nor anything of its process group survived.
+    deadline = clock_time.monotonic() + 10
+    while _group_members(crawl_pids) and clock_time.monotonic() < deadline:
+        clock_time.sleep(0.1)
+    assert _group_members(crawl_pids) == []
     with Store(sqlite_url).session() as session:
         (run,) = session.exec(select(CrawlRun)).all()
         source = session.get(SourceRow, "hanging")
@@ -227,3 +233,19 @@ def test_stopping_the_service_stops_a_running_crawl_and_releases_the_lock(
     assert source is not None and source.consecutive_bad_runs == 0
     with RunLock(Store(sqlite_url).engine):  # released
         pass
+
+
+def _group_members(groups: list[int]) -> list[int]:
+    """Live (not zombie) processes of these process groups, from the process table."""
+    import os
+
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["pid", "status"]):
+        try:
+            if os.getpgid(process.pid) in groups and process.info["status"] != psutil.STATUS_ZOMBIE:
+                found.append(process.pid)
+        except (ProcessLookupError, PermissionError):
+            continue
+    return found
