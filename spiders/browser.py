@@ -171,6 +171,10 @@ class BrowserMiddleware:
             return response
         if carried:
             self.cookies.pop(host, None)  # the site refused them: the browser must earn new ones
+        elif self.cookies.get(host):
+            # Sent before the browser earned the host's cookies (middlewares see a request before it waits
+            # for the site's slot): once more over plain HTTP, now with them.
+            return request.replace(dont_filter=True)
         if request.meta.get(TRIED_META) or host in self.refused:
             return response
         if self.unavailable:

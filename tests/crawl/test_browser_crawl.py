@@ -264,9 +264,10 @@ def test_two_days_through_the_browser_are_exact(tmp_path: Path) -> None:
             log = web.requests(key)
             assert log[0].path == "/robots.txt" and web.max_concurrency(key) == 1
             assert all("govwatch/" in r.headers.get("user-agent", "") for r in log)
-        # Cookies are reused: the 加速乐 one is earned once per crawl (a plain answer and the browser's), then
-        # plain HTTP reads the site; the Ruishu one expires after a few answers and is earned again.
+        # Cookies are reused: the 加速乐 one is earned once per crawl (a plain answer and the browser's, plus
+        # at most one request sent before they existed), then plain HTTP reads the site; the Ruishu one
+        # expires after a few answers and is earned again.
         jsl, ruishu = web.gates["jsl"], web.gates["ruishu"]
-        assert jsl.challenges_served <= 4 and jsl.passed > 3 * jsl.challenges_served
+        assert jsl.challenges_served <= 6 and jsl.passed > 3 * jsl.challenges_served
         assert ruishu.challenges_served > 4 and ruishu.passed > ruishu.challenges_served
     dispose_engines()
