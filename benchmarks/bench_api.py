@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from crawler import search  # noqa: E402
 from crawler.db import init_db  # noqa: E402
 from crawler.export import ExportOptions, event_query, export, record_from_row, write_jsonl  # noqa: E402
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow  # noqa: E402
@@ -40,6 +41,15 @@ TARGET_MS = 100.0
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 # Without TCP_NODELAY the client's small writes meet delayed ACKs and every request waits ~40 ms for nothing.
 NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+# Search terms: (term, share of items whose text holds it). Edited items say 稳步改善 instead of 持续改善.
+SEARCH_TERMS = (
+    ("环境", "every item"),
+    ("稳步", "1 in 10"),
+    ("无此", "none"),
+    ("稳步改善生态", "1 in 10"),
+    ("生态环境质量", "every item"),
+    ("无此六字短语", "none"),
+)
 PARAGRAPH = "会议强调，要深入打好污染防治攻坚战，持续改善生态环境质量，推动绿色低碳高质量发展。"
 
 
@@ -292,6 +302,14 @@ def main() -> None:
         fill_seconds = time.perf_counter() - started
         size_mb = (Path(folder) / "bench.db").stat().st_size / 1e6
         print(f"filled {counts} in {fill_seconds:.1f} s ({size_mb:.0f} MB)\n", file=sys.stderr)
+        # The full-text index, as migration 0007 builds it for a database that already holds items.
+        started = time.perf_counter()
+        with engine.begin() as connection:
+            search.rebuild(connection)
+            connection.execute(text("ANALYZE"))
+        index_seconds = time.perf_counter() - started
+        indexed_mb = (Path(folder) / "bench.db").stat().st_size / 1e6
+        print(f"search index built in {index_seconds:.1f} s ({indexed_mb - size_mb:+.0f} MB)\n", file=sys.stderr)
 
         rows: list[tuple[str, str, Timing, str, Timing | None, Timing | None]] = []
         with (
@@ -448,6 +466,36 @@ def main() -> None:
             rows.append(
                 ("GET /api/sources", "-", measure(lambda: get("/api/sources"), args.repeats), "-", None, None)
             )
+            # Full-text search (crawler/search.py) against a bare LIKE '%term%' over the current texts, the
+            # only way to find a substring without an index. Two-character terms go through the bigram index,
+            # longer ones through FTS5 trigrams; common, rarer and absent terms (absent: LIKE's worst case).
+            like_sql = text(
+                "SELECT v.item_id FROM item_version v JOIN item i ON i.id = v.item_id AND v.version = i.version_count "
+                "WHERE (coalesce(v.title, '') || char(10) || v.text) LIKE :p ORDER BY v.item_id DESC LIMIT 80"
+            )
+            for term, share in SEARCH_TERMS:
+                label = f"q={term} ({len(term)} chars, {share})"
+                like = measure(lambda t=term: db.execute(like_sql, {"p": f"%{t}%"}).all(), args.repeats)
+                rows.append(
+                    (
+                        f"GET /api/search {label}",
+                        "first 20",
+                        measure(lambda t=term: get("/api/search", {"q": t}), args.repeats),
+                        "bare LIKE '%term%' (same 20 items)",
+                        like,
+                        None,
+                    )
+                )
+                rows.append(
+                    (
+                        f"search() SQL only {label}",
+                        "first 20",
+                        measure(lambda t=term: search.search(db, t), args.repeats),
+                        "bare LIKE '%term%' (same 20 items)",
+                        like,
+                        None,
+                    )
+                )
         export_rows = measure_export(engine, counts["events"])
         engine.dispose()
 
@@ -473,7 +521,8 @@ def main() -> None:
             f"{'yes' if timing.p95 < TARGET_MS else 'NO'} | - | - | - | - |"
         )
     print(
-        f"\nworst p95: {worst:.1f} ms (target < {TARGET_MS:.0f} ms at any depth); fill took {fill_seconds:.1f} s"
+        f"\nworst p95: {worst:.1f} ms (target < {TARGET_MS:.0f} ms at any depth); fill took {fill_seconds:.1f} s, "
+        f"the search index {index_seconds:.1f} s ({indexed_mb - size_mb:+.0f} MB)"
     )
     print(f"\n## govwatch export of {export_rows['events']:,} change events\n")
     print("| run | seconds | events/s | MB written | peak Python memory MB |")

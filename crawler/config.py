@@ -8,16 +8,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from crawler.cron import cron_trigger
+from crawler.profiles.params import PARAMS_MODELS, ProfileParams
 from crawler.vocabulary import Kind, is_slug
 from crawler.yamlfile import ConfigFileError, read_yaml, validate
 
 SEEDS_ENV = "GOVWATCH_SEEDS"
 DEFAULT_SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$")
-PROFILES = ("trs", "hanweb", "json_api", "html")
+PROFILES = tuple(PARAMS_MODELS)
 DEFAULT_REVISIT_DAYS = (1, 3, 7, 30)
 
 
@@ -36,12 +45,33 @@ class ListingSelectors(_Strict):
 
 
 class Listing(_Strict):
-    """One listing URL and the CMS profile that knows how to read and paginate it."""
+    """One listing URL and the CMS profile that knows how to read and paginate it.
+
+    `params` is validated against the chosen profile's model (`crawler/profiles/params.py`), so a key
+    that profile does not know is an error naming the key.
+    """
 
     url: str
     profile: Literal["trs", "hanweb", "json_api", "html"]
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: SerializeAsAny[ProfileParams] = Field(default_factory=dict, validate_default=True)
     selectors: ListingSelectors = Field(default_factory=ListingSelectors)
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _params_of_profile(cls, value: Any, info: ValidationInfo) -> Any:
+        model = PARAMS_MODELS.get(str(info.data.get("profile")))
+        if model is None or isinstance(value, model):
+            return value  # the profile itself is invalid and reported on its own key
+        if isinstance(value, ProfileParams):
+            value = value.model_dump(exclude_unset=True)
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise ValueError(f"params must be a mapping of keys, got {type(value).__name__}")
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            raise ValueError(_params_error(exc, model, str(info.data.get("profile")))) from None
 
     @field_validator("url")
     @classmethod
@@ -49,6 +79,33 @@ class Listing(_Strict):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"not an http(s) URL: {value!r}")
         return value
+
+
+def _params_error(exc: ValidationError, model: type[ProfileParams], profile: str) -> str:
+    """One readable message for a params error: the key, what is wrong, and the keys the profile knows."""
+    first = exc.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(params)"
+    known = ", ".join(model.model_fields)
+    if first["type"] == "extra_forbidden":
+        return f"params.{key}: unknown key for profile {profile!r} (known: {known})"
+    return f"params.{key}: {first['msg']}"
+
+
+class Evidence(_Strict):
+    """What confirmed one part of a seed, where it was seen, when, and how sure that makes us."""
+
+    what: str  # the part of the seed: "listing URL and selector", "API fields", "article body"
+    source: str  # "public crawler bishengh/lv-xun-eco-news (2026)", "real article URLs", "saved page"
+    seen: str  # when: YYYY or YYYY-MM
+    # C = code that parses the site, S = real URLs or output seen, I = inference.
+    confidence: Literal["C", "S", "I"]
+
+    @field_validator("seen", mode="before")
+    @classmethod
+    def _year_month(cls, value: object) -> str:
+        if not re.match(r"^(?:19|20)\d{2}(?:-(?:0[1-9]|1[0-2]))?$", str(value)):
+            raise ValueError(f"seen must be YYYY or YYYY-MM, got {value!r}")
+        return str(value)
 
 
 class ArticleOverrides(_Strict):
@@ -88,6 +145,14 @@ class Revisit(_Strict):
         return value
 
 
+class Attachments(_Strict):
+    """Whether and how much of a source's attachments (附件) to fetch; unset limits take crawler/settings.py's."""
+
+    enabled: bool = True
+    max_bytes: int | None = Field(default=None, ge=1024)  # larger files are skipped (GOVWATCH_ATTACHMENT_MAX_BYTES)
+    budget: int | None = Field(default=None, ge=0)  # files fetched per run (GOVWATCH_ATTACHMENT_BUDGET)
+
+
 class Source(_Strict):
     """A watched source: one seed file."""
 
@@ -100,12 +165,14 @@ class Source(_Strict):
     schedule: str = "0 7 * * *"  # cron, Asia/Shanghai
     enabled: bool = True
     tags: list[str] = Field(default_factory=list)
-    verified: bool = False
+    verified: bool = False  # true only for structures confirmed by a real page
+    evidence: list[Evidence] = Field(default_factory=list)
     politeness: Politeness = Field(default_factory=Politeness)
     revisit: Revisit = Field(default_factory=Revisit)
     # Hosts besides the listings' where redirects may lead (a department that moved between .gov.cn hosts);
     # a redirect anywhere else is an error, and an item's URL never moves off these.
     allowed_domains: list[str] = Field(default_factory=list)
+    attachments: Attachments = Field(default_factory=Attachments)
     # How pages are fetched: plain HTTP only; a headless Chromium from the start; or (auto) plain HTTP until the
     # site answers with a JavaScript challenge, then the browser, whose cookies plain HTTP reuses.
     fetch: Literal["http", "browser", "auto"] = "auto"

@@ -13,9 +13,11 @@ from sqlmodel import Session, col, select
 
 from crawler.alerts.capture import LoopbackSMTP
 from crawler.alerts.config import ALERTS_ENV
+from crawler.attachments.queries import attachments_by_version
 from crawler.browser import fetch_mode
 from crawler.clock import NOW_ENV
 from crawler.db import dispose_engines, init_db
+from crawler.diffing import attachment_changes
 from crawler.models import ChangeEvent, CrawlRun, Item
 from crawler.runner import run_crawl
 from crawler.simulator import SimulatedWeb
@@ -59,6 +61,8 @@ class DayReport:
     blocked_reasons: dict[str, str] = field(default_factory=dict)  # source → its first error (why blocked)
     browser_sources: list[str] = field(default_factory=list)  # sources read through Chromium (JS challenges)
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    # Edited items whose attachments changed, with how: {id, title, url, changes: [{op, name, url, diff}]}.
+    attachment_edits: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {"day": self.day, "new": self.new, "edited": self.edited, "deleted": self.deleted,
@@ -79,6 +83,7 @@ class DemoReport:
             "false_edits": sum(len(day.false_edits) for day in self.days),
             "missed": sum(len(day.missed) for day in self.days),
             "alerts": [alert for day in self.days for alert in day.alerts],
+            "attachment_edits": [dict(edit, day=day.day) for day in self.days for edit in day.attachment_edits],
         }
 
 
@@ -118,6 +123,13 @@ def _report_day(session: Session, web: SimulatedWeb, day: int, runs: list[CrawlR
     for event, item in _events_of_runs(session, [run.id for run in runs if run.id is not None]):
         flagged[event.change].add(item.canonical_url)
         getattr(report, f"{event.change}_items").append(_describe(item))
+        if event.change == "edited" and item.id is not None and item.version_count >= 2:
+            files = attachments_by_version(session, item.id, [item.version_count - 1, item.version_count])
+            changes = attachment_changes(files[item.version_count - 1], files[item.version_count])
+            if changes:
+                report.attachment_edits.append(
+                    {**_describe(item), "changes": [change.to_dict() for change in changes]}
+                )
     report.false_edits = sorted(flagged["edited"] - truth.edited)
     report.missed = sorted((truth.new - flagged["new"]) | (truth.edited - flagged["edited"])
                            | (truth.deleted - flagged["deleted"]))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 
 def unified_diff(old: str, new: str, old_label: str = "old", new_label: str = "new", context: int = 2) -> str:
@@ -86,3 +88,44 @@ def changed_lines(old: str, new: str, limit: int = 6) -> list[str]:
         if len(out) >= limit:
             break
     return out[:limit]
+
+
+class AttachmentLike(Protocol):
+    """What the attachment diff needs of an attachment: its link, its file's hash and its text."""
+
+    name: str
+    url: str
+    sha256: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class AttachmentChange:
+    """How one attachment differs between two versions: added, removed or changed (with its text diff)."""
+
+    op: str  # "added" | "removed" | "changed"
+    name: str
+    url: str
+    diff: str  # unified diff of the texts ('' when added or removed)
+    rows: tuple[DiffRow, ...] = ()
+
+    def to_dict(self) -> dict[str, str]:
+        return {"op": self.op, "name": self.name, "url": self.url, "diff": self.diff}
+
+
+def attachment_changes(old: Sequence[AttachmentLike], new: Sequence[AttachmentLike]) -> list[AttachmentChange]:
+    """Attachments matched by URL: which were added, removed, or now hold another file with other text."""
+    before = {a.url: a for a in old if a.sha256}
+    after = {a.url: a for a in new if a.sha256}
+    out: list[AttachmentChange] = []
+    for url, attachment in after.items():
+        previous = before.get(url)
+        if previous is None:
+            out.append(AttachmentChange("added", attachment.name, url, ""))
+        elif previous.sha256 != attachment.sha256 and (previous.text != attachment.text or not attachment.text):
+            diff = unified_diff(previous.text, attachment.text, f"{attachment.name} (old)", f"{attachment.name} (new)")
+            out.append(
+                AttachmentChange("changed", attachment.name, url, diff, tuple(side_by_side(previous.text, attachment.text)))
+            )
+    out.extend(AttachmentChange("removed", a.name, url, "") for url, a in before.items() if url not in after)
+    return out

@@ -47,6 +47,7 @@ FIELDS = (
     "content_hash",
     "fetched_at",
     "text",
+    "attachments",
 )
 DEFAULT_BATCH = 2000  # rows per query: past ~2,000 the per-query cost is noise, and memory stays a few MB
 # Atom entry ids: item + version, so an edit is a new entry that feed readers show again.
@@ -160,14 +161,26 @@ def record_from_row(row: Any) -> dict[str, Any]:
         "content_hash": m["content_hash"],
         "fetched_at": iso(m["fetched_at"]),
         "text": clean_optional(m["text"]),
+        "attachments": [],  # filled by with_attachments (one query per batch)
     }
+
+
+def with_attachments(connection: Connection | Session, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fill each record's `attachments` with its version's attachments: one query for a whole batch."""
+    from crawler.attachments.queries import attachments_by_items
+
+    wanted = {(record["item_id"], record["version"]) for record in records if record["version"]}
+    found = attachments_by_items(connection, wanted)
+    for record in records:
+        record["attachments"] = [a.to_dict() for a in found.get((record["item_id"], record["version"]), [])]
+    return records
 
 
 def record_of_event(connection: Connection | Session, event_id: int) -> dict[str, Any] | None:
     """The export record of one change event (the shared part of its webhook body); None if there is none."""
     # The same query and builder as the export, so a webhook and an export can never disagree on a field.
     row = connection.execute(event_query(event_id - 1, event_id)).first()
-    return record_from_row(row) if row is not None else None
+    return with_attachments(connection, [record_from_row(row)])[0] if row is not None else None
 
 
 def last_event_id(connection: Connection) -> int:
@@ -188,8 +201,7 @@ def iter_events(
         rows = connection.execute(event_query(after, until_id, batch_size)).all()
         if not rows:
             return
-        for row in rows:
-            yield record_from_row(row)
+        yield from with_attachments(connection, [record_from_row(row) for row in rows])
         after = rows[-1]._mapping["event_id"]
 
 
@@ -214,6 +226,8 @@ def _csv_value(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)  # attachments: one JSON array per cell
     return value
 
 

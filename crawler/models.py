@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import DDL, JSON, Column, Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 # The values of the string columns (kinds, changes, statuses) are in crawler/vocabulary.py.
@@ -167,3 +167,87 @@ class ServiceLock(SQLModel, table=True):
     holder: str
     acquired_at: datetime
     heartbeat_at: datetime
+
+
+class AttachmentFile(SQLModel, table=True):
+    """One attachment file's content, stored once however many notices link it: keyed by its bytes' sha256."""
+
+    __tablename__ = "attachment_file"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    file_type: str = Field(max_length=16)  # pdf | docx | xlsx | xls | doc | wps | ofd | zip | unknown
+    content_type: str | None = None  # as the server sent it
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    error: str | None = None  # why there is no (or only partial) text: "no text layer", "unsupported format", …
+    first_seen: datetime
+
+
+class ItemAttachment(SQLModel, table=True):
+    """An attachment link of one item version, with the file it pointed to then (None: never fetched yet)."""
+
+    __tablename__ = "item_attachment"
+    __table_args__ = (
+        UniqueConstraint("item_id", "version", "position", name="uq_item_attachment"),
+        Index("ix_item_attachment_sha256", "sha256"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id")
+    version: int  # the item_version.version this list belongs to
+    position: int
+    name: str
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str | None = Field(default=None, foreign_key="attachment_file.sha256", max_length=64)
+    fingerprint: str | None = Field(default=None, max_length=80)  # what enters the item's hash (state.py)
+    fetch_error: str | None = None  # the last fetch's problem (the file as last seen is kept)
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime | None = None
+
+
+# Full-text search over item and attachment text (crawler/search.py). Not ORM tables: SQLite keeps them as
+# FTS5 virtual tables — trigram for terms of three characters or more, and a contentless bigram index for
+# two-character terms (FTS5's trigram tokenizer cannot match shorter strings) — and PostgreSQL as a plain
+# table with a pg_trgm GIN index. Created with the schema and by migration 0007.
+SEARCH_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "CREATE VIRTUAL TABLE IF NOT EXISTS search_doc USING fts5("
+        "item_id UNINDEXED, name UNINDEXED, url UNINDEXED, body, tokenize='trigram')",
+        "CREATE VIRTUAL TABLE IF NOT EXISTS search_bigram USING fts5("
+        "body, content='', detail='none', tokenize='unicode61')",
+    ),
+    "postgresql": (
+        "CREATE TABLE IF NOT EXISTS search_doc (id BIGSERIAL PRIMARY KEY, "
+        "item_id INTEGER NOT NULL REFERENCES item(id), name TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS ix_search_doc_item ON search_doc (item_id)",
+    ),
+}
+# pg_trgm may need rights the database user lacks: search still works without the index, only slower.
+SEARCH_DDL_OPTIONAL: dict[str, tuple[str, ...]] = {
+    "postgresql": (
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        "CREATE INDEX IF NOT EXISTS ix_search_doc_trgm ON search_doc USING gin (body gin_trgm_ops)",
+    ),
+}
+
+
+def not_search_table(name: str | None, type_: str, _parent: Any) -> bool:
+    """For alembic's comparisons: the search tables (and FTS5's shadow tables) are managed by hand above."""
+    return not (type_ == "table" and (name or "").startswith("search_"))
+
+
+def create_search_tables(connection: Any) -> None:
+    """The search tables of the connection's dialect (idempotent)."""
+    dialect = connection.dialect.name
+    for statement in SEARCH_DDL.get(dialect, ()):
+        connection.execute(DDL(statement))
+    for statement in SEARCH_DDL_OPTIONAL.get(dialect, ()):
+        try:
+            with connection.begin_nested():
+                connection.execute(DDL(statement))
+        except Exception:  # noqa: BLE001 - e.g. no right to create the extension: search falls back to scans
+            pass
+
+
+event.listen(SQLModel.metadata, "after_create", lambda target, connection, **kw: create_search_tables(connection))

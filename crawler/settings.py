@@ -94,6 +94,7 @@ EXTENSIONS = {
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 300,
     "pipelines.fingerprint.FingerprintPipeline": 400,
+    "pipelines.attachments.AttachmentsPipeline": 450,  # fetches and reads attachments before the store decides
     "pipelines.store.StorePipeline": 500,
 }
 
@@ -124,3 +125,9 @@ GOVWATCH_STORE_PROCESS = True
 # Ask one random path per host per run: a 200 answer to it is the host's own not-found page, and an
 # article answering with the same page is a soft 404 (spiders/middlewares.AnswerMiddleware).
 GOVWATCH_NOT_FOUND_PROBE = True
+# Attachments (pipelines/attachments.py), per source unless its seed's `attachments:` says otherwise. A
+# notice's attachment is a plan, a list or a table: a few MB at most; a bigger file is skipped with a reason.
+GOVWATCH_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+# Attachment files fetched per source and run: a source's first crawl finds hundreds of notices at once,
+# and the rest are fetched on later runs (an attachment not fetched yet never reads as an edit).
+GOVWATCH_ATTACHMENT_BUDGET = 200

@@ -11,11 +11,13 @@ from typing import Any
 from sqlalchemy import and_, func, update
 from sqlmodel import Session, col, select
 
-from crawler import clock
+from crawler import clock, search
+from crawler.attachments.state import AttachmentResult, combined_hash, fingerprint
 from crawler.config import DEFAULT_REVISIT_DAYS, Source
 from crawler.db import get_engine, init_db, insert_ignore
 from crawler.decide import Previous, decide
-from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow
+from crawler.fingerprint import content_hash
+from crawler.models import AttachmentFile, ChangeEvent, CrawlRun, Item, ItemAttachment, ItemVersion, SourceRow
 from crawler.processes import pid_alive
 from crawler.vocabulary import BAD_HEALTH
 
@@ -58,6 +60,19 @@ class Content:
     doc_number: str | None = None
     kind: str = "news"
     meta: dict[str, Any] = field(default_factory=dict)
+    # The attachment links of the page and what fetching each found (crawler/attachments/state.py).
+    attachments: tuple[AttachmentResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredAttachment:
+    """What the crawl needs of an item's current attachment: its link and validators for a conditional GET."""
+
+    name: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    known: bool  # its content is stored
 
 
 @dataclass(frozen=True)
@@ -84,6 +99,7 @@ class ChangeNotice:
     version: ItemVersion | None
     previous: ItemVersion | None
     baseline: bool  # the source's first crawl: it sets the baseline and should alert nothing by default
+    attachments_text: str = ""  # the text of the version's attachments (alert filters with match_in: attachments)
 
 
 ChangeListener = Callable[[Session, ChangeNotice], None]
@@ -133,6 +149,7 @@ class Store:
 
     def __init__(self, url: str | None = None, listeners: Iterable[ChangeListener] = ()) -> None:
         init_db(url)
+        self.url = url
         # Every store transaction reads then writes: on SQLite it takes the write lock up front.
         self.engine = get_engine(url, writer=True)
         self.listeners = list(listeners)
@@ -297,9 +314,14 @@ class Store:
                 ).one()
             was_deleted = item.status == "deleted"
             was_inactive = item.status != "active"  # deleted, or blocked by a challenge page
-            decision = decide(
-                Previous(item.status, item.content_hash) if previous is not None else None, content.content_hash
-            )
+            before = {row.url: row for row in self._attachment_rows(session, item.id or 0, item.version_count)}
+            links = self._resolve_attachments(session, item, content.attachments, before, now)
+            new_hash = combined_hash(content.content_hash, [(link.url, link.fingerprint) for link in links])
+            if previous is not None and new_hash != item.content_hash and _only_completed(item, links, content, before):
+                # Attachments fetched for the first time complete the current version: no edit happened.
+                item.content_hash = previous.content_hash = new_hash
+                session.add(previous)
+            decision = decide(Previous(item.status, item.content_hash) if previous is not None else None, new_hash)
             item.url, item.last_seen, item.last_checked = url, now, now
             item.etag, item.last_modified, item.gone_count = etag, last_modified, 0
             item.status = "active"
@@ -307,9 +329,11 @@ class Store:
                 # A deletion ended its revisits; a page that came back may change or go again: check it soon.
                 item.next_revisit_at = next_revisit(now, 0, revisit_days)
             if not decision.new_version:
+                self._write_attachments(session, item, item.version_count, links)
                 if was_inactive:
                     item.last_changed = now
                 session.add(item)
+                attachments_text = self._index(session, item, content, links)
                 if not decision.events:
                     session.commit()
                     return Outcome(decision.changes, item.id or 0, item.version_count)
@@ -318,7 +342,7 @@ class Store:
                 version = previous
             else:
                 item.version_count += 1
-                item.content_hash = content.content_hash
+                item.content_hash = new_hash
                 item.last_changed = now
                 item.title, item.published, item.published_guessed = content.title, content.published, content.published_guessed
                 item.source_name, item.organ, item.doc_number, item.kind = (
@@ -332,7 +356,7 @@ class Store:
                     item_id=item.id or 0,
                     version=item.version_count,
                     change=decision.changes[-1],  # new | edited (a restore with another text is an edit)
-                    content_hash=content.content_hash,
+                    content_hash=new_hash,
                     title=content.title,
                     published=content.published,
                     text=content.text,
@@ -342,6 +366,8 @@ class Store:
                 )
                 session.add(version)
                 session.flush()
+                self._write_attachments(session, item, item.version_count, links)
+                attachments_text = self._index(session, item, content, links)
             changes = list(decision.events)
             event_ids: list[int | None] = []
             for change in changes:
@@ -355,10 +381,125 @@ class Store:
                 )
                 session.add(event)
                 session.flush()
-                self._notify(session, event, item, version, previous)
+                self._notify(session, event, item, version, previous, attachments_text)
                 event_ids.append(event.id)
             session.commit()
             return Outcome(tuple(changes), item.id or 0, item.version_count, event_ids[0])
+
+    def _resolve_attachments(
+        self,
+        session: Session,
+        item: Item,
+        results: Sequence[AttachmentResult],
+        before: dict[str, ItemAttachment],
+        now: datetime,
+    ) -> list[ItemAttachment]:
+        """This fetch's attachment links as rows: fetched files stored once by hash, the rest as last seen."""
+        links: list[ItemAttachment] = []
+        for position, result in enumerate(results):
+            last = before.get(result.url)
+            row = ItemAttachment(item_id=item.id or 0, version=0, position=position, name=result.name, url=result.url)
+            if result.outcome == "fetched" and result.sha256:
+                insert_ignore(
+                    session,
+                    AttachmentFile,
+                    {
+                        "sha256": result.sha256,
+                        "size": result.size or 0,
+                        "file_type": result.file_type or "unknown",
+                        "content_type": result.content_type,
+                        "text": result.text,
+                        "error": result.error,
+                        "first_seen": now,
+                    },
+                    ["sha256"],
+                )
+                row.sha256, row.fingerprint = result.sha256, fingerprint(result.text, result.sha256)
+                row.etag, row.last_modified, row.fetched_at = result.etag, result.last_modified, now
+            elif last is not None:
+                # 304, a failed fetch or none at all: the file as last seen, so that only a real change counts.
+                row.sha256, row.fingerprint, row.fetched_at = last.sha256, last.fingerprint, last.fetched_at
+                row.etag = result.etag or last.etag
+                row.last_modified = result.last_modified or last.last_modified
+                if result.outcome == "not_modified":
+                    row.fetched_at = now
+            if result.outcome in ("failed", "skipped"):
+                row.fetch_error = result.fetch_error or result.outcome
+            links.append(row)
+        return links
+
+    @staticmethod
+    def _attachment_rows(session: Session, item_id: int, version: int) -> list[ItemAttachment]:
+        return list(
+            session.exec(
+                select(ItemAttachment)
+                .where(ItemAttachment.item_id == item_id, ItemAttachment.version == version)
+                .order_by(col(ItemAttachment.position))
+            )
+        )
+
+    def _write_attachments(self, session: Session, item: Item, version: int, links: Sequence[ItemAttachment]) -> None:
+        for row in self._attachment_rows(session, item.id or 0, version):
+            session.delete(row)
+        session.flush()
+        for row in links:
+            session.add(
+                ItemAttachment(**{**row.model_dump(exclude={"id"}), "item_id": item.id or 0, "version": version})
+            )
+        session.flush()
+
+    def _index(self, session: Session, item: Item, content: Content, links: Sequence[ItemAttachment]) -> str:
+        """Keep the search index in step, inside this transaction; returns the attachments' text."""
+        documents = [search.item_document(content.title, content.text)]
+        hashes = [link.sha256 for link in links if link.sha256]
+        texts: dict[str, str] = {}
+        if hashes:
+            query = select(AttachmentFile.sha256, AttachmentFile.text).where(col(AttachmentFile.sha256).in_(hashes))
+            texts = {sha: text for sha, text in session.execute(query).all()}
+        attached = [search.Document(link.name, link.url, texts.get(link.sha256 or "", "")) for link in links]
+        search.index_item(session, item.id or 0, documents + attached)
+        return "\n".join(doc.body for doc in attached if doc.body)
+
+    def current_attachments(self, item_id: int) -> list[StoredAttachment]:
+        """The attachment links of the item's current version, with their validators (for revisits)."""
+        with Session(get_engine(self.url)) as session:  # a reader: never waits for the writer's lock
+            item = session.get(Item, item_id)
+            if item is None:
+                return []
+            return [
+                StoredAttachment(row.name, row.url, row.etag, row.last_modified, row.sha256 is not None)
+                for row in self._attachment_rows(session, item_id, item.version_count)
+            ]
+
+    def record_attachments(
+        self, item_id: int, results: Sequence[AttachmentResult], *, run_id: int | None = None,
+        revisit_days: Sequence[int] = DEFAULT_REVISIT_DAYS,
+    ) -> Outcome | None:
+        """A revisit whose page answered 304 but whose attachments were fetched: store them on its text."""
+        with self.session() as session:
+            item = session.get(Item, item_id)
+            if item is None or not item.version_count:
+                return None
+            version = session.exec(
+                select(ItemVersion).where(ItemVersion.item_id == item_id, ItemVersion.version == item.version_count)
+            ).one()
+        content = Content(
+            text=version.text,
+            content_hash=content_hash(version.title, version.text),
+            title=version.title,
+            published=item.published,
+            published_guessed=item.published_guessed,
+            source_name=item.source_name,
+            organ=item.organ,
+            doc_number=item.doc_number,
+            kind=item.kind,
+            meta=version.meta,
+            attachments=tuple(results),
+        )
+        return self.record_content(
+            source_id=item.source_id, canonical_url=item.canonical_url, url=item.url, content=content,
+            etag=item.etag, last_modified=item.last_modified, run_id=run_id, revisit_days=revisit_days,
+        )
 
     def record_checked(
         self,
@@ -432,11 +573,13 @@ class Store:
 
     def _notify(
         self, session: Session, event: ChangeEvent, item: Item, version: ItemVersion | None,
-        previous: ItemVersion | None,
+        previous: ItemVersion | None, attachments_text: str = "",
     ) -> None:
         if not self.listeners:
             return  # nobody listens: skip the baseline look-up on the hot path
-        notice = ChangeNotice(event, item, version, previous, self._is_baseline(session, event.source_id))
+        notice = ChangeNotice(
+            event, item, version, previous, self._is_baseline(session, event.source_id), attachments_text
+        )
         for listener in self.listeners:
             listener(session, notice)
 
@@ -447,6 +590,17 @@ class Store:
             row = session.get(SourceRow, source_id)
             self._baseline[source_id] = row is None or not row.baseline_done
         return self._baseline[source_id]
+
+
+def _only_completed(
+    item: Item, links: Sequence[ItemAttachment], content: Content, before: dict[str, ItemAttachment]
+) -> bool:
+    """Whether the hash moved only because attachments unknown until now were fetched (then: no edit)."""
+    unknown = {link.url for link in links if link.url not in before or before[link.url].fingerprint is None}
+    as_before = combined_hash(
+        content.content_hash, [(link.url, None if link.url in unknown else link.fingerprint) for link in links]
+    )
+    return as_before == item.content_hash
 
 
 def _with_text_length() -> Any:

@@ -45,6 +45,7 @@ def content_of(item: PageItem) -> Content:
         doc_number=extraction.doc_number,
         kind=kind,
         meta=meta,
+        attachments=tuple(item.attachments),
     )
 
 
@@ -121,6 +122,12 @@ def write(store: Store, item: PageItem) -> tuple[str, ...]:
             store.record_checked(outcome.item_id, revisit=True, revisit_days=item.revisit_days)
         return outcome.changes
     if item.answer == "not_modified" and item.known_id is not None:
+        changes: tuple[str, ...] = ()
+        if any(result.outcome == "fetched" for result in item.attachments):
+            # The page is the same but an attachment answered with content: it may have been replaced.
+            outcome = store.record_attachments(item.known_id, item.attachments, run_id=item.run_id)
+            if outcome is not None and outcome.changes != ("unchanged",):
+                changes = outcome.changes
         store.record_checked(
             item.known_id,
             revisit=item.revisit,
@@ -128,7 +135,7 @@ def write(store: Store, item: PageItem) -> tuple[str, ...]:
             etag=item.etag,
             last_modified=item.last_modified,
         )
-        return ("not_modified",)
+        return changes or ("not_modified",)
     if item.answer == "gone" and item.known_id is not None:
         return ("deleted",) if store.record_gone(item.known_id, run_id=item.run_id) else ()
     if item.answer == "blocked" and item.known_id is not None:

@@ -34,3 +34,4 @@ class PageItem:
     # Filled by the pipelines.
     extraction: Any = None
     content_hash: str | None = None
+    attachments: tuple[Any, ...] = ()  # AttachmentResult per link (pipelines/attachments.py)

@@ -36,6 +36,10 @@ def test_demo_json(tmp_path: Path) -> None:
         assert day2["new"] >= 3 and day2["edited"] >= 1 and day2["deleted"] >= 1 and report["missed"] == 0
     else:  # what the gated sites changed is missed, the rest is found
         assert day2["new"] >= 1 and report["missed"] > 0
+    # Day 2 replaces one notice's attachment under the same URL: the item is edited, with the attachment's diff.
+    (edit,) = [edit for edit in report["attachment_edits"] if edit["day"] == 2]
+    (change,) = edit["changes"]
+    assert change["op"] == "changed" and "+根据各地反馈意见" in change["diff"]
     alerts = report["alerts"]
     # The baseline day alerts nothing; day 2's new meetings each come once, and nothing else is mailed.
     assert alerts and all(alert["day"] == 2 for alert in alerts)

@@ -50,6 +50,19 @@ def test_the_required_sources_are_shipped():
     assert set(PROVINCES) <= domains
 
 
+PROVINCIAL_REGULATORS = 32  # the 31 provincial-level departments and the XPCC's bureau
+
+
+def test_every_regulator_is_seeded_and_every_seed_names_its_evidence():
+    sources = list(load_seeds(DEFAULT_SEEDS_DIR).sources.values())
+    provincial = {source.org for source in sources if "province" in source.tags}
+    assert len(provincial) == PROVINCIAL_REGULATORS, sorted(provincial)
+    for source in sources:
+        assert source.evidence, f"{source.id}: say what confirmed which part, when, how sure"
+        if source.verified:
+            assert any(e.confidence == "S" and "saved" in e.source for e in source.evidence), source.id
+
+
 def test_sources_are_honest_about_what_is_assumed():
     for source in load_seeds(DEFAULT_SEEDS_DIR).sources.values():
         assert source.notes, f"{source.id}: say what is known and what is assumed"
@@ -79,12 +92,12 @@ def test_every_listing_gives_its_profile_usable_first_requests():
                 assert re.match(r"^https?://[^/{}]+/", request.url), (source.id, request.url)
                 assert "{page}" not in request.url and "{channel_id}" not in request.url
             if listing.profile == "json_api":
-                pattern = listing.params.get("channel_id_pattern")
-                if pattern:
-                    assert re.compile(pattern).groups >= 1, source.id
-                paged = str(listing.params.get("api", "")) + str(listing.params.get("form", ""))
-                assert "{page}" in paged, source.id
-                assert listing.params.get("total") or listing.params.get("pages"), source.id
+                params = listing.params
+                if params.channel_id_pattern:
+                    assert re.compile(params.channel_id_pattern).groups >= 1, source.id
+                paged = f"{params.api} {params.query} {params.form}"
+                assert "{page}" in paged or "{start}" in paged, source.id
+                assert params.total or params.pages or params.assume_pages, source.id
 
 
 # --- broken files ---------------------------------------------------------------------------------
@@ -102,17 +115,16 @@ def seed_copy(tmp_path: Path) -> Path:
     ("breakage", "key"),
     [
         (lambda text: text + "\nfrequency: daily\n", "frequency"),  # unknown key
-        (lambda text: text.replace('schedule: "10 7 * * *"', 'schedule: "10 7 * *"'), "schedule"),  # bad cron
-        (lambda text: text.replace('schedule: "10 7 * * *"', 'schedule: "99 7 * * *"'), "schedule"),
+        (lambda text: re.sub(r'schedule: "[^"]*"', 'schedule: "10 7 * *"', text), "schedule"),  # bad cron
+        (lambda text: re.sub(r'schedule: "[^"]*"', 'schedule: "99 7 * * *"', text), "schedule"),
         (lambda text: text.replace("id: hunan-sthjt", "id: hunan"), "id"),  # id ≠ file name
         (lambda text: text.replace("id: hunan-sthjt", "id: Hunan_STHJT"), "id"),  # not a slug
-        (lambda text: text.replace("    profile: json_api", "    profile: rss"), "listings.2.profile"),
+        (lambda text: text.replace("  profile: json_api", "  profile: rss", 1), "listings.0.profile"),
         (
-            lambda text: text.replace(
-                "      assume_pages: 3\n", "      assume_pages: 3\n    colour: red\n", 1
-            ),
+            lambda text: text.replace("  profile: json_api\n", "  profile: json_api\n  colour: red\n", 1),
             "listings.0.colour",
         ),
+        (lambda text: text.replace("    per_page: 20", "    perpage: 20", 1), "listings.0.params"),
         (lambda text: "id: hunan-sthjt\nname: [unclosed\n", "(file)"),  # bad YAML
         (lambda text: "just a string\n", "(file)"),
     ],
@@ -143,10 +155,14 @@ def test_the_readme_example_is_a_valid_seed(tmp_path: Path) -> None:
     readme = (DEFAULT_SEEDS_DIR.parent / "README.md").read_text(encoding="utf-8")
     example = re.search(r"```yaml\n(.*?)```", readme, re.DOTALL)
     assert example is not None, "README.md lost its seed example"
-    (tmp_path / "mee-hjywnews.yaml").write_text(example.group(1), encoding="utf-8")
+    (tmp_path / "hunan-sthjt.yaml").write_text(example.group(1), encoding="utf-8")
     loaded = load_seeds(tmp_path)
-    assert loaded.errors == [] and list(loaded.sources) == ["mee-hjywnews"]
-    assert loaded.sources["mee-hjywnews"].revisit.days == (1, 3, 7, 30)
+    assert loaded.errors == [] and list(loaded.sources) == ["hunan-sthjt"]
+    source = loaded.sources["hunan-sthjt"]
+    assert source.revisit.days == (1, 3, 7, 30)
+    assert source.listings[0].params.form["datas[0][key]"] == "status"
+    assert [e.confidence for e in source.evidence] == ["C"]
+    assert source.allowed_domains == ["hunan.gov.cn"]
 
 
 @pytest.mark.parametrize(("hosts", "ok"), [("[sthj.example.gov.cn, 127.0.0.9]", True), ("[http://x.gov.cn/]", False), ("[x.gov.cn:80]", False)])

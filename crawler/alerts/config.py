@@ -72,7 +72,8 @@ class Filters(_Strict):
     kinds: list[Kind] = Field(default_factory=lambda: ["meeting"])
     keywords: list[str] = Field(default_factory=list)  # any of them, case-insensitive
     regex: str | None = None
-    match_in: list[Literal["title", "text"]] = Field(default_factory=lambda: ["title", "text"])
+    # attachments: the text of the version's attachments (附件), e.g. a list of penalized companies.
+    match_in: list[Literal["title", "text", "attachments"]] = Field(default_factory=lambda: ["title", "text"])
     changes: list[Change] = Field(default_factory=lambda: ["new", "edited"])
 
     @field_validator("regex")

@@ -100,6 +100,7 @@ def matches(subscription: Subscription, notice: ChangeNotice) -> bool:
         for part in (
             (item.title or "") if "title" in filters.match_in else "",
             (shown.text if shown is not None else "") if "text" in filters.match_in else "",
+            notice.attachments_text if "attachments" in filters.match_in else "",
         )
         if part
     )

@@ -11,6 +11,7 @@ import crawler.cli.extract_cmd  # noqa: E402,F401
 import crawler.cli.items_cmd  # noqa: E402,F401
 import crawler.cli.prune_cmd  # noqa: E402,F401
 import crawler.cli.run_cmd  # noqa: E402,F401
+import crawler.cli.search_cmd  # noqa: E402,F401
 import crawler.cli.serve_cmd  # noqa: E402,F401
 import crawler.cli.simulate_cmd  # noqa: E402,F401
 from crawler.cli.app import app

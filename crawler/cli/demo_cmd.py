@@ -37,6 +37,12 @@ def _print(report: DemoReport) -> None:
     for source_id in last.browser_sources:
         console.print(f"  [yellow]browser [/yellow] {source_id}: behind a JS challenge, read through headless Chromium",
                       highlight=False)
+    for edit in last.attachment_edits:
+        for change in edit["changes"]:
+            console.print(f"  [cyan]附件 {change['op']:7}[/cyan] #{edit['id']} {change['name']}", highlight=False)
+            for line in change["diff"].splitlines()[2:]:
+                style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+                console.print(f"           {line}", style=style, markup=False, highlight=False)
     for source_id in last.blocked_sources:
         console.print(f"  [red]blocked [/red] {source_id}: nothing stored; "
                       f"{escape(last.blocked_reasons.get(source_id, ''))}", highlight=False)

@@ -12,11 +12,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import Connection
 
+from crawler.attachments.queries import attachments_by_version
 from crawler.cli.app import DbOption, JsonOption, SeedsOption, app
 from crawler.clock import as_utc
 from crawler.config import load_seeds
 from crawler.db import init_db
-from crawler.diffing import unified_diff
+from crawler.diffing import attachment_changes, unified_diff
 from crawler.queries import (
     BadRequest,
     ItemFilter,
@@ -114,11 +115,13 @@ def show_command(item_id: int, db: DbOption = None, as_json: JsonOption = False)
             raise typer.Exit(1)
         versions = list_versions(connection, item_id, with_text=False)
         current = version_texts(connection, item_id, [summary["version"]]).get(summary["version"], {})
+        files = attachments_by_version(connection, item_id, [summary["version"]]).get(summary["version"], [])
     summary["versions"] = [
         {key: v[key] for key in ("version", "change", "content_hash", "fetched_at")} for v in versions
     ]
     summary["meta"] = current.get("meta") or {}
     summary["text"] = current.get("text") or ""
+    summary["attachments"] = [attachment.to_dict() for attachment in files]
     if as_json:
         _print_json(summary)
         return
@@ -128,6 +131,16 @@ def show_command(item_id: int, db: DbOption = None, as_json: JsonOption = False)
     console.print("  versions: " + ", ".join(f"v{v['version']} {v['change']} {v['fetched_at']}" for v in summary["versions"]))
     console.print()
     console.print(summary["text"], markup=False, highlight=False)
+    for attachment in files:
+        console.print()
+        size = f"{attachment.size} bytes" if attachment.size is not None else "-"
+        header = f"附件 {attachment.name} ({attachment.file_type or '?'}, {size}, {(attachment.sha256 or '-')[:12]})"
+        console.print(header, style="bold", markup=False, highlight=False)
+        console.print(f"  {attachment.url}", markup=False, highlight=False)
+        if attachment.error:
+            console.print(f"  ({attachment.error})", style="yellow", markup=False, highlight=False)
+        if attachment.text:
+            console.print(attachment.text, markup=False, highlight=False)
 
 
 @app.command("diff")
@@ -151,14 +164,24 @@ def diff_command(
             errors.print(f"[red]{exc.args[0]}[/red]")
             raise typer.Exit(1) from exc
         texts = version_texts(connection, item_id, (old, new))
+        files = attachments_by_version(connection, item_id, [old, new])
     before, after = texts[old], texts[new]
     title_line = [] if before["title"] == after["title"] else [f"title: {before['title']} → {after['title']}"]
     text = unified_diff(before["text"], after["text"], f"v{old}", f"v{new}")
+    changes = attachment_changes(files[old], files[new])
     if as_json:
-        _print_json({"item_id": item_id, "from": old, "to": new, "title": title_line, "diff": text})
+        _print_json({
+            "item_id": item_id, "from": old, "to": new, "title": title_line, "diff": text,
+            "attachments": [change.to_dict() for change in changes],
+        })
         return
     for line in title_line:
         console.print(line, markup=False)
     for line in text.splitlines():
         style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
         console.print(line, style=style, markup=False, highlight=False)
+    for change in changes:
+        console.print(f"附件 {change.op}: {change.name} {change.url}", style="bold", markup=False, highlight=False)
+        for line in change.diff.splitlines():
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
+            console.print(line, style=style, markup=False, highlight=False)

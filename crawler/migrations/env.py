@@ -16,7 +16,8 @@ FOREIGN_TABLES = {"scheduler_job"}
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
     """Keep autogenerate from proposing to drop tables that are not ours."""
-    return not (type_ == "table" and name in FOREIGN_TABLES)
+    # The search tables are created by hand (crawler/models.py SEARCH_DDL), FTS5 shadow tables included.
+    return not (type_ == "table" and (name in FOREIGN_TABLES or str(name).startswith("search_")))
 
 
 def run_migrations() -> None:

@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from crawler.profiles.dates import date_from_url, date_in_text, year_from_url
+from crawler.profiles.params import ProfileParams
 
 if TYPE_CHECKING:
     from crawler.config import Listing
@@ -40,6 +41,9 @@ class PageRequest:
     method: str = "GET"
     formdata: dict[str, str] | None = None
     page: int = 1
+    # Values a JSON API's column page revealed (`channel_id`, and any named group of the pattern), kept
+    # with the request so pages 2… are built statelessly from page 1's answer.
+    variables: dict[str, str] | None = None
 
 
 @dataclass
@@ -62,6 +66,7 @@ class Profile(ABC):
     """
 
     name: ClassVar[str]
+    params_model: ClassVar[type[ProfileParams]]  # what a seed's `params` may hold for this profile
 
     def first_requests(self, listing: Listing) -> list[PageRequest]:
         """The requests that start a crawl of this listing; usually the listing URL itself."""

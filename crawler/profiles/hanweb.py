@@ -17,6 +17,7 @@ from crawler.profiles.base import (
     html_selector,
     register,
 )
+from crawler.profiles.params import HanwebParams
 
 if TYPE_CHECKING:
     from crawler.config import Listing
@@ -130,14 +131,15 @@ class HanwebProfile(Profile):
     with `params.xxgk` (form fields) a 信息公开 list read through `/module/xxgk/search.jsp` instead."""
 
     name = "hanweb"
+    params_model = HanwebParams
 
     def first_requests(self, listing: Listing) -> list[PageRequest]:
-        if isinstance(listing.params.get("xxgk"), dict):
+        if _params(listing).xxgk is not None:
             return [xxgk_request(listing, 1)]
         return [PageRequest(url=listing.url)]
 
     def parse_page(self, listing: Listing, request: PageRequest, text: str, max_pages: int) -> ListingPage:
-        params = listing.params
+        params = _params(listing)
         if urlsplit(request.url).path.endswith(XXGK_PATH):
             return _parse_xxgk(listing, request, text, max_pages)
         fragments = records(text)
@@ -154,10 +156,8 @@ class HanwebProfile(Profile):
             )
         else:
             entries = _entries(fragments, request.url, listing.selectors.date, listing.selectors.item)
-        per_page = int(
-            params.get("perpage") or params.get("per_page") or _first_int(PER_PAGE, text) or DEFAULT_PER_PAGE
-        )
-        group = int(params.get("group_size") or _first_int(GROUP_SIZE, text) or DEFAULT_GROUP_SIZE)
+        per_page = params.per_page or _first_int(PER_PAGE, text) or DEFAULT_PER_PAGE
+        group = params.group_size or _first_int(GROUP_SIZE, text) or DEFAULT_GROUP_SIZE
         total_records = _first_int(TOTAL_RECORD, text)
         total_pages = _first_int(TOTAL_PAGE, text)
         if total_pages is None and total_records is not None:
@@ -165,7 +165,7 @@ class HanwebProfile(Profile):
         page = ListingPage(entries=entries, total_pages=total_pages)
         if request.formdata is not None or "dataproxy" in urlsplit(request.url).path:
             return page  # a dataproxy answer: the column page already asked for every further group
-        form = {**FORM_DEFAULTS, **{k: str(v) for k, v in params.items() if k in FORM_DEFAULTS}}
+        form = {**FORM_DEFAULTS, **params.form_fields()}
         form.update(form_from_page(text))
         wanted = max_pages * per_page
         if total_records is not None:
@@ -179,8 +179,8 @@ class HanwebProfile(Profile):
             if is_xml:
                 page.errors.append(f"{request.url}: no columnid for dataproxy.jsp (set params.columnid)")
             return page
-        proxy = urljoin(request.url, str(params.get("proxy_url") or _proxy_url(text) or DATAPROXY_PATH))
-        method = str(params.get("method") or "POST").upper()
+        proxy = urljoin(request.url, params.proxy_url or _proxy_url(text) or DATAPROXY_PATH)
+        method = params.method
         while start <= wanted:
             end = start + group * per_page - 1
             query = urlencode({"startrecord": start, "endrecord": end, "perpage": per_page})
@@ -196,6 +196,10 @@ class HanwebProfile(Profile):
         return page
 
 
+def _params(listing: Listing) -> HanwebParams:
+    return listing.params if isinstance(listing.params, HanwebParams) else HanwebParams()
+
+
 def _proxy_url(text: str) -> str | None:
     match = PROXY_URL.search(text)
     return match[1] if match else None
@@ -203,7 +207,7 @@ def _proxy_url(text: str) -> str | None:
 
 def xxgk_request(listing: Listing, page: int) -> PageRequest:
     """Page `page` of a 信息公开 list: a POST of the seed's `params.xxgk` fields (infotypeId, jdid, divid …)."""
-    fields = {str(k): str(v) for k, v in dict(listing.params.get("xxgk") or {}).items()}
+    fields = dict(_params(listing).xxgk or {})
     form = {"requestUrl": listing.url, **fields, "currpage": str(page)}
     return PageRequest(url=urljoin(listing.url, XXGK_PATH), method="POST", formdata=form, page=page)
 
@@ -214,15 +218,8 @@ def _parse_xxgk(listing: Listing, request: PageRequest, text: str, max_pages: in
     entries = entries_from_html(
         selector, request.url, custom or XXGK_ROWS, listing.selectors.date, require_article=not custom
     )
-    total = _first_int(XXGK_TOTAL_PAGES, text) or _int_param(listing.params.get("assume_pages"))
+    total = _first_int(XXGK_TOTAL_PAGES, text) or _params(listing).assume_pages
     page = ListingPage(entries=entries, total_pages=total)
     if request.page == 1 and total:
         page.next_requests = [xxgk_request(listing, n) for n in range(2, min(total, max_pages) + 1)]
     return page
-
-
-def _int_param(value: object) -> int | None:
-    try:
-        return int(str(value)) if value is not None else None
-    except ValueError:
-        return None

@@ -16,6 +16,8 @@ from crawler.profiles.base import (
     register,
     resolve,
 )
+from crawler.profiles.pager import find_numbered_pager, further_pages
+from crawler.profiles.params import HtmlParams
 
 if TYPE_CHECKING:
     from crawler.config import Listing
@@ -34,9 +36,11 @@ NEXT_LINK_XPATHS: tuple[str, ...] = (
 @register
 class HtmlProfile(Profile):
     """A plain list page: `selectors.item` (default: article-looking links in list rows), `selectors.date`,
-    and `selectors.next` (default: a 下一页 link), followed one page at a time up to `max_pages`."""
+    and `selectors.next` (default: a 下一页 link), followed one page at a time up to `max_pages`; a pager of
+    numbered links only (`index_N.html`, `?pageNum=N`, or `params.page_url`) is read as a numbered pager."""
 
     name = "html"
+    params_model = HtmlParams
 
     def parse_page(self, listing: Listing, request: PageRequest, text: str, max_pages: int) -> ListingPage:
         selector = html_selector(text)
@@ -45,10 +49,23 @@ class HtmlProfile(Profile):
             selector, request.url, custom or DEFAULT_ITEMS, listing.selectors.date, require_article=not custom
         )
         page = ListingPage(entries=entries)
-        if request.page < max_pages:
+        params = listing.params if isinstance(listing.params, HtmlParams) else HtmlParams()
+        next_url = None
+        if not params.page_url:
             next_url = self._next_url(selector, request.url, listing.selectors.next)
-            if next_url and next_url != request.url and next_url != listing.url:
+        if next_url and next_url not in (request.url, listing.url):
+            if request.page < max_pages:
                 page.next_requests.append(PageRequest(url=next_url, page=request.page + 1))
+            return page
+        # No 下一页 link: numbered pages, all asked from page 1 when the last one is known.
+        hrefs = selector.xpath("//a/@href").getall()
+        pager = find_numbered_pager(listing.url, hrefs, text, params)
+        if pager is not None and (pager.total_pages is not None or entries):
+            page.total_pages = pager.total_pages
+            page.next_requests = [
+                PageRequest(url=url, page=number)
+                for url, number in further_pages(pager, listing.url, request.page, max_pages)
+            ]
         return page
 
     @staticmethod

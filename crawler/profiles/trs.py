@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
 
 from crawler.profiles.base import (
     ListingPage,
@@ -16,6 +14,14 @@ from crawler.profiles.base import (
     html_selector,
     register,
 )
+from crawler.profiles.pager import (
+    NumberedPager,
+    default_first_number,
+    find_numbered_pager,
+    further_pages,
+    listing_stem,
+)
+from crawler.profiles.params import TrsParams
 
 if TYPE_CHECKING:
     from crawler.config import Listing
@@ -43,33 +49,6 @@ IDENT_ARG = re.compile(r"^\s*([A-Za-z_$][\w$]*)\s*$")
 MAX_TOTAL_PAGES = 100_000  # beyond this a "page count" is a parsing accident
 
 
-@dataclass(frozen=True)
-class Pager:
-    """How a TRS column numbers its pages: `prefix_N.ext`, N = page-1 (zero-based) or N = page (one-based)."""
-
-    total_pages: int
-    prefix: str
-    ext: str
-    one_based: bool
-    form: str
-
-    def url_of(self, page: int, listing_url: str) -> str:
-        """The URL of 1-based listing page `page` (page 1 is the listing URL itself)."""
-        if page <= 1:
-            return listing_url
-        number = page if self.one_based else page - 1
-        return urljoin(listing_url, f"{self.prefix}_{number}.{self.ext}")
-
-
-def _listing_stem_ext(listing_url: str, default_ext: str) -> tuple[str, str]:
-    """The file name stem and extension of a listing URL: `…/hjywnews/` → (index, shtml)."""
-    name = urlsplit(listing_url).path.rsplit("/", 1)[-1]
-    if "." in name:
-        stem, ext = name.rsplit(".", 1)
-        return stem, ext
-    return "index", default_ext
-
-
 def _js_value(text: str, arg: str) -> int | str | None:
     """A pager argument's value: a literal, or the value of the `var` it names."""
     if match := INT_ARG.match(arg):
@@ -84,17 +63,15 @@ def _js_value(text: str, arg: str) -> int | str | None:
     return None
 
 
-def _one_based(prefix: str, params: dict[str, object]) -> bool:
-    """TRS numbers `index_k` from 0 (index_1 is page 2) and named lists from 1 (list_x_2 is page 2);
-    a seed's `params.one_based` corrects templates that do otherwise (Guangdong's index_2 is page 2)."""
-    if "one_based" in params:
-        return bool(params["one_based"])
-    return not prefix.startswith("index")
+def _first_number(prefix: str, params: TrsParams) -> int:
+    """TRS numbers `index_k` from 1 for page 2 (index_1) and named lists from 2 (list_x_2 is page 2); a
+    seed's `params.first_number` corrects templates that do otherwise (Guangdong's index_2 is page 2)."""
+    return params.first_number if params.first_number is not None else default_first_number(prefix)
 
 
 def _pager_from_call(
-    text: str, name: str, raw_args: str, stem: str, ext: str, params: dict[str, object]
-) -> Pager | None:
+    text: str, name: str, raw_args: str, stem: str, ext: str, params: TrsParams
+) -> NumberedPager | None:
     args = [_js_value(text, part) for part in raw_args.split(",")]
     if (
         name == "createPageHTML"
@@ -102,67 +79,55 @@ def _pager_from_call(
         and isinstance(args[1], int)
         and not isinstance(args[0], int)
     ):
-        # createPageHTML('page_div', 34, 1, 'list_yw', 'shtml', 621): named pages, 1-based.
+        # createPageHTML('page_div', 34, 1, 'list_yw', 'shtml', 621): named pages, list_yw_2 is page 2.
         prefix = args[3] if isinstance(args[3], str) and args[3] else stem
         extension = args[4] if isinstance(args[4], str) and args[4] else ext
-        return Pager(args[1], prefix, extension, one_based=True, form="createPageHTML(div, …)")
+        template = params.page_url or f"{prefix}_{{n}}.{extension}"
+        first = params.first_number if params.first_number is not None else 2
+        return NumberedPager(template, first, args[1], "createPageHTML(div, …)")
     if len(args) >= 4 and isinstance(args[0], int):
         # createPageHTML(34, 0, "index", "shtml"[, style, records]) and Hubei's
         # pageControl(total, cur, "index", "shtml", 10, 'pages-nav'): index_k, k = page-1.
         prefix = args[2] if isinstance(args[2], str) and args[2] else stem
         extension = args[3] if isinstance(args[3], str) and args[3] else ext
-        form = f"{name}({len(args)} args)"
-        return Pager(args[0], prefix, extension, one_based=_one_based(prefix, params), form=form)
+        template = params.page_url or f"{prefix}_{{n}}.{extension}"
+        return NumberedPager(template, _first_number(prefix, params), args[0], f"{name}({len(args)} args)")
     return None
 
 
-def _pager_from_links(links: list[str], stem: str, ext: str, params: dict[str, object]) -> Pager | None:
-    """Hunan-style `list_tyxx_2.html` links (no JS count): the highest numbered link is the last page."""
-    pattern = re.compile(rf"(?:^|/){re.escape(stem)}_(\d+)\.{re.escape(ext)}(?:[?#]|$)")
-    numbers = [int(m[1]) for href in links if (m := pattern.search(href.strip()))]
-    if not numbers:
-        return None
-    one_based = _one_based(stem, params)
-    last = max(numbers)
-    return Pager(last if one_based else last + 1, stem, ext, one_based=one_based, form="page links")
-
-
-def find_pager(text: str, listing_url: str, links: list[str], params: dict[str, object]) -> Pager | None:
+def find_pager(text: str, listing_url: str, links: list[str], params: TrsParams) -> NumberedPager | None:
     """The pagination a TRS listing page announces, in any of the known forms; None when it has none.
 
-    Seed params: `page_prefix`/`page_ext` (file name of pages 2…), `one_based`, `per_page` (to turn a
-    record count into pages) and `assume_pages` (a page count to use when the page shows none, e.g. a
-    pager drawn by external JS).
+    In order: a pager call in inline JS, a `countPage`-style variable, numbered page links (any
+    `<name>_N.ext` in the column's folder, or `?pageNum=N`), a record count with `per_page`, and the
+    seed's `page_url` / `assume_pages`.
     """
-    default_ext = str(params.get("page_ext") or "shtml")
-    stem, ext = _listing_stem_ext(listing_url, default_ext)
-    stem = str(params.get("page_prefix") or stem)
-    one_based = _one_based(stem, params)
-    pager: Pager | None = None
+    stem, ext = listing_stem(listing_url)
+    ext = ext or "shtml"
+    template = params.page_url or f"{stem}_{{n}}.{ext}"
+    first = params.first_number if params.first_number is not None else _first_number(stem, params)
     for match in PAGER_CALL.finditer(text):
         if match["fn"]:
             continue  # the pager function's own definition, not a call
-        pager = _pager_from_call(text, match["name"], match["args"], stem, ext, params)
-        if pager:
-            break
-    if pager is None:
-        for pattern in TOTAL_VARIABLES:
-            if match := pattern.search(text):
-                pager = Pager(int(match[1]), stem, ext, one_based=one_based, form="countPage")
-                break
-    if pager is None:
-        pager = _pager_from_links(links, stem, ext, params)
-    if pager is None and (per_page := params.get("per_page")):
+        if pager := _pager_from_call(text, match["name"], match["args"], stem, ext, params):
+            return pager if 0 < (pager.total_pages or 0) <= MAX_TOTAL_PAGES else None
+    for pattern in TOTAL_VARIABLES:
+        if match := pattern.search(text):
+            total = int(match[1])
+            return NumberedPager(template, first, total, "countPage") if 0 < total <= MAX_TOTAL_PAGES else None
+    if pager := find_numbered_pager(listing_url, links, text, params, default_ext=ext, assume=False):
+        if pager.form != "params" or pager.total_pages is not None:
+            return pager
+    if params.per_page:
         for pattern in TOTAL_RECORD_VARIABLES:
             if match := pattern.search(text):
-                pages = math.ceil(int(match[1]) / int(str(per_page)))
-                pager = Pager(pages, stem, ext, one_based=one_based, form="record count")
-                break
-    if pager is None and (assumed := params.get("assume_pages")):
-        pager = Pager(int(str(assumed)), stem, ext, one_based=one_based, form="assumed")
-    if pager is None or not 0 < pager.total_pages <= MAX_TOTAL_PAGES:
-        return None
-    return pager
+                pages = math.ceil(int(match[1]) / params.per_page)
+                return NumberedPager(template, first, pages, "record count") if pages > 0 else None
+    if params.page_url:
+        return NumberedPager(template, first, params.assume_pages, "params")
+    if params.assume_pages:
+        return NumberedPager(template, first, params.assume_pages, "assumed")
+    return None
 
 
 @register
@@ -170,6 +135,7 @@ class TrsProfile(Profile):
     """TRS WCM column pages: `a.cjcx_biaob` items or dated rows; `index_k.shtml` / `list_x_N.html` pages."""
 
     name = "trs"
+    params_model = TrsParams
 
     def parse_page(self, listing: Listing, request: PageRequest, text: str, max_pages: int) -> ListingPage:
         selector = html_selector(text)
@@ -182,13 +148,12 @@ class TrsProfile(Profile):
         if not entries and not listing.selectors.item:
             entries = entries_from_html(selector, request.url, GENERIC_ROWS, date_css, require_article=True)
         page = ListingPage(entries=entries)
-        pager = find_pager(text, listing.url, selector.xpath("//a/@href").getall(), listing.params)
+        params = listing.params if isinstance(listing.params, TrsParams) else TrsParams()
+        pager = find_pager(text, listing.url, selector.xpath("//a/@href").getall(), params)
         if pager:
             page.total_pages = pager.total_pages
-            if request.page == 1:
-                last = min(pager.total_pages, max_pages)
-                page.next_requests = [
-                    PageRequest(url=pager.url_of(number, listing.url), page=number)
-                    for number in range(2, last + 1)
-                ]
+            page.next_requests = [
+                PageRequest(url=url, page=number)
+                for url, number in further_pages(pager, listing.url, request.page, max_pages)
+            ]
         return page

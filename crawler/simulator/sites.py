@@ -13,8 +13,9 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Protocol
 
+from crawler.simulator import files
 from crawler.simulator import templates as t
-from crawler.simulator.phrases import ATTACHMENTS, WEEKDAYS
+from crawler.simulator.phrases import WEEKDAYS
 from crawler.simulator.server import Request, Response
 from crawler.simulator.world import Article, Column, SiteSpec, World
 from crawler.vocabulary import SHANGHAI as CHINA
@@ -88,9 +89,7 @@ PAGE_FILES = {
     "pagediv": ("list_yw", 2),
 }
 LYING_CONTENT_TYPE = "text/html; charset=utf-8"  # sent by the GBK site on some pages that are GBK bytes
-ATTACHMENT = re.compile(r"/W0(?P<uid>\d+)_(?P<n>\d)\.pdf$")
-# Just enough of a PDF for a client to see what it is.
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+ATTACHMENT = re.compile(r"/W0(?P<uid>\d+)_(?P<n>\d)\.(?P<ext>pdf|docx|xlsx|xls|zip)$")
 ARTICLE_UID = re.compile(r"_(\d+)\.s?html?$|/(\d+)\.htm$")
 
 
@@ -240,13 +239,10 @@ class TrsSite(BaseSite):
                     path.rsplit("/", 1)[0]
                     == article_path(self.spec, self.spec.column(article.column), article).rsplit("/", 1)[0]
                 ):
-                    return Response(
-                        200,
-                        PDF_BYTES,
-                        "application/pdf",
-                        cacheable=True,
-                        last_modified=article.published.replace(tzinfo=CHINA),
-                    )
+                    served = files.serve(article, int(attachment.group("n")), attachment.group("ext"), self.world, day)
+                    if served is not None:
+                        data, content_type, modified = served
+                        return Response(200, data, content_type, cacheable=True, last_modified=modified.replace(tzinfo=CHINA))
             return not_found()
         return self.cache.get((path, day, self.stale_listing_day), lambda: self.render(path, day))
 
@@ -354,7 +350,7 @@ class TrsSite(BaseSite):
             for a in self.related(article, day, day + 1)
         )
         visits = 120 + (article.uid * 37 + day * 211) % 4000
-        attachments = trs_attachments(article)
+        attachments = trs_attachments(article, self.world)
         if column.layout == "policy":
             body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs) + attachments
             main = t.render(
@@ -403,18 +399,14 @@ class TrsSite(BaseSite):
         return "\n".join(lines)
 
 
-def trs_attachments(article: Article) -> str:
-    """Notices and policy documents link their attachments as ./W0…pdf files, with TRS's oldsrc attribute."""
-    if article.kind not in ("notice", "policy"):
-        return ""
-    count = 1 + article.seed % 2
+def trs_attachments(article: Article, world: World) -> str:
+    """Notices and policy documents link their attachments as ./W0… files, with TRS's oldsrc attribute."""
     lines = []
-    for n in range(1, count + 1):
-        name = ATTACHMENTS[(article.seed >> (4 * n)) % len(ATTACHMENTS)]
-        file = f"W0{article.uid}_{n}.pdf"
-        label = "附件：" if n == 1 else "　　　"
-        lines.append(f'<p>{label}<a href="./{file}" oldsrc="{file}">{n}.{html.escape(name)}.pdf</a></p>')
-    return "\n" + "\n".join(lines)
+    for sim_file in files.attachments_of(article, world):
+        file = sim_file.filename.format(uid=article.uid)
+        label = "附件：" if sim_file.n == 1 else "　　　"
+        lines.append(f'<p>{label}<a href="./{file}" oldsrc="{file}">{html.escape(sim_file.label())}</a></p>')
+    return "\n" + "\n".join(lines) if lines else ""
 
 
 def trs_paragraph(text: str, article: Article) -> str:

@@ -501,7 +501,7 @@ class SimulatedWeb:
                         "columnid": column.code,
                         "unitid": spec.unit_id,
                         "webid": spec.web_id,
-                        "perpage": column.page_size,
+                        "per_page": column.page_size,
                     },
                     "selectors": {},
                 }

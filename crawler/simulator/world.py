@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from crawler.simulator import phrases
+from crawler.simulator import files, phrases
 
 FIRST_UID = 1_000_101
 DIGEST_MORE = ">>>更多内容，点击阅读"  # the link text that ends each digest entry
@@ -81,6 +81,7 @@ class Article:
     created_day: int
     deleted_day: int | None = None
     edits: list[tuple[int, str]] = field(default_factory=list)  # (day, new wording of the fact sentence)
+    file_edits: list[int] = field(default_factory=list)  # days its first attachment was replaced (files.py)
     site_org: str = ""
     abbr: str = ""
     # Weekly digests (一周要闻) are written once from other items: their text is fixed, with links out.
@@ -332,6 +333,12 @@ class World:
                 gone = rng.choice(remaining)
                 gone.deleted_day = day
                 events.deleted.append(gone.uid)
+            # An attachment replaced under the same URL, the page itself unchanged: an edit all the same.
+            trs = {key for key, spec in self.sites.items() if spec.cms == "trs"}
+            untouched = (a for a in editable if a.uid not in events.edited and a.uid not in events.deleted)
+            replaced = files.choose_replaced(untouched, trs, day)
+            if replaced is not None:
+                events.edited.append(replaced.uid)
         events.new.extend(self._digests(day))
         self.events[day] = events
         self._listing_cache.clear()

@@ -18,9 +18,11 @@ from sqlalchemy.engine import Connection, Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crawler import clock, queries
+from crawler import clock, queries, search
+from crawler.attachments.queries import attachments_by_version
 from crawler.db import init_db
-from crawler.export import event_query, record_from_row
+from crawler.diffing import AttachmentChange, attachment_changes
+from crawler.export import event_query, record_from_row, with_attachments
 from crawler.queries import BadRequest, ItemQuery
 from crawler.vocabulary import CHANGES, KINDS
 from crawler.web import feeds
@@ -169,6 +171,8 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
         texts = queries.version_texts(conn, item_id, [item["version"]])
         item["text"] = texts[item["version"]]["text"] if item["version"] in texts else None
         item["versions"] = versions
+        files = attachments_by_version(conn, item_id, [item["version"]])
+        item["attachments"] = [attachment.to_dict() for attachment in files[item["version"]]]
         return JSONResponse(item)
 
     @app.get("/api/items/{item_id}/versions", tags=["api"])
@@ -186,7 +190,25 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
     ) -> JSONResponse:
         """Unified diff and side-by-side rows (character segments) between two versions."""
         item = item_or_404(conn, item_id)
-        return JSONResponse(queries.diff(conn, item_id, item["version"], from_, to))
+        comparison = queries.diff(conn, item_id, item["version"], from_, to)
+        comparison["attachments"] = [change.to_dict() for change in _attachment_diff(conn, item_id, comparison)]
+        return JSONResponse(comparison)
+
+    @app.get("/api/search", tags=["api"])
+    def api_search(
+        conn: Conn,
+        q: Annotated[str, Query(min_length=2, description="text to find in items and their attachments")],
+        source: str | None = None,
+        kind: str | None = None,
+        since: Annotated[str | None, Query(description="items changed since (ISO 8601)")] = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = search.DEFAULT_LIMIT,
+    ) -> JSONResponse:
+        """Full-text search over item and attachment text; each hit has its matched passage."""
+        try:
+            hits = search.search(conn, q, source=source, kind=kind, since=_parse_since(since), limit=limit)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from exc
+        return JSONResponse({"q": q, "hits": [hit.to_dict() for hit in hits]})
 
     @app.get("/api/changes", tags=["api"])
     def api_changes(
@@ -195,7 +217,7 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=queries.PAGE_MAX)] = queries.PAGE_DEFAULT,
     ) -> JSONResponse:
         """The change log in the export schema (docs/EXPORT.md), oldest first: poll with `since_id=next_since_id`."""
-        events = [record_from_row(row) for row in conn.execute(event_query(since_id, None, limit)).all()]
+        events = with_attachments(conn, [record_from_row(row) for row in conn.execute(event_query(since_id, None, limit)).all()])
         next_since_id = events[-1]["event_id"] if events else since_id
         return JSONResponse({"changes": events, "next_since_id": next_since_id, "more": len(events) == limit})
 
@@ -262,6 +284,8 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
                 "first_url": first_url,
                 "first_page": cursor is None,
                 "recent": queries.recent_changes(conn) if cursor is None and not active else [],
+                # The search box also searches the full text of items and attachments (crawler/search.py).
+                "hits": _full_text(conn, q, source, kind) if q and cursor is None else [],
             },
         )
 
@@ -285,10 +309,15 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
             comparison = queries.diff(conn, item_id, item["version"], from_, to)
         texts = queries.version_texts(conn, item_id, [item["version"]])
         text = texts[item["version"]]["text"] if item["version"] in texts else ""
+        files = attachments_by_version(conn, item_id, [item["version"]])[item["version"]]
+        changed = _attachment_diff(conn, item_id, comparison) if comparison else []
         return templates.TemplateResponse(
             request,
             "item.html",
-            {"item": item, "versions": versions, "diff": comparison, "text": text},
+            {
+                "item": item, "versions": versions, "diff": comparison, "text": text,
+                "attachments": files, "attachment_changes": changed,
+            },
         )
 
     @app.get("/sources", response_class=HTMLResponse, include_in_schema=False)
@@ -296,6 +325,18 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
         return templates.TemplateResponse(request, "sources.html", {"sources": queries.sources_health(conn)})
 
     return app
+
+
+def _attachment_diff(conn: Connection, item_id: int, comparison: dict[str, Any]) -> list[AttachmentChange]:
+    files = attachments_by_version(conn, item_id, [comparison["from"], comparison["to"]])
+    return attachment_changes(files[comparison["from"]], files[comparison["to"]])
+
+
+def _full_text(conn: Connection, q: str, source: str | None, kind: str | None) -> list[search.Hit]:
+    try:
+        return search.search(conn, q, source=source or None, kind=kind or None, limit=10)
+    except ValueError:
+        return []  # one character: the title filter below still answers
 
 
 def _shanghai_short(value: str | None) -> str:

@@ -23,14 +23,6 @@ def content(text: str, title: str = "标题") -> Content:
     return Content(text=text, content_hash=content_hash(title, text), title=title, kind="meeting")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Every store test runs on SQLite and on PostgreSQL (skipped with the reason where it is absent)."""
-    if request.param == "postgresql":
-        return str(request.getfixturevalue("postgres_url"))
-    return f"sqlite:///{tmp_path / 'store.db'}"
-
-
 @pytest.fixture
 def store(db_url: str) -> Store:
     store = Store(db_url)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
 
 
 @dataclass
@@ -18,11 +20,20 @@ class Page:
 
 
 class MiniSite:
-    """Serves `pages` (path → Page) on 127.0.0.1; unknown paths answer 404; every request is logged."""
+    """Serves `pages` (path → Page) on 127.0.0.1; unknown paths answer 404; every request is logged.
 
-    def __init__(self, pages: dict[str, Page] | None = None, host: str = "127.0.0.1") -> None:
+    POSTs are answered by `post(path, form)` (a form-encoded body, decoded), and their forms kept in `forms`.
+    """
+
+    def __init__(
+        self,
+        pages: dict[str, Page] | None = None,
+        host: str = "127.0.0.1",
+        post: Callable[[str, dict[str, str]], Page | None] | None = None,
+    ) -> None:
         self.pages: dict[str, Page] = dict(pages or {})
         self.log: list[tuple[str, str, dict[str, str]]] = []
+        self.forms: list[tuple[str, dict[str, str]]] = []
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,6 +44,16 @@ class MiniSite:
                 page = site.pages.get(self.path)
                 if page is None and self.path == "/robots.txt":
                     page = Page(b"User-agent: *\nAllow: /\n", content_type="text/plain")
+                self._answer(page)
+
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                site.log.append(("POST", self.path, dict(self.headers.items())))
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(parse_qsl(self.rfile.read(length).decode("utf-8"), keep_blank_values=True))
+                site.forms.append((self.path, form))
+                self._answer(post(self.path, form) if post else None)
+
+            def _answer(self, page: Page | None) -> None:
                 page = page or Page(b"<html><body>not found</body></html>", status=404)
                 self.send_response(page.status)
                 self.send_header("Content-Type", page.content_type)

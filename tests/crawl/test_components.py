@@ -46,6 +46,7 @@ def test_settings_are_polite_and_complete() -> None:
     assert [path.rsplit(".", 1)[0] for path in order] == [
         "pipelines.extract",
         "pipelines.fingerprint",
+        "pipelines.attachments",
         "pipelines.store",
     ]
     for path in [

@@ -58,7 +58,7 @@ def test_seed_params_fill_what_the_page_lacks_and_get_is_possible(parse):
         "hanweb",
         COLUMN,
         "hanweb_dataproxy.xml",  # a page without nextgroup link or jpage options
-        params={"columnid": "1700123", "unitid": "42", "webid": "7", "perpage": 15, "method": "GET"},
+        params={"columnid": "1700123", "unitid": "42", "webid": "7", "per_page": 15, "method": "GET"},
         max_pages=6,
     )
     # 3 records already on the page; 6 pages × 15 = 90 wanted, capped by totalrecord 20

@@ -50,7 +50,9 @@ def test_hunan_style_channel_id_from_the_shell_page(parse):
     assert shell.errors == [] and shell.entries == []
     assert shell.next_requests == [
         PageRequest(
-            url="https://api.example.gov.cn/search/common/search/6d8f1c2b9a?page=1&_pageSize=15", page=1
+            url="https://api.example.gov.cn/search/common/search/6d8f1c2b9a?page=1&_pageSize=15",
+            page=1,
+            variables={"channel_id": "6d8f1c2b9a"},
         )
     ]
     page = parse(
@@ -66,11 +68,8 @@ def test_hunan_style_channel_id_from_the_shell_page(parse):
         "https://api.example.gov.cn/search/common/search/6d8f1c2b9a?page=2&_pageSize=15",
         "https://api.example.gov.cn/search/common/search/6d8f1c2b9a?page=3&_pageSize=15",
     ]
-    # relative item URLs resolve against the API URL; epoch milliseconds and 年月日 dates
-    assert (
-        page.entries[0].url
-        == "https://api.example.gov.cn/search/common/search/c100/202406/t20240605_7001.html"
-    )
+    # relative item URLs resolve against the column page (the site), not the API host; epoch ms and 年月日
+    assert page.entries[0].url == "https://sthjt.example.gov.cn/sthjt/xxgk/gzdt/c100/202406/t20240605_7001.html"
     assert [e.published for e in page.entries] == [date(2024, 6, 5), date(2024, 6, 3)]
 
 

@@ -133,17 +133,18 @@ def test_no_entries_is_reported_as_an_error(parse):
     assert any("no entries" in error for error in page.errors)
 
 
-def test_index_links_one_based_when_the_seed_says_so(parse):
+def test_index_links_numbered_from_two_are_detected_and_a_seed_can_say_otherwise(parse):
     url = "https://sthj.example.gov.cn/hbxw/index.html"
-    page = parse("trs", url, "trs_index_links_onebased.html", params={"one_based": True}, max_pages=3)
+    # The pager links index_2 as the smallest number: page 2 is index_2 (Guangdong-style), 45 pages.
+    page = parse("trs", url, "trs_index_links_onebased.html", max_pages=3)
     assert page.total_pages == 45
     assert [r.url for r in page.next_requests] == [
         "https://sthj.example.gov.cn/hbxw/index_2.html",
         "https://sthj.example.gov.cn/hbxw/index_3.html",
     ]
-    default = parse("trs", url, "trs_index_links_onebased.html", max_pages=2)
-    assert default.total_pages == 46  # plain TRS: index_45 is page 46
-    assert [r.url for r in default.next_requests] == ["https://sthj.example.gov.cn/hbxw/index_1.html"]
+    stated = parse("trs", url, "trs_index_links_onebased.html", params={"first_number": 1}, max_pages=2)
+    assert stated.total_pages == 46  # plain TRS numbering stated by the seed: index_45 is page 46
+    assert [r.url for r in stated.next_requests] == ["https://sthj.example.gov.cn/hbxw/index_1.html"]
 
 
 def test_assume_pages_when_the_pager_is_drawn_elsewhere(parse):

@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from crawler.simulator import SimulatedWeb
+from crawler.simulator.files import CONTENT_TYPES
 
 
 @dataclass
@@ -269,11 +270,15 @@ def test_days_advance_with_truth(fresh_web: SimulatedWeb) -> None:
     old_page = {url: fetch(url).body for url in before}
     web.advance_to(2)
     truth = web.truth(2)
-    assert len(truth.new) >= 3 and len(truth.edited) == 1 and len(truth.deleted) == 1
+    # One sentence rewritten, and (day 2 only) one attachment replaced under the same URL.
+    replaced = {web.article_url(a) for a in web.world.articles.values() if a.file_edits}
+    assert len(truth.new) >= 3 and len(truth.edited) == 2 and len(truth.deleted) == 1 and replaced < truth.edited
     now = {a.url: a for a in web.articles()}
     assert set(now) == set(before) - truth.deleted | truth.new
     assert any(now[u].kind == "meeting" for u in truth.new)
-    (edited,) = truth.edited
+    (file_edit,) = replaced
+    assert before[file_edit].paragraphs == now[file_edit].paragraphs  # the page says the same
+    (edited,) = truth.edited - replaced
     changed = set(before[edited].paragraphs) ^ set(now[edited].paragraphs)
     assert len(changed) == 2  # one sentence replaced by another
     assert any(p in fetch(edited).text for p in set(now[edited].paragraphs) - set(before[edited].paragraphs))
@@ -356,13 +361,13 @@ def test_weekly_digest_links_out_to_full_items(fresh_web: SimulatedWeb) -> None:
 def test_notices_link_attachments_next_to_the_article(web: SimulatedWeb) -> None:
     notice = next(a for a in web.articles() if a.site == "mee" and a.kind == "notice")
     page = fetch(notice.url).text
-    files = re.findall(r'<a href="(\./W0\d+_\d\.pdf)" oldsrc="W0\d+_\d\.pdf">', page)
+    files = re.findall(r'<a href="(\./W0\d+_\d\.(?:pdf|docx|xlsx|xls|zip))" oldsrc="W0\d+_\d\.\w+">', page)
     assert files
     attachment = fetch(urljoin(notice.url, files[0]))
-    assert attachment.status == 200 and attachment.headers["content-type"] == "application/pdf"
-    assert attachment.body.startswith(b"%PDF-")
+    assert attachment.status == 200 and attachment.headers["content-type"] == CONTENT_TYPES[files[0].rsplit(".", 1)[1]]
+    assert attachment.body.startswith((b"%PDF-", b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
     mirrored = fetch(web.mirror_url(urljoin(notice.url, files[0])))
-    assert mirrored.body == attachment.body and mirrored.headers["content-type"] == "application/pdf"
+    assert mirrored.body == attachment.body and mirrored.headers["content-type"] == attachment.headers["content-type"]
     assert fetch(urljoin(notice.url, "./W0999_1.pdf")).status == 404
 
 

@@ -1,0 +1,1 @@
+"""Attachments (附件) of notices: text.py reads files and state.py versions them (both pure); queries.py reads the tables."""
