@@ -25,13 +25,14 @@ from crawler.simulator import SimulatedWeb
 DEFAULT_WORKDIR = Path("var") / "demo"
 DEMO_RECIPIENT = "policy-team@example.org"  # delivered to the loopback SMTP server only
 CRAWL_TIMEOUT_SECONDS = 300
-# The demo's subscription: a mail for every new meeting item, the product's headline alert.
+# The demo's subscription: a mail for every meeting, announced or held, new, moved or withdrawn — the
+# product's headline alert.
 DEMO_ALERTS = {
     "subscriptions": [
         {
             "name": "meeting-notices",
             "recipients": [DEMO_RECIPIENT],
-            "filters": {"kinds": ["meeting"], "changes": ["new"]},
+            "filters": {"kinds": ["meeting"], "changes": ["new", "edited", "deleted"]},
             "mode": "immediate",
         }
     ],
@@ -136,6 +137,12 @@ def _report_day(session: Session, web: SimulatedWeb, day: int, runs: list[CrawlR
     return report
 
 
+def _lead(text: str) -> list[str]:
+    """The lines a change mail leads with before its source line: a meeting's time, place, changes…"""
+    head = text.split("\n来源:", 1)[0].splitlines()
+    return head[1:]
+
+
 def run_demo(
     workdir: Path = DEFAULT_WORKDIR,
     days: int = 2,
@@ -169,8 +176,8 @@ def run_demo(
                 )
             with Session(engine, expire_on_commit=False) as session:
                 report = _report_day(session, web, day, result.runs)
-            report.alerts = [dict(mail.summary(), day=day) for mail in smtp.messages[mails_before:]
-                             if mail.type in ("change", "digest")]
+            report.alerts = [dict(mail.summary(), day=day, lead=_lead(mail.text or ""))
+                             for mail in smtp.messages[mails_before:] if mail.type in ("change", "digest")]
             reports.append(report)
             say(f"day {day}: {report.new} new, {report.edited} edited, {report.deleted} deleted, "
                 f"{report.unchanged} unchanged, {report.blocked} blocked, {len(report.browser_sources)} read "

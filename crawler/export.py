@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from crawler import clock
 from crawler.clock import iso
 from crawler.db import UnsupportedDatabase, insert_ignore
+from crawler.extract.meetings import FIELDS as MEETING_FIELDS
 from crawler.models import ChangeEvent, Consumer, Item, ItemVersion
-from crawler.textsafe import clean, clean_optional
+from crawler.textsafe import clean, clean_optional, clean_value
 from crawler.vocabulary import DELETED, EDITED, RESTORED
 
 # Bumped only for an incompatible change (a field removed, renamed or re-typed); new fields keep the version.
@@ -47,6 +48,7 @@ FIELDS = (
     "content_hash",
     "fetched_at",
     "text",
+    "meeting",
     "attachments",
 )
 DEFAULT_BATCH = 2000  # rows per query: past ~2,000 the per-query cost is noise, and memory stays a few MB
@@ -123,6 +125,8 @@ def event_query(after_id: int = 0, until_id: int | None = None, limit: int | Non
             ItemVersion.published.label("version_published"),
             ItemVersion.fetched_at,
             ItemVersion.text,
+            # Only the meeting facts of the version's metadata (crawler/extract/meetings.py), read in SQL.
+            ItemVersion.meta["meeting"].label("meeting"),
         )
         .select_from(ChangeEvent)
         .join(Item, Item.id == ChangeEvent.item_id)
@@ -161,8 +165,21 @@ def record_from_row(row: Any) -> dict[str, Any]:
         "content_hash": m["content_hash"],
         "fetched_at": iso(m["fetched_at"]),
         "text": clean_optional(m["text"]),
+        "meeting": meeting_record(m["meeting"]),
         "attachments": [],  # filled by with_attachments (one query per batch)
     }
+
+
+def meeting_record(found: Any) -> dict[str, Any] | None:
+    """A version's meeting facts in the record's shape (every key of MEETING_FIELDS), or None."""
+    if not isinstance(found, dict):
+        return None
+    facts = {key: found.get(key) for key in MEETING_FIELDS}
+    # Versions stored before meetings had stages are reports of meetings held (the only kind recognized then).
+    facts["stage"] = facts["stage"] or "held"
+    facts["attendees"] = list(facts["attendees"] or [])
+    facts["video"] = bool(facts["video"])
+    return clean_value(facts)  # cleaned on the way out, like every text of the record
 
 
 def with_attachments(connection: Connection | Session, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -224,6 +241,8 @@ def write_jsonl(records: Iterable[dict[str, Any]], stream: TextIO) -> tuple[int,
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, dict):  # the meeting object: one JSON cell
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):

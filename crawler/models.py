@@ -21,6 +21,8 @@ class SourceRow(SQLModel, table=True):
     org: str
     profile: str = Field(max_length=16)
     listing_urls: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The seed's tags, so feeds and the meeting calendar can be filtered by tag (migration 0006).
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     schedule: str = Field(max_length=64)
     enabled: bool = True
     health: str = Field(default="unknown", max_length=16)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from crawler.clock import iso
 from crawler.config import SeedSet
 from crawler.diffing import side_by_side, unified_diff
-from crawler.export import event_query, record_from_row
+from crawler.export import event_query, meeting_record, record_from_row
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion, SourceRow
 from crawler.textsafe import clean_value
 from crawler.vocabulary import CHANGES, DELETED, EDITED, NEW, UNKNOWN
@@ -230,6 +230,14 @@ def version_texts(connection: Connection, item_id: int, numbers: Sequence[int]) 
         )
     ).all()
     return {row.version: clean_value(dict(row._mapping)) for row in rows}
+
+
+def version_meeting(connection: Connection, item_id: int, version: int) -> dict[str, Any] | None:
+    """The meeting facts of one version (docs/EXPORT.md `meeting`), None for items that are not meetings."""
+    found = connection.execute(
+        select(ItemVersion.meta["meeting"]).where(ItemVersion.item_id == item_id, ItemVersion.version == version)
+    ).scalar()
+    return meeting_record(found)
 
 
 def diff(connection: Connection, item_id: int, count: int, old: int | None, new: int | None) -> dict[str, Any]:

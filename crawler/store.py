@@ -170,6 +170,7 @@ class Store:
                 row.name, row.org = source.name, source.org
                 row.profile = ",".join(sorted({listing.profile for listing in source.listings}))
                 row.listing_urls = [listing.url for listing in source.listings]
+                row.tags = list(source.tags)
                 row.schedule, row.enabled = source.schedule, source.enabled
                 session.add(row)
             session.commit()

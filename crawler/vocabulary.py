@@ -16,6 +16,11 @@ Kind = Literal["meeting", "notice", "speech", "policy", "news"]
 MEETING, NOTICE, SPEECH, POLICY, NEWS = get_args(Kind)
 KINDS: tuple[str, ...] = get_args(Kind)
 
+# --- meeting stages (crawler/extract/meetings.py): a notice of a meeting to come, or a report of one held ---
+Stage = Literal["announced", "held"]
+ANNOUNCED, HELD = get_args(Stage)
+STAGES: tuple[str, ...] = get_args(Stage)
+
 # --- changes (the change_event log, item_version.change, alert filters) ----------------------------------
 Change = Literal["new", "edited", "deleted", "restored"]
 NEW, EDITED, DELETED, RESTORED = get_args(Change)

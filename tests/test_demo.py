@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from crawler.browser import configured_executable, unavailable_reason
+from crawler.simulator import SimulatedWeb
 from crawler.simulator.web import DEFAULT_SITES
 
 pytestmark = pytest.mark.slow
@@ -41,23 +42,40 @@ def test_demo_json(tmp_path: Path) -> None:
     (change,) = edit["changes"]
     assert change["op"] == "changed" and "+根据各地反馈意见" in change["diff"]
     alerts = report["alerts"]
-    # The baseline day alerts nothing; day 2's new meetings each come once, and nothing else is mailed.
+    # The baseline day alerts nothing; day 2's meeting changes each come once, and nothing else is mailed.
     assert alerts and all(alert["day"] == 2 for alert in alerts)
     assert all(alert["kinds"] == ["meeting"] for alert in alerts)
     item_ids = [item_id for alert in alerts for item_id in alert["item_ids"]]
     assert len(item_ids) == len(set(item_ids))
     assert all(alert["to"] == ["policy-team@example.org"] for alert in alerts)
-    # Every new meeting of day 2 (the crawl's clock is fixed, so day 2's events share the latest timestamp)
-    # was alerted, and only those.
+    # Every meeting that day 2 brought, moved or withdrawn (the crawl's clock is fixed, so day 2's events
+    # share the latest timestamp) was alerted, and only those.
     import sqlite3
 
     with sqlite3.connect(report["db"]) as connection:
-        day2_meetings = {
-            row[0]
-            for row in connection.execute(
-                "SELECT item.id FROM change_event JOIN item ON item.id = change_event.item_id "
-                "WHERE change_event.change = 'new' AND item.kind = 'meeting' "
+        day2_meetings = dict(
+            connection.execute(
+                "SELECT item.id, change_event.change FROM change_event JOIN item ON item.id = change_event.item_id "
+                "WHERE item.kind = 'meeting' "
                 "AND change_event.created_at = (SELECT MAX(created_at) FROM change_event)"
-            )
-        }
-    assert day2_meetings and set(item_ids) == day2_meetings
+            ).fetchall()
+        )
+    assert day2_meetings and set(item_ids) == set(day2_meetings)
+    # What the simulator did on day 2: it announced a meeting and moved the date of one announced earlier.
+    world = SimulatedWeb().world
+    world.advance_to(2)
+    events = world.events[2]
+    announced = [uid for uid in events.new if world.articles[uid].stage == "announced"]
+    (moved,) = events.edited
+    assert announced and world.articles[moved].stage == "announced"
+    by_title = {alert["subject"].split("：", 1)[1]: alert for alert in alerts}
+    for uid in announced:  # mailed with its time and place, in the subject and first in the body
+        title = world.articles[uid].title
+        alert = next(alert for subject, alert in by_title.items() if subject.startswith(title))
+        assert alert["subject"].startswith("[govwatch] 新发布会议通知：")
+        labels = [line.split(":", 1)[0] for line in alert["lead"]]
+        assert labels[:2] == ["会议时间", "会议地点"] and "报名/回执截止" in labels
+    edited = by_title[world.articles[moved].title]
+    assert edited["subject"].startswith("[govwatch] 会议变更（会议时间）：")
+    assert edited["lead"][0].startswith("变更: 会议时间: ") and "→" in edited["lead"][0]
+    assert day2_meetings[edited["item_ids"][0]] == "edited"

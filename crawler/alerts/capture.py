@@ -197,7 +197,8 @@ def write_meeting_alerts(
     """
     document = {
         "subscriptions": [
-            {"name": "meetings", "recipients": list(recipients), "filters": {"kinds": ["meeting"]}}
+            {"name": "meetings", "recipients": list(recipients),
+             "filters": {"kinds": ["meeting"], "changes": ["new", "edited", "deleted"]}}
         ],
         "admin": {"recipients": list(admin)},
     }

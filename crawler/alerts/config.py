@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from crawler.vocabulary import SHANGHAI, Change, Kind
+from crawler.vocabulary import SHANGHAI, STAGES, Change, Kind, Stage
 from crawler.yamlfile import ConfigFileError, read_yaml, validate
 
 ALERTS_ENV = "GOVWATCH_ALERTS"
@@ -75,6 +75,8 @@ class Filters(_Strict):
     # attachments: the text of the version's attachments (附件), e.g. a list of penalized companies.
     match_in: list[Literal["title", "text", "attachments"]] = Field(default_factory=lambda: ["title", "text"])
     changes: list[Change] = Field(default_factory=lambda: ["new", "edited"])
+    # Meetings only: announced (a notice of a meeting to come) and/or held (a report); other kinds pass.
+    stages: list[Stage] = Field(default_factory=lambda: list(STAGES))
 
     @field_validator("regex")
     @classmethod
@@ -86,7 +88,7 @@ class Filters(_Strict):
                 raise ValueError(f"invalid regular expression: {exc}") from exc
         return value
 
-    @field_validator("kinds", "changes", "match_in")
+    @field_validator("kinds", "changes", "match_in", "stages")
     @classmethod
     def _not_empty(cls, value: list[str]) -> list[str]:
         if not value:

@@ -12,6 +12,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from crawler import clock
+from crawler.extract.meetings import FIELD_WORDS, STATUS_WORDS, labelled_facts, moment_text, span_text
 from crawler.textsafe import clean, clean_value
 from crawler.vocabulary import SHANGHAI
 
@@ -58,6 +59,51 @@ def _attendees(meeting: dict[str, Any]) -> str:
     return "；".join(attendees) if isinstance(attendees, list) else str(attendees)
 
 
+def meeting_rows(event: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a meeting mail leads with: what an edit changed, then the facts (meetings.labelled_facts)."""
+    meeting = event.get("meeting") or {}
+    if event.get("kind") != "meeting" or not meeting:
+        return []
+    rows = [
+        ("变更", f"{FIELD_WORDS.get(change['field'], change['field'])}: "
+                 f"{_change_value(change['field'], change.get('before'))} → "
+                 f"{_change_value(change['field'], change.get('after'))}")
+        for change in event.get("meeting_changes") or []
+    ]
+    return rows + labelled_facts(meeting)
+
+
+def _change_value(field: str, value: Any) -> str:
+    if field == "status":
+        return STATUS_WORDS.get(str(value)) or "正常"
+    if field in ("start", "end"):
+        return moment_text(value)
+    return str(value) if value else "—"
+
+
+def meeting_subject(event: dict[str, Any]) -> str | None:
+    """The subject of an announcement: what happened to it and, for a new one, when and where."""
+    meeting = event.get("meeting") or {}
+    if event.get("kind") != "meeting" or meeting.get("stage") != "announced":
+        return None
+    title = event.get("title") or "(无标题)"
+    change = event.get("change")
+    status = STATUS_WORDS.get(str(meeting.get("status")))
+    if change == "deleted":
+        return f"{SUBJECT_PREFIX} 会议通知已删除：{title}"
+    if change == "edited" and event.get("meeting_changes"):
+        changed = [c["field"] for c in event["meeting_changes"]]
+        if "status" in changed and status:  # an edit that cancels or postpones says so first
+            return f"{SUBJECT_PREFIX} 会议{status}：{title}"
+        fields = "、".join(FIELD_WORDS.get(field, field) for field in changed)
+        return f"{SUBJECT_PREFIX} 会议变更（{fields}）：{title}"
+    if status:
+        return f"{SUBJECT_PREFIX} 会议{status}：{title}"
+    where = "，".join(part for part in (span_text(meeting), meeting.get("place")) if part)
+    word = CHANGE_WORDS.get(change or "", change)
+    return f"{SUBJECT_PREFIX} {word}会议通知：{title}" + (f"（{where}）" if where else "")
+
+
 def _new_message(
     to: Sequence[str], sender: str, subject: str, kind: str, message_id: str | None
 ) -> EmailMessage:
@@ -81,19 +127,12 @@ def _domain(sender: str) -> str:
 def _event_text(event: dict[str, Any]) -> str:
     lines = [
         f"{event.get('title') or '(无标题)'}",
+        *(f"{label}: {value}" for label, value in meeting_rows(event)),
         f"来源: {event.get('source_name')} ({event.get('source_id')})",
         f"日期: {_date(event.get('published'))}",
         f"类别: {KIND_WORDS.get(event.get('kind') or '', event.get('kind'))} ({event.get('kind')})",
         f"变化: {CHANGE_WORDS.get(event.get('change') or '', event.get('change'))}",
     ]
-    meeting = event.get("meeting") or {}
-    if event.get("kind") == "meeting" and meeting:
-        if meeting.get("date"):
-            lines.append(f"会议时间: {meeting['date']}")
-        if meeting.get("host"):
-            lines.append(f"主持: {meeting['host']}")
-        if meeting.get("attendees"):
-            lines.append(f"出席: {_attendees(meeting)}")
     if event.get("excerpt"):
         lines += ["", event["excerpt"]]
     if event.get("diff"):
@@ -103,23 +142,13 @@ def _event_text(event: dict[str, Any]) -> str:
 
 
 def _event_html(event: dict[str, Any]) -> str:
-    meeting = event.get("meeting") or {}
     rows = [
+        *meeting_rows(event),
         ("来源", f"{event.get('source_name')} ({event.get('source_id')})"),
         ("日期", _date(event.get("published"))),
         ("类别", f"{KIND_WORDS.get(event.get('kind') or '', event.get('kind'))} ({event.get('kind')})"),
         ("变化", CHANGE_WORDS.get(event.get("change") or "", event.get("change"))),
     ]
-    if event.get("kind") == "meeting" and meeting:
-        rows += [
-            (label, value)
-            for label, value in (
-                ("会议时间", meeting.get("date")),
-                ("主持", meeting.get("host")),
-                ("出席", _attendees(meeting) if meeting.get("attendees") else None),
-            )
-            if value
-        ]
     parts = [
         '<div class="item">',
         f'<h2><a href="{_e(event.get("url"))}">{_e(event.get("title") or "(无标题)")}</a></h2>',
@@ -176,7 +205,7 @@ def change_message(
         event = events[0]
         word = CHANGE_WORDS.get(event.get("change") or "", event.get("change"))
         kind_word = KIND_WORDS.get(event.get("kind") or "", event.get("kind"))
-        subject = f"{SUBJECT_PREFIX} {word}{kind_word}：{event.get('title') or '(无标题)'}"
+        subject = meeting_subject(event) or f"{SUBJECT_PREFIX} {word}{kind_word}：{event.get('title') or '(无标题)'}"
         kind = "change"
     message = _new_message(to, sender, subject, kind, message_id)
     _tag_items(message, events, subscription)

@@ -11,7 +11,8 @@ from crawler import clock
 from crawler.alerts.config import AlertsConfig, Subscription
 from crawler.db import insert_ignore
 from crawler.diffing import changed_lines
-from crawler.export import record_of_event
+from crawler.export import meeting_record, record_of_event
+from crawler.extract.meetings import watched_changes
 from crawler.models import Outbox, SourceRow
 from crawler.store import ChangeNotice
 from crawler.vocabulary import PENDING
@@ -21,7 +22,7 @@ EXCERPT_PARAGRAPHS = 3
 EXCERPT_CHARS = 1200
 DIFF_LINES = 8
 # What an alert carries beyond the export record, under names the record does not use.
-ALERT_EXTRAS = ("source_name", "meeting", "excerpt", "diff")
+ALERT_EXTRAS = ("source_name", "excerpt", "diff", "meeting_changes")
 
 
 def insert_outbox(session: Session, values: dict[str, Any]) -> bool:
@@ -37,13 +38,15 @@ def excerpt(text: str, paragraphs: int = EXCERPT_PARAGRAPHS, limit: int = EXCERP
 
 
 def meeting_of(meta: dict[str, Any]) -> dict[str, Any] | None:
-    """The meeting facts the extractor put in a version's meta ({date, host, attendees}), if any."""
-    if isinstance(meta.get("meeting"), dict):
-        found, keys = meta["meeting"], ("date", "host", "attendees")
-    else:  # older or hand-made versions: only keys that cannot be confused with the article's own date
-        found, keys = meta, ("host", "attendees")
-    facts = {key: found.get(key) for key in keys if found.get(key)}
-    return facts or None
+    """The meeting facts the extractor put in a version's meta (crawler/extract/meetings.py), if any."""
+    return meeting_record(meta.get("meeting"))
+
+
+def stage_of(notice: ChangeNotice) -> str | None:
+    """The meeting stage of the version an event is about (announced | held), None for other kinds."""
+    shown = notice.version or notice.previous
+    facts = meeting_of(shown.meta if shown is not None else {})
+    return facts["stage"] if facts and notice.item.kind == "meeting" else None
 
 
 def event_payload(session: Session, notice: ChangeNotice) -> dict[str, Any]:
@@ -57,16 +60,18 @@ def event_payload(session: Session, notice: ChangeNotice) -> dict[str, Any]:
     if record is None:  # the listener runs after the event was flushed in this very transaction
         raise LookupError(f"change event {event.id} is not in the change log")
     diff: list[str] = []
+    meeting_changes: list[dict[str, Any]] = []
     if event.change == "edited" and version is not None and previous is not None:
         diff = changed_lines(previous.text, version.text, limit=DIFF_LINES)
-    shown = version or previous
+        # An announcement whose time, place or status changed: the mail says so before anything else.
+        meeting_changes = watched_changes(meeting_of(previous.meta), meeting_of(version.meta))
     source = session.get(SourceRow, notice.item.source_id)
     return {
         **record,
         "source_name": source.name if source is not None else notice.item.source_id,
-        "meeting": meeting_of(shown.meta if shown is not None else {}),
         "excerpt": excerpt(record["text"] or ""),
         "diff": diff,
+        "meeting_changes": meeting_changes,
     }
 
 
@@ -82,6 +87,7 @@ def current_payload(session: Session, event: dict[str, Any]) -> dict[str, Any]:
     if record is None:
         raise LookupError(f"change event {event.get('event_id')} of a queued alert is not in the change log")
     # The extras were computed when the alert was queued (the diff against the version before it): keep them.
+    # An old payload's `meeting` extra gives way to the record's: the record now carries the meeting facts.
     return {**record, **{key: event.get(key) for key in ALERT_EXTRAS}}
 
 
@@ -91,6 +97,9 @@ def matches(subscription: Subscription, notice: ChangeNotice) -> bool:
     if filters.sources and item.source_id not in filters.sources:
         return False
     if item.kind not in filters.kinds or event.change not in filters.changes:
+        return False
+    stage = stage_of(notice)
+    if stage is not None and stage not in filters.stages:
         return False
     if not filters.keywords and filters.regex is None:
         return True

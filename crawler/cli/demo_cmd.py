@@ -47,7 +47,9 @@ def _print(report: DemoReport) -> None:
         console.print(f"  [red]blocked [/red] {source_id}: nothing stored; "
                       f"{escape(last.blocked_reasons.get(source_id, ''))}", highlight=False)
     for mail in last.alerts:
-        console.print(f"  [green]mail    [/green] to {', '.join(mail['to'])}: {mail['subject']}", highlight=False)
+        console.print(f"  [green]mail    [/green] to {', '.join(mail['to'])}: {escape(mail['subject'])}", highlight=False)
+        for line in mail.get("lead", []):
+            console.print(f"             {line}", markup=False, highlight=False)
     for url in last.false_edits:
         console.print(f"  [red]false edit[/red] {url}")
     for url in last.missed:

@@ -18,6 +18,8 @@ from crawler.clock import as_utc
 from crawler.config import load_seeds
 from crawler.db import init_db
 from crawler.diffing import attachment_changes, unified_diff
+from crawler.export import meeting_record
+from crawler.extract.meetings import labelled_facts
 from crawler.queries import (
     BadRequest,
     ItemFilter,
@@ -120,6 +122,7 @@ def show_command(item_id: int, db: DbOption = None, as_json: JsonOption = False)
         {key: v[key] for key in ("version", "change", "content_hash", "fetched_at")} for v in versions
     ]
     summary["meta"] = current.get("meta") or {}
+    summary["meeting"] = meeting_record(summary["meta"].get("meeting"))
     summary["text"] = current.get("text") or ""
     summary["attachments"] = [attachment.to_dict() for attachment in files]
     if as_json:
@@ -128,6 +131,10 @@ def show_command(item_id: int, db: DbOption = None, as_json: JsonOption = False)
     console.print(f"[bold]{summary['title'] or summary['url']}[/bold]")
     for key in ("url", "source_id", "published", "source", "organ", "doc_number", "kind", "status", "first_seen"):
         console.print(f"  {key}: {summary.get(key) or '-'}")
+    if summary["meeting"]:
+        console.print(f"  meeting: {summary['meeting']['stage']}")
+        for label, value in labelled_facts(summary["meeting"]):
+            console.print(f"    {label}: {value}", markup=False, highlight=False)
     console.print("  versions: " + ", ".join(f"v{v['version']} {v['change']} {v['fetched_at']}" for v in summary["versions"]))
     console.print()
     console.print(summary["text"], markup=False, highlight=False)

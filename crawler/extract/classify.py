@@ -1,13 +1,12 @@
-"""Kind of an item (meeting, notice, speech, policy, news) and a meeting's date, host and attendees, by rules."""
+"""Kind of an item (meeting, notice, speech, policy, news) by ordered rules; a meeting's stage from meetings.py."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 
-from crawler.extract.dates import make_date
-from crawler.vocabulary import MEETING, NEWS, NOTICE, POLICY, SPEECH
+from crawler.extract import meetings
+from crawler.vocabulary import ANNOUNCED, HELD, MEETING, NEWS, NOTICE, POLICY, SPEECH
 
 
 @dataclass(frozen=True)
@@ -46,16 +45,20 @@ KIND_RULES: tuple[KindRule, ...] = (
     KindRule("notice_doc_number_body", NOTICE, body=re.compile(r"^(?:现将|現將).{0,30}(?:通知如下|公告如下)"), body_min_hits=1),
 )
 
-HOST = (
-    re.compile(r"(?:会议|會議)由(?P<host>[^，,。；;]{2,60}?)主持"),
-    re.compile(r"(?:^|[，,。；;：:\s])(?P<host>[^，,。；;：:\s]{2,80}?)(?:主持召开|主持召開|主持会议|主持會議|主持)"),
-)
-ATTENDEES = re.compile(r"[^。；;\n]*?(?:出席会议|出席會議|列席会议|列席會議|出席|列席|参加会议|參加會議)[^。；;\n]*")
-MEETING_DAY = re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
-
-
 def classify(title: str | None, text: str, doc_number: str | None = None) -> str:
     """The kind of an item from its title and opening text; 'news' when no rule matches."""
+    return kind_and_stage(title, text, doc_number)[0]
+
+
+def kind_and_stage(title: str | None, text: str, doc_number: str | None = None) -> tuple[str, str | None]:
+    """The kind, and for a meeting its stage: an announcement (meetings.STAGE_RULES) before any kind rule."""
+    if meetings.stage_of(title, text) == ANNOUNCED:
+        return MEETING, ANNOUNCED
+    kind = _kind(title, text, doc_number)
+    return kind, (HELD if kind == MEETING else None)
+
+
+def _kind(title: str | None, text: str, doc_number: str | None) -> str:
     title = title or ""
     head = text[:3000]
     for rule in KIND_RULES:
@@ -74,54 +77,3 @@ def classify(title: str | None, text: str, doc_number: str | None = None) -> str
     if doc_number and re.search(r"通知|公告|通告", title):
         return NOTICE
     return NEWS
-
-
-# Reposts that lost the 月: "61日下午" for 6月1日. Read only at the start of a paragraph, and only when the
-# result is a day shortly before publication.
-GARBLED_DAY = re.compile(r"(?:^|\n)\s*(?P<md>\d{2,3})日")
-GARBLED_DAY_MAX_DAYS = 31
-
-
-def _garbled_day(head: str, published: datetime) -> str | None:
-    """6月1日 from '61日' when the publication date makes it unambiguous, else None."""
-    m = GARBLED_DAY.search(head)
-    if not m:
-        return None
-    digits = m.group("md")
-    for split in range(1, len(digits)):
-        month, day = int(digits[:split]), int(digits[split:])
-        for year in (published.year, published.year - 1):
-            candidate = make_date(year, month, day) if 1 <= month <= 12 else None
-            if candidate and 0 <= (published - candidate).days <= GARBLED_DAY_MAX_DAYS:
-                return candidate.date().isoformat()
-    return None
-
-
-def meeting_fields(text: str, published: datetime | None) -> dict:
-    """Date, host and attendees lines of a meeting, as far as the text states them."""
-    head = text[:4000]
-    date_iso = None
-    m = MEETING_DAY.search(head[:400])
-    if m:
-        year = int(m.group("y")) if m.group("y") else (published.year if published else None)
-        if year:
-            day = make_date(year, int(m.group("m")), int(m.group("d")))
-            if day and published and not m.group("y") and day > published:
-                day = make_date(year - 1, int(m.group("m")), int(m.group("d"))) or day
-            date_iso = day.date().isoformat() if day else None
-    elif published:
-        date_iso = _garbled_day(head[:200], published)
-    host = None
-    for pattern in HOST:
-        hm = pattern.search(head)
-        if hm:
-            host = next(v for v in hm.groupdict().values() if v)
-            host = MEETING_DAY.sub("", host)
-            host = re.sub(r"^(?:上午|下午|晚上|晚|早上)", "", host).strip(" ，,")
-            break
-    attendees = []
-    for am in ATTENDEES.finditer(head):
-        sentence = am.group(0).strip(" ，,")
-        if sentence and "主持" not in sentence and sentence not in attendees and len(sentence) <= 300:
-            attendees.append(sentence)
-    return {"date": date_iso, "host": host or None, "attendees": attendees}

@@ -17,6 +17,7 @@ from crawler.extract import density
 from crawler.extract import metadata as md
 from crawler.extract.containers import BY_CLASS, BY_ID, CONTAINERS
 from crawler.extract.decoding import decode_html
+from crawler.extract.meetings import meeting_facts
 from crawler.extract.render import element_text, tidy
 from crawler.extract.rules import (
     BLOCK_RULES,
@@ -453,14 +454,17 @@ def extract(
     doc_number = md.choose_doc_number(head_text, title, body_lines)
     organ = md.choose_organ(page.meta, head_text, title, body_lines, source, page.html_title)
     column = md.choose_column(page.meta, _breadcrumb(head_text.splitlines()))
-    kind = kinds.classify(title, text, doc_number)
+    kind, stage = kinds.kind_and_stage(title, text, doc_number)
     script = detect_script((title or "") + text)
     # Converted whatever the script: a simplified page quoting a traditional passage reads simplified too.
     text_simplified = to_simplified(text)
     simple_title = to_simplified(title) if title else title
     if script == "traditional":
-        kind = kinds.classify(simple_title, text_simplified, doc_number)
-    meeting = kinds.meeting_fields(text_simplified, published.value) if kind == kinds.MEETING else None
+        kind, stage = kinds.kind_and_stage(simple_title, text_simplified, doc_number)
+    meeting = None
+    if kind == kinds.MEETING and stage is not None:
+        organ_simple = to_simplified(organ) if organ else organ
+        meeting = meeting_facts(stage, simple_title, text_simplified, published.value, organ_simple)
     return _safe(Extraction(
         title=title,
         published=published.value,

@@ -79,13 +79,24 @@ def attachments_of(article: Article, world: World) -> list[SimFile]:
         ]
     if article.uid == scanned_meeting(world):
         return [SimFile(1, SCANNED_NAME, "pdf", scanned=True)]
+    from crawler.simulator.world import ANNOUNCEMENT  # world imports this module: import on use
+
+    if article.kind == ANNOUNCEMENT:  # the reply form and, every other one, the list of attendees
+        return [
+            SimFile(n, name, ext)
+            for n, (name, ext) in enumerate(phrases.MEETING_ATTACHMENTS[: 1 + article.seed % 2], start=1)
+        ]
     return []
 
 
 def scanned_meeting(world: World) -> int | None:
     """The meeting report published on ATTACHMENT_EDIT_DAY (the world always makes one), which has a scan."""
     events = world.events.get(ATTACHMENT_EDIT_DAY)
-    return events.new[0] if events and events.new else None
+    for uid in events.new if events else ():
+        article = world.get(uid)
+        if article is not None and article.kind == "meeting":  # a report, not an announcement
+            return uid
+    return None
 
 
 def choose_replaced(candidates: Iterable[Article], trs_sites: set[str], day: int) -> Article | None:

@@ -69,6 +69,14 @@ TITLES: dict[str, tuple[str, ...]] = {
         "{org}召开{year}年第{n}次常务会议",
         "{org}召开{topic}专题调度会议",
     ),
+    # Announcements of meetings still to come (the extractor's kind `meeting`, stage `announced`).
+    "announcement": (
+        "关于召开{year}年全省{topic}工作会议的通知",
+        "关于举办{topic}业务培训班的通知",
+        "关于召开{topic}工作座谈会的预通知",
+        "关于召开{topic}工作推进视频会议的通知",
+        "关于举办{topic}专题研讨会的通知",
+    ),
     "notice": (
         "关于开展{year}年{topic}专项检查的通知",
         "关于印发《{place}{topic}工作方案》的通知",
@@ -103,6 +111,22 @@ BODIES: dict[str, tuple[str, ...]] = {
         "会议强调，要坚持问题导向，紧盯{place}等重点区域，压实属地责任，确保年度目标任务按期完成。",
         "会议要求，各单位要加强统筹调度，做好{topic}与{topic2}的衔接，及时报送工作进展。",
         "会议以视频形式召开，各市（州）生态环境部门设分会场。",
+    ),
+    # `{fact}` is the meeting's time: an edit moves the meeting, the change regulators really make.
+    "announcement": (
+        "{doc}",
+        "各市（州）生态环境局，局机关各处室、各直属单位：",
+        "为深入贯彻落实{spirit}，统筹推进{topic}工作，经研究，决定召开会议。现将有关事项通知如下。",
+        "一、会议时间",
+        "{fact}",
+        "二、会议地点",
+        "{venue}",
+        "三、参会人员",
+        "各市（州）生态环境局分管负责同志及{topic}业务科室负责同志各1名。",
+        "四、其他事项",
+        "请于{reply_by}前将参会回执报送{org}，联系人：{leader2}，电话：0{tel}。",
+        "{org}",
+        "{date_cn}",
     ),
     "notice": (
         "{doc}",
@@ -152,6 +176,12 @@ FACTS = (
     "到{year2}年，地表水国控断面优良比例达到{pct2}%以上，新建监测站点{a}个。",
     "共出动执法人员{a}人次，检查企业{b}家，责令整改{c}家。",
 )
+
+# Where announced meetings take place, and when in the day they start.
+VENUES = ("{place}迎宾馆", "{org}三楼会议室", "{place}国际会议中心", "{org}视频会议室（各地设分会场）")
+STARTS = ("上午9:00", "上午9:30", "下午2:30", "下午3:00")
+# What announcements attach: the reply form, sometimes the list of attendees (linked files next to the page).
+MEETING_ATTACHMENTS = (("参会回执", "docx"), ("参会人员名单", "xlsx"))
 
 MEETING_NAMES = ("党组（扩大）会议", "党组会议", "常务会议", "专题会议", "工作调度会议")
 SOURCES = ("{org}", "{org}办公室", "{org}宣传教育处", "{place}生态环境局")

@@ -25,7 +25,7 @@ from crawler.simulator.sites import (
     TrsSite,
     article_path,
 )
-from crawler.simulator.world import Article, Column, SiteSpec, World
+from crawler.simulator.world import ANNOUNCEMENT, TRUTH_KIND, Article, Column, SiteSpec, World
 
 DEFAULT_START = date(2026, 11, 1)
 DEFAULT_SEED = 20261101
@@ -55,7 +55,7 @@ DEFAULT_SITES: tuple[SiteSpec, ...] = (
             Column("szyw", "时政要闻", "/ywdt/szyw/", ("meeting", "speech"), 4, 3, "pagecontrol", code=28944),
             Column("dfnews", "地方快讯", "/ywdt/dfnews/", ("news",), 5, 3, "pagediv", code=28945),
             Column("xwfb", "新闻发布", "/ywdt/xwfb/", ("news", "meeting"), 4, 6, "createpage4", code=28946),
-            Column("gsgg", "公示公告", "/ywdt/gsgg/", ("notice",), 7, 5, "createpage4", code=28947),
+            Column("gsgg", "公示公告", "/ywdt/gsgg/", ("notice", ANNOUNCEMENT), 7, 5, "createpage4", code=28947),
             Column(
                 "bwj", "部文件", "/zcwj/bwj/", ("policy", "notice"), 5, 4, "createpage6", "policy", code=28950
             ),
@@ -88,7 +88,9 @@ DEFAULT_SITES: tuple[SiteSpec, ...] = (
                 5,
                 code=1234,
             ),
-            Column("tzgg", "通知公告", "/col/col1235/index.html", ("notice", "policy"), 3, 5, code=1235),
+            Column(
+                "tzgg", "通知公告", "/col/col1235/index.html", ("notice", "policy", ANNOUNCEMENT), 3, 5, code=1235
+            ),
         ),
     ),
     SiteSpec(
@@ -194,11 +196,12 @@ class ArticleTruth:
     column: str
     title: str
     published: datetime
-    kind: str
+    kind: str  # the extractor's kind (an announced meeting is a `meeting`)
     source: str  # 来源
     doc_number: str | None
     paragraphs: tuple[str, ...]
     created_day: int
+    stage: str | None = None  # meetings: announced | held
 
 
 class SimulatedWeb:
@@ -371,11 +374,12 @@ class SimulatedWeb:
                 column=a.column,
                 title=a.title,
                 published=a.published,
-                kind=a.kind,
+                kind=TRUTH_KIND.get(a.kind, a.kind),
                 source=a.source,
                 doc_number=a.doc_number,
                 paragraphs=tuple(a.paragraphs(day)),
                 created_day=a.created_day,
+                stage=a.stage,
             )
             for a in sorted(self.world.live(day), key=lambda a: a.uid)
         ]

@@ -10,9 +10,16 @@ from functools import lru_cache
 
 from crawler.simulator import files, phrases
 
+# The simulator's own kind for a notice announcing a meeting: the extractor calls it `meeting`, stage
+# `announced`; a simulated `meeting` is a report of a meeting held.
+ANNOUNCEMENT = "announcement"
+TRUTH_KIND = {ANNOUNCEMENT: "meeting"}
+STAGES = {ANNOUNCEMENT: "announced", "meeting": "held"}
+DOCUMENT_KINDS = ("notice", "policy", ANNOUNCEMENT)  # they carry a 文号
 FIRST_UID = 1_000_101
 DIGEST_MORE = ">>>更多内容，点击阅读"  # the link text that ends each digest entry
 DIGEST_LEAD = {
+    ANNOUNCEMENT: 2,
     "meeting": 0,
     "news": 0,
     "notice": 2,
@@ -92,7 +99,10 @@ class Article:
         return self.created_day <= day and (self.deleted_day is None or day < self.deleted_day)
 
     def fact_on(self, day: int) -> str:
-        fact = _fields(self.seed, self.site_org)["fact"]
+        if self.kind == ANNOUNCEMENT:  # the meeting's time, printed under 一、会议时间
+            fact = meeting_time(random.Random(self.seed ^ 0x7135), self.published.date())
+        else:
+            fact = _fields(self.seed, self.site_org)["fact"]
         for edit_day, wording in self.edits:
             if edit_day <= day:
                 fact = wording
@@ -101,9 +111,14 @@ class Article:
     @property
     def doc_number(self) -> str | None:
         """Notices and policy documents carry a 文号 like 环办〔2026〕12号."""
-        if self.kind not in ("notice", "policy"):
+        if self.kind not in DOCUMENT_KINDS:
             return None
         return f"{self.abbr}〔{self.published.year}〕{self.seed % 97 + 3}号"
+
+    @property
+    def stage(self) -> str | None:
+        """The meeting stage the extractor should find: announced, held, or None (not a meeting)."""
+        return STAGES.get(self.kind)
 
     @property
     def source(self) -> str:
@@ -121,6 +136,9 @@ class Article:
         values["year"] = str(self.published.year)
         deadline = self.published + timedelta(days=20)
         values["deadline"] = f"{deadline.year}年{deadline.month}月{deadline.day}日"
+        reply_by = self.published + timedelta(days=MEETING_REPLY_DAYS)
+        values["reply_by"] = f"{reply_by.month}月{reply_by.day}日"
+        values["venue"] = values["venue"].format(org=self.site_org, place=values["place"])
         return [_fill(line, values) for line in phrases.BODIES[self.kind]]
 
 
@@ -149,6 +167,7 @@ def _fields(seed: int, org: str) -> dict[str, str]:
         "meeting": rng.choice(phrases.MEETING_NAMES),
         "n": str(rng.randint(2, 40)),
         "tel": f"{rng.randint(10, 99)}-{rng.randint(80000000, 89999999)}",
+        "venue": rng.choice(phrases.VENUES),
     }
     values["source"] = rng.choice(phrases.SOURCES).format(org=org, place=place)
     values["fact"] = make_fact(rng, month=rng.randint(1, 10))
@@ -167,6 +186,21 @@ def make_fact(rng: random.Random, month: int) -> str:
         pct2=f"{rng.randint(80, 96)}.{rng.randint(0, 9)}",
         year2=rng.choice((2027, 2028, 2030)),
     )
+
+
+# An announced meeting is 8 to 25 days after its notice; replies are due 5 days after the notice.
+MEETING_AHEAD_DAYS = (8, 25)
+MEETING_REPLY_DAYS = 5
+
+
+def meeting_time(rng: random.Random, published: date, shift: int = 0) -> str:
+    """When an announced meeting takes place, as notices print it: 11月26日上午9:00 or 11月26日至27日."""
+    start = published + timedelta(days=rng.randint(*MEETING_AHEAD_DAYS) + shift)
+    if rng.random() < 0.3:
+        end = start + timedelta(days=rng.randint(1, 2))
+        end_text = f"{end.day}日" if end.month == start.month else f"{end.month}月{end.day}日"
+        return f"{start.month}月{start.day}日至{end_text}，请于开会前一日报到。"
+    return f"{start.month}月{start.day}日{rng.choice(phrases.STARTS)}，会期1天。"
 
 
 def make_title(rng: random.Random, kind: str, org: str, year: int) -> str:
@@ -303,11 +337,16 @@ class World:
         today = self.date_of(day)
         publishers = [site for site in self.sites.values() if site.publishes and site.columns]
         rng.shuffle(publishers)
+        announcing = [(site, column) for site, column in columns if ANNOUNCEMENT in column.kinds]
         for index in range(rng.randint(*self.new_per_day)):
             if index == 0 and day == 2:
                 # Day 2 always brings a meeting report on the first column (the demo relies on it).
                 site, column = columns[0]
                 kind = "meeting"
+            elif index == 1 and day == 2 and announcing:
+                # …and an announced meeting, mailed with its time and place in the demo.
+                site, column = announcing[0]
+                kind = ANNOUNCEMENT
             else:
                 # Spread the day's news over the sites first, then over each site's columns.
                 site = publishers[index % len(publishers)]
@@ -321,11 +360,19 @@ class World:
         # Digests are written once and never revised, so only ordinary items get edited.
         editable = [a for a in older if not a.digest]
         if editable:
-            edited = rng.choice(editable)
+            # Day 2 moves the meeting announced last (still ahead), as regulators do: the demo shows the
+            # changed date flagged and mailed.
+            announced = [a for a in editable if a.kind == ANNOUNCEMENT] if day == 2 else []
+            moved = [max(announced, key=lambda a: (a.published, a.uid))] if announced else []
+            edited = rng.choice(moved or editable)
             old_fact = edited.fact_on(day)
             wording = old_fact
             while wording == old_fact:
-                wording = make_fact(rng, month=today.month)
+                if edited.kind == ANNOUNCEMENT:
+                    wording = meeting_time(random.Random(edited.seed ^ 0x7135), edited.published.date(),
+                                           shift=rng.randint(1, 5))
+                else:
+                    wording = make_fact(rng, month=today.month)
             edited.edits.append((day, wording))
             events.edited.append(edited.uid)
             remaining = [a for a in older if a is not edited]

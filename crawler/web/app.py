@@ -18,11 +18,12 @@ from sqlalchemy.engine import Connection, Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crawler import clock, queries, search
+from crawler import clock, ics, queries, search
 from crawler.attachments.queries import attachments_by_version
 from crawler.db import init_db
 from crawler.diffing import AttachmentChange, attachment_changes
 from crawler.export import event_query, record_from_row, with_attachments
+from crawler.extract.meetings import labelled_facts
 from crawler.queries import BadRequest, ItemQuery
 from crawler.vocabulary import CHANGES, KINDS
 from crawler.web import feeds
@@ -31,6 +32,7 @@ TOKEN_ENV = "GOVWATCH_API_TOKEN"
 TOKEN_COOKIE = "govwatch_token"
 HERE = Path(__file__).resolve().parent
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
+ICS_TYPE = "text/calendar; charset=utf-8"
 
 
 def _parse_since(value: str | None) -> datetime | None:
@@ -170,6 +172,7 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
         versions = queries.list_versions(conn, item_id, with_text=False)
         texts = queries.version_texts(conn, item_id, [item["version"]])
         item["text"] = texts[item["version"]]["text"] if item["version"] in texts else None
+        item["meeting"] = queries.version_meeting(conn, item_id, item["version"])
         item["versions"] = versions
         files = attachments_by_version(conn, item_id, [item["version"]])
         item["attachments"] = [attachment.to_dict() for attachment in files[item["version"]]]
@@ -242,8 +245,21 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
 
     @app.get("/feeds/meetings.atom", tags=["feeds"], response_class=Response)
     def feed_meetings(request: Request, conn: Conn) -> Response:
-        """The newest changes of meeting reports."""
+        """The newest changes of meetings (announced and held)."""
         return atom(request, conn, "meetings", "govwatch: 会议 (meetings)", kind="meeting")
+
+    @app.get("/feeds/meetings.ics", tags=["feeds"], response_class=Response)
+    def feed_meetings_calendar(
+        conn: Conn,
+        source: Annotated[str | None, Query(description="only this source's meetings")] = None,
+        tag: Annotated[str | None, Query(description="only meetings of sources with this seed tag")] = None,
+    ) -> Response:
+        """Announced meetings as an iCalendar subscription (one VEVENT per notice; docs/API.md)."""
+        try:
+            body, _ = ics.calendar_bytes(conn, ics.CalendarFilter(source=source or None, tag=tag or None))
+        except ics.CalendarError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        return Response(body, media_type=ICS_TYPE, headers={"Content-Disposition": 'inline; filename="meetings.ics"'})
 
     @app.get("/feeds/source/{source_id}.atom", tags=["feeds"], response_class=Response)
     def feed_source(source_id: str, request: Request, conn: Conn) -> Response:
@@ -311,11 +327,13 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
         text = texts[item["version"]]["text"] if item["version"] in texts else ""
         files = attachments_by_version(conn, item_id, [item["version"]])[item["version"]]
         changed = _attachment_diff(conn, item_id, comparison) if comparison else []
+        meeting = queries.version_meeting(conn, item_id, item["version"])
         return templates.TemplateResponse(
             request,
             "item.html",
             {
-                "item": item, "versions": versions, "diff": comparison, "text": text,
+                "item": item, "versions": versions, "diff": comparison, "text": text, "meeting": meeting,
+                "meeting_rows": labelled_facts(meeting) if meeting else [],
                 "attachments": files, "attachment_changes": changed,
             },
         )

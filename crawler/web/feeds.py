@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from crawler import clock
 from crawler.diffing import changed_lines
 from crawler.export import TAG_PREFIX, entry_id, entry_title
+from crawler.extract.meetings import labelled_facts
 from crawler.models import ItemVersion
 from crawler.queries import FEED_SIZE, feed_records
 from crawler.textsafe import clean
@@ -26,6 +27,10 @@ def _html_content(record: dict[str, Any], changes: list[str], page: str) -> str:
         parts.append("<p><strong>此条目已在原网站恢复。</strong> (back on the source site after a deletion)</p>")
     if changes:
         parts.append("<p><strong>修改内容 (changes):</strong></p><pre>" + escape("\n".join(changes)) + "</pre>")
+    if record.get("meeting"):  # a meeting's time, place, attendees and deadline before its text
+        rows = "".join(f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>"
+                       for label, value in labelled_facts(record["meeting"]))
+        parts.append(f"<table>{rows}</table>" if rows else "")
     meta = [(label, record.get(key)) for label, key in (("来源", "source"), ("文号", "doc_number"), ("发布", "published"))]
     shown = [f"{label}: {escape(str(value))}" for label, value in meta if value]
     if shown:

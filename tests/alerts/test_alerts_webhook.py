@@ -184,7 +184,8 @@ def test_webhook_events_are_the_export_records_plus_extras(
         # Same names, same meanings: the canonical URL, the printed 来源; the source's own name is an extra.
         assert event["url"] == CANONICAL and event["source"] == "生态环境部办公厅"
         assert event["source_name"] == "模拟生态环境部" and event["doc_number"] == "环办〔2026〕1号"
-        assert event["meeting"] == {"date": "2026-11-05", "host": "司长"}
+        assert event["meeting"]["stage"] == "held"  # stored before meetings had stages: a report
+        assert (event["meeting"]["date"], event["meeting"]["host"]) == ("2026-11-05", "司长")
     new, edited, deleted = events
     assert (new["version"], edited["version"], deleted["version"]) == (1, 2, 2)
     assert edited["diff"] == ["- 会议地点在北京。", "+ 会议地点改在天津。"] and new["diff"] == []
@@ -231,7 +232,38 @@ def test_alerts_queued_with_the_old_payload_are_still_delivered(
     assert not set(OLD_PAYLOAD_KEYS) & set(event)
     assert {key: event[key] for key in FIELDS} == exported(site)[outcome.event_id]
     assert event["url"] == CANONICAL and event["source"] == "生态环境部办公厅"
-    assert event["meeting"] == {"host": "司长"} and event["excerpt"] == "第一段。"  # the queued extras
+    assert event["excerpt"] == "第一段。"  # the queued extras
+    assert event["meeting"]["host"] == "司长" and event["meeting"]["stage"] == "held"  # the record's, rebuilt
     (mail,) = smtp.wait_for(1)
     assert mail.item_ids == [outcome.item_id] and "模拟生态环境部" in (mail.text or "")
     assert MIRROR in (mail.text or "")  # the old payload's link still renders
+
+
+def test_webhook_body_carries_an_announced_meeting_and_what_an_edit_moved(
+    site_factory, write_alerts, receiver: Receiver, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from crawler.extract.dates import SHANGHAI
+    from crawler.extract.meetings import meeting_facts
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    site = site_factory(write_alerts({"subscriptions": [
+        {"name": "warehouse", "webhook": {"url": receiver.url, "secret": SECRET}, "filters": {"stages": ["announced"]}}
+    ]}))
+    site.finish_baseline()
+    title = "关于召开全省执法工作会议的通知"
+    for day in ("11月26日", "11月27日"):
+        text = f"会议时间：{day}上午9:00\n会议地点：省厅三楼会议室\n参会人员：各市局分管负责同志。\n请于11月20日前报送回执。"
+        facts = meeting_facts("announced", title, text, datetime(2026, 11, 2, tzinfo=SHANGHAI))
+        site.publish("a1", title, text, meta={"meeting": facts})
+    site.publish("h1", "部常务会议", "11月1日，部长主持召开部常务会议。",
+                 meta={"meeting": {"stage": "held", "date": "2026-11-01", "host": "部长"}})  # another stage
+    assert deliver(site.store, config=site.config, now=T0).messages_sent == 2
+    new, edited = (event for document in receiver.accepted for event in document["events"])
+    assert new["meeting"]["stage"] == "announced" and new["meeting"]["start"] == "2026-11-26T09:00:00+08:00"
+    assert new["meeting"]["place"] == "省厅三楼会议室" and new["meeting"]["deadline"] == "2026-11-20"
+    assert new["meeting"]["attendees"] == ["各市局分管负责同志"] and new["meeting_changes"] == []
+    assert edited["meeting_changes"] == [
+        {"field": "start", "before": "2026-11-26T09:00:00+08:00", "after": "2026-11-27T09:00:00+08:00"}
+    ]

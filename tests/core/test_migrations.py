@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,6 +70,21 @@ def test_an_old_database_is_upgraded_without_losing_rows(empty_db: str) -> None:
     assert tuple(row) == ("old-source", 2, 0)
 
 
+def test_sources_get_an_empty_tag_list_on_upgrade(empty_db: str) -> None:
+    # 0006 added source.tags: a source stored before it has no tags until the seeds are synced again.
+    old_source = text(
+        "INSERT INTO source (id, name, org, profile, listing_urls, schedule, enabled, health, consecutive_bad_runs,"
+        " health_alerted, baseline_done) VALUES ('old', 'Old', 'Org', 'trs', '[]', '0 8 * * *', true, 'ok', 0, false, true)"
+    )
+    engine = create_engine(empty_db)
+    upgrade(engine, "0002", lambda connection: connection.execute(old_source))
+    engine.dispose()
+    with init_db(empty_db).connect() as connection:
+        source_id, tags = connection.execute(text("SELECT id, tags FROM source")).one()
+    assert source_id == "old"
+    assert (json.loads(tags) if isinstance(tags, str) else tags) == []
+
+
 def test_0003_cleans_control_characters_without_a_false_edit(empty_db: str) -> None:
     # A database of revision 0002 holding a version whose text and title carry an ESC, a BEL and a C1
     # control, hashed the old way (controls included), an ordinary item that must stay untouched, and an
@@ -80,7 +96,7 @@ def test_0003_cleans_control_characters_without_a_false_edit(empty_db: str) -> N
 
     from crawler import clock
     from crawler.fingerprint import content_hash
-    from crawler.models import Item, ItemVersion, SourceRow
+    from crawler.models import Item, ItemVersion
     from crawler.store import Content, Store
 
     dirty_title, dirty_text = "通知\x1b标题", "第一段\x07文字\x85。\n第二段\x1b[0m文字。"
@@ -91,7 +107,12 @@ def test_0003_cleans_control_characters_without_a_false_edit(empty_db: str) -> N
 
     def fill(connection: Connection) -> None:
         session = Session(bind=connection)
-        session.add(SourceRow(id="src", name="源", org="厅", profile="trs", schedule="0 7 * * *"))
+        # The source row as revision 0002 had it (the model has columns added since, e.g. 0006's tags).
+        session.execute(text(
+            "INSERT INTO source (id, name, org, profile, listing_urls, schedule, enabled, health,"
+            " consecutive_bad_runs, health_alerted, baseline_done)"
+            " VALUES ('src', '源', '厅', 'trs', '[]', '0 7 * * *', true, 'unknown', 0, false, false)"
+        ))
         session.flush()
         for n, (title, body, digest) in enumerate(
             ((dirty_title, dirty_text, stale), ("干净", "正文。", current), ("旧", "旧库的散列。", "old-library-hash")), 1

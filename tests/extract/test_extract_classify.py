@@ -1,13 +1,10 @@
-"""Kind rules (meeting, notice, speech, policy, news) and meeting fields."""
+"""Kind rules (meeting, notice, speech, policy, news); meeting stages and facts are in test_extract_meetings.py."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
-from crawler.extract.classify import KIND_RULES, classify, meeting_fields
-from crawler.extract.dates import SHANGHAI
+from crawler.extract.classify import KIND_RULES, classify
 
 MEETING_BODY = "3月23日，示范省生态环境厅党组书记、厅长王示范主持召开厅党组会议。会议指出，要抓好重点工作。副厅长李一出席会议。"
 
@@ -21,7 +18,7 @@ MEETING_BODY = "3月23日，示范省生态环境厅党组书记、厅长王示�
         ("示范省生态环境厅工作动态", MEETING_BODY, None, "meeting"),  # body cues: 主持召开 + 出席会议
         ("关于开展排污许可证执行报告检查的通知", "", "示环字〔2024〕15号", "notice"),
         ("关于国庆节放假期间值班安排的公告", "", None, "notice"),
-        ("关于召开全省生态环境执法工作会议的通知", MEETING_BODY, None, "notice"),  # a notice of a meeting
+        ("关于召开全省生态环境执法工作会议的通知", MEETING_BODY, None, "meeting"),  # an announced meeting
         ("在全区生态环境保护工作推进会议上的讲话", MEETING_BODY, None, "speech"),  # speech although a meeting
         ("示范省建设用地土壤污染风险管控办法", "", "示环规〔2024〕3号", "policy"),
         ("示范省人民政府关于加快推进绿色低碳发展的意见", "", None, "policy"),
@@ -45,27 +42,3 @@ def test_kinds(title: str, text: str, doc_number: str | None, kind: str) -> None
 
 def test_rules_are_named_data() -> None:
     assert len({rule.name for rule in KIND_RULES}) == len(KIND_RULES)
-
-
-def test_meeting_fields() -> None:
-    published = datetime(2024, 3, 24, tzinfo=SHANGHAI)
-    fields = meeting_fields(MEETING_BODY, published)
-    assert fields["date"] == "2024-03-23"
-    assert fields["host"] == "示范省生态环境厅党组书记、厅长王示范"
-    assert fields["attendees"] == ["副厅长李一出席会议"]
-
-
-def test_meeting_date_before_publication_in_january() -> None:
-    fields = meeting_fields("12月30日，局长张示范主持召开局务会议。", datetime(2025, 1, 2, tzinfo=SHANGHAI))
-    assert fields["date"] == "2024-12-30"
-
-
-def test_meeting_host_from_passive_form() -> None:
-    assert meeting_fields("会议由副局长陈示范主持。全体班子成员出席会议。", None)["host"] == "副局长陈示范"
-
-
-def test_garbled_meeting_day_read_against_publication() -> None:
-    published = datetime(2024, 6, 2, tzinfo=SHANGHAI)
-    assert meeting_fields("61日下午，厅长王示范主持召开厅党组会议。", published)["date"] == "2024-06-01"
-    assert meeting_fields("61日下午，厅长王示范主持召开厅党组会议。", None)["date"] is None
-    assert meeting_fields("99日下午，厅长王示范主持召开厅党组会议。", published)["date"] is None

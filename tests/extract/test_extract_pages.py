@@ -37,11 +37,13 @@ def test_trs_meeting_page() -> None:
     assert r.published == datetime(2024, 4, 17, 14, 46, tzinfo=SHANGHAI) and not r.published_guessed
     assert (r.source, r.organ, r.column) == ("示范省生态环境厅", "示范省生态环境厅", "环境要闻")
     assert r.kind == "meeting" and r.method == "trs_editor"
-    assert r.meeting == {
+    assert r.meeting is not None and r.meeting["stage"] == "held"
+    assert {key: r.meeting[key] for key in ("date", "host", "attendees")} == {
         "date": "2024-04-16",
         "host": "示范省生态环境厅党组书记、厅长王示范",
         "attendees": ["厅党组成员、副厅长李一、赵二、孙三出席会议", "厅机关各处室、直属各单位主要负责同志列席会议"],
     }
+    assert r.meeting["start"] is None and r.meeting["deadline"] is None  # announcement facts stay empty
     assert r.text.startswith("4月16日上午") and "打印材料和会议记录由办公室统一归档" in r.text  # real text with 打印 stays
     assert [(a.name, a.url) for a in r.attachments] == [
         ("会议纪要.pdf", "http://www.example.gov.cn/ywdt/hjyw/202404/P020240417_001.pdf")

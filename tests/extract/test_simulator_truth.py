@@ -114,6 +114,36 @@ def test_kinds(pages: list[Fetched]) -> None:
     assert _mismatches(pages, check) == []
 
 
+def test_meeting_stages_precision_and_recall(pages: list[Fetched]) -> None:
+    """Announced and held meetings told apart on every live page of the day, mirror copies included."""
+    assert {p.truth.stage for p in pages} == {"announced", "held", None}
+    for stage in ("announced", "held"):
+        found = {p.url for p in pages if p.result.meeting and p.result.meeting["stage"] == stage}
+        truth = {p.url for p in pages if p.truth.stage == stage}
+        precision = len(found & truth) / len(found) if found else 1.0
+        recall = len(found & truth) / len(truth)
+        print(f"simulator day {DAY} {stage}: precision {precision:.3f} recall {recall:.3f} ({len(truth)} pages)")
+        assert (precision, recall) == (1.0, 1.0), sorted(found ^ truth)
+
+
+def test_announced_meeting_facts(pages: list[Fetched]) -> None:
+    """Each announcement's time, place and reply deadline are read as the page prints them."""
+
+    def check(p: Fetched) -> str | None:
+        if p.truth.stage != "announced":
+            return None
+        meeting = p.result.meeting or {}
+        lines = [_simplified(line, p) or line for line in p.truth.paragraphs]
+        when, place = lines[lines.index("一、会议时间") + 1], lines[lines.index("二、会议地点") + 1]
+        start = meeting.get("start") or ""
+        day = f"{int(start[5:7])}月{int(start[8:10])}日" if start else "?"
+        if not when.startswith(day) or meeting.get("place") != place or not meeting.get("deadline"):
+            return f"meeting {meeting} != {when} / {place}"
+        return None
+
+    assert _mismatches(pages, check) == []
+
+
 def test_document_numbers(pages: list[Fetched]) -> None:
     def check(p: Fetched) -> str | None:
         number = _simplified(p.result.doc_number, p)

@@ -1,0 +1,480 @@
+"""Meetings: whether a page announces a meeting still to come or reports one held, and the facts it prints.
+
+An item of kind `meeting` has a stage: `announced` (召开…会议的通知, 预通知, 补充通知, training classes,
+座谈会, 研讨会, 视频会议, 调度会, registration and reply requests tied to a meeting) or `held` (a report of a
+meeting that took place). The stage rules and the field labels are data below; `stage_of` and
+`meeting_facts` apply them. Dates without a year are read against the publication date: an announcement
+looks ahead (a December notice for 1月8日 means next January), a report looks back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from crawler.extract.dates import SHANGHAI, make_date
+from crawler.vocabulary import ANNOUNCED
+
+SCHEDULED, CANCELLED, POSTPONED = "scheduled", "cancelled", "postponed"
+# Every key of `meeting` (docs/EXPORT.md), present for both stages so consumers see one shape.
+FIELDS = (
+    "stage", "status", "date", "start", "end", "place", "organizer", "host",
+    "attendees", "deadline", "contact", "phone", "video",
+)
+# The facts whose change makes an edited announcement worth its own mail (crawler/alerts).
+WATCHED = ("start", "end", "place", "status")
+
+_TAIL = r"[\s\"”’》」』]*(?:[(（][^()（）]{1,12}[)）])?\s*$"
+_NOTICE_END = rf"(?:预通知|預通知|补充通知|補充通知|通知|通告|公告|邀请函|邀請函|函){_TAIL}"
+_VERB = r"(?:组织召开|組織召開|召开|召開|举办|舉辦|举行|舉行|组织开展|組織開展|参加|參加|出席)"
+# A gathering named as such (for registration requests, where 会 alone would be too loose).
+_GATHERING = (
+    r"(?:会议|會議|培训班|培訓班|培训|培訓|研讨会|研討會|座谈会|座談會|论坛|論壇|调度会|調度會|推进会|推進會|年会|年會|"
+    r"视频会|視頻會)"
+)
+_NOUN = (
+    r"(?:会议|會議|大会|大會|培训班|培訓班|培训会|培訓會|培训|培訓|研讨会|研討會|座谈会|座談會|论坛|論壇|"
+    r"视频会|視頻會|调度会|調度會|推进会|推進會|交流会|交流會|年会|年會|现场会|現場會|观摩会|觀摩會|"
+    r"发布会|發佈會|评审会|評審會|会|會|班)"
+)
+
+
+@dataclass(frozen=True)
+class StageRule:
+    """A title (and optionally body) pattern that decides a meeting's stage; `None` vetoes an announcement."""
+
+    name: str
+    stage: str | None
+    title: re.Pattern[str]
+    body: re.Pattern[str] | None = None
+    unless: re.Pattern[str] | None = None  # the rule does not apply when the title also matches this
+
+
+# Tried in order, first match wins. A veto (stage None) leaves the title to the ordinary kind rules: a notice
+# that only mentions a past meeting (印发…会议纪要, 学习贯彻…会议精神) is a notice, not an announcement.
+STAGE_RULES: tuple[StageRule, ...] = (
+    StageRule(
+        "past_meeting_notice", None,
+        title=re.compile(
+            r"(?:会议|會議|大会|大會|全会|全會|座谈会|座談會)(?:精神|纪要|紀要|议定事项|議定事項|部署|要求)"
+            r"|(?:学习|學習|贯彻|貫徹|传达|傳達|落实|落實)[^。]{0,30}(?:会议|會議|大会|大會|全会|全會)"),
+        unless=re.compile(rf"{_VERB}[^。]{{0,60}}?{_NOUN}的?(?:预通知|預通知|补充通知|補充通知|通知){_TAIL}")),
+    StageRule(
+        "cancel_or_postpone_title", ANNOUNCED,
+        title=re.compile(
+            rf"(?:取消|延期|推迟|推遲|暂停|暫停|改期)[^。]{{0,40}}{_NOUN}[^。]{{0,10}}{_NOUN}?.{{0,8}}{_NOTICE_END}"
+            rf"|{_NOUN}(?:的)?(?:取消|延期|推迟|推遲|改期|时间调整|時間調整)[^。]{{0,10}}{_NOTICE_END}")),
+    StageRule(
+        "announce_title", ANNOUNCED,
+        title=re.compile(rf"{_VERB}[^。]{{0,80}}?{_NOUN}(?:有关事项|有關事項|相关事项|相關事項|的)?.{{0,4}}{_NOTICE_END}")),
+    StageRule(
+        "meeting_notice_title", ANNOUNCED,
+        title=re.compile(
+            r"(?:会议|會議|培训班|培訓班|研讨会|研討會|座谈会|座談會|论坛|論壇|调度会|調度會|推进会|推進會|视频会|視頻會)"
+            rf"(?:有关事项|有關事項|相关事项|相關事項|报名|報名|参会|參會)?的?{_NOTICE_END}")),
+    # Registration and reply requests tied to a meeting (an exam's 报名 is not one).
+    StageRule(
+        "registration_title", ANNOUNCED,
+        title=re.compile(
+            r"(?:参会回执|參會回執|参会报名|參會報名|参会人员|參會人員|参训人员|參訓人員|参会名单|參會名單|参训报名|參訓報名)"
+            rf"[^。]{{0,20}}{_NOTICE_END}"
+            rf"|{_GATHERING}[^。]{{0,12}}(?:报名|報名|回执|回執)(?:[^。]{{0,12}}{_NOTICE_END}|(?:表|表格)?\s*$)")),
+    StageRule(
+        "preview_title", ANNOUNCED,
+        title=re.compile(r"(?:将于|將於|定于|定於|拟于|擬於|即将|即將)[^。]{0,30}(?:召开|召開|举办|舉辦|举行|舉行)")),
+    # A plain notice title whose body sets a meeting: 定于…召开, or the labelled 会议时间/会议地点 of a notice.
+    StageRule(
+        "announce_body", ANNOUNCED,
+        title=re.compile(_NOTICE_END),
+        body=re.compile(
+            # 定于/拟于 set a meeting; 将于 may only report someone else's (全国两会将于3月5日召开).
+            r"(?:兹定于|茲定於|定于|定於|拟于|擬於)[^。]{0,60}?(?:召开|召開|举办|舉辦|举行|舉行)"
+            r"|(?:^|\n)[^\n]{0,8}(?:会议时间|會議時間|会议地点|會議地點|培训时间|培訓時間)\s*[：:]")),
+)
+
+# Cancellation and postponement: a title that starts with it or says it of the meeting, or a body sentence
+# whose subject is the meeting (培训班学员…取消结业资格 cancels nothing; 具体时间另行通知 postpones nothing).
+_EVENT = r"(?:会议|會議|培训班|培訓班|培训|培訓|座谈会|座談會|研讨会|研討會|论坛|論壇|活动|活動)"
+CANCELLED_TITLE = re.compile(rf"^(?:关于|關於)?(?:取消|撤销|撤銷|停止举办|停止舉辦)|{_EVENT}的?(?:取消|撤销|撤銷)")
+POSTPONED_TITLE = re.compile(
+    rf"^(?:关于|關於)?(?:延期|推迟|推遲|暂停|暫停|改期|调整|調整)|{_EVENT}的?(?:延期|推迟|推遲|暂停|暫停|改期|时间调整|時間調整|时间变更)")
+CANCELLED_BODY = re.compile(rf"{_EVENT}(?:决定|現|现)?(?:取消|不再(?:召开|举办|舉辦))|(?:取消|暂停|暫停)(?:召开|召開|举办|舉辦|举行|舉行)")
+POSTPONED_BODY = re.compile(rf"{_EVENT}(?:决定|现|現)?(?:延期|推迟|推遲|暂缓|暫緩|改期)|(?:延期|推迟|推遲|暂缓|改期)(?:召开|召開|举办|舉辦|举行|舉行)")
+
+# Labelled facts, tried in order (the first label present wins).
+TIME_LABELS = re.compile(
+    r"(?<![报報]到)(?<!截止)(?<!报名)(?<!发布)(?<!發佈)(?<!發布)(?<!更新)(?<!成文)(?<!印发)(?:会议时间|會議時間|培训时间|培訓時間|活动时间|活動時間|会期|會期|时间|時間)[ \t]*(?:为|為|[：:]|\n)\s*")
+CHECKIN_TIME = re.compile(r"(?:报到时间|報到時間)[ \t]*(?:为|為|[：:]|\n)\s*")
+PLACE_LABELS = (
+    re.compile(r"(?:会议地点|會議地點|培训地点|培訓地點|活动地点|活動地點|会议地址|會議地址)[ \t]*(?:为|為|[：:]|\n)\s*"),
+    re.compile(r"(?<![报報]到)(?:地点|地點)[ \t]*(?:为|為|[：:]|\n)\s*"),
+    re.compile(r"(?:报到地点|報到地點)[ \t]*(?:为|為|[：:]|\n)\s*"),
+)
+ORGANIZER_LABELS = re.compile(
+    r"(?:主办单位|主辦單位|主办方|主辦方|举办单位|舉辦單位|组织单位|組織單位|主办|主辦)\s*[：:]\s*(?P<v>[^。；;\n]{2,60})")
+ATTENDEE_LABELS = re.compile(
+    r"(?:参会人员|參會人員|参加人员|參加人員|参会范围|參會範圍|参加范围|參加範圍|参会对象|參會對象|参训人员|參訓人員|"
+    r"参训对象|參訓對象|培训对象|培訓對象|出席人员|出席人員|与会人员|與會人員)(?:及名额|及名額|范围|範圍)?")
+DEADLINE = (
+    re.compile(
+        r"请[^。\n]{0,24}?于(?P<v>[^。\n]{3,40}?)(?:前|之前|以前)[^。\n]{0,60}?"
+        r"(?:报送|報送|报名|報名|回执|回執|反馈|反饋|发送|發送|提交|报至|報至|传真|傳真|填报|填報|确认|確認|发至|發至|报|報)"),
+    re.compile(r"(?:报名截止|報名截止|截止)(?:时间|時間|日期)?\s*(?:为|為|[：:])\s*(?P<v>[^。\n]{3,40})"),
+)
+CONTACT = re.compile(r"联系人\s*(?:及电话|及電話)?\s*[：:]?\s*(?P<v>[\u4e00-\u9fff·]{2,4}?(?:[、和及][\u4e00-\u9fff·]{2,4}?)*)(?=[，,；;。\s（(：:]|电话|電話|$)")
+PHONE = re.compile(r"(?:联系|聯繫)?(?:电话|電話|手机|手機)\s*[：:]?\s*(?P<v>[（(]?0?\d{2,4}[)）]?[-－—\s]?\d{7,8}(?:[-－]\d{1,5})?|1\d{10})")
+VIDEO = re.compile(
+    r"视频会议|視頻會議|视频形式|視頻形式|视频方式|視頻方式|视频连线|視頻連線|线上|線上|网络直播|網絡直播|"
+    r"腾讯会议|騰訊會議|会议号|會議號|云会议|雲會議|分会场|分會場|网络会议|網絡會議")
+SETTING = re.compile(
+    r"(?:兹定于|茲定於|定于|定於|拟于|擬於|将于|將於|于|於)(?P<v>[^。]{2,80}?)(?:召开|召開|举办|舉辦|举行|舉行)")
+PLACE_IN_SETTING = re.compile(r"在(?P<v>[^，,。；;\s]{2,40}?)(?:召开|召開|举办|舉辦|举行|舉行|开幕|開幕)")
+
+# Held reports: who chaired, who attended (sentences), the day.
+HOST = (
+    re.compile(r"(?:会议|會議)由(?P<host>[^，,。；;]{2,60}?)主持"),
+    re.compile(r"(?:^|[，,。；;：:\s])(?P<host>[^，,。；;：:\s]{2,80}?)(?:主持召开|主持召開|主持会议|主持會議|主持)"),
+)
+ATTENDED = re.compile(r"[^。；;\n]*?(?:出席会议|出席會議|列席会议|列席會議|出席|列席|参加会议|參加會議)[^。；;\n]*")
+MEETING_DAY = re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
+# Reposts that lost the 月: "61日下午" for 6月1日. Read only at the start of a paragraph, and only when the
+# result is a day shortly before publication.
+GARBLED_DAY = re.compile(r"(?:^|\n)\s*(?P<md>\d{2,3})日")
+GARBLED_DAY_MAX_DAYS = 31
+
+# Date and time as notices print them: 1月8日上午9:00, 3月12日至14日, 12月30日（星期二）14:30—17:00.
+_DAY = r"(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*(?:[日号號]|(?=[-—－~～至到]\s*\d{1,2}\s*[日号號]))"
+_WEEKDAY = r"(?:\s*[（(]\s*(?:星期|周|週)[一二三四五六日天]\s*[)）])?"
+_CLOCK = (
+    r"(?:\s*(?P<ap>上午|下午|晚上|早上|中午|晚)?\s*(?:(?P<h>\d{1,2})\s*(?:[:：]\s*(?P<mi>\d{2})|[时点時點]"
+    r"\s*(?:(?P<mi2>\d{1,2})\s*分|(?P<half>半))?))?)"
+)
+START = re.compile(_DAY + _WEEKDAY + _CLOCK)
+_SEP = r"\s*(?:至|到|—{1,2}|-|－|~|～|–)\s*"
+END_DAY = re.compile(
+    _SEP + r"(?:(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*)?(?P<d>\d{1,2})\s*[日号號]" + _WEEKDAY + _CLOCK)
+END_CLOCK = re.compile(_SEP + r"(?P<ap>上午|下午|晚上|中午)?\s*(?P<h>\d{1,2})\s*[:：]\s*(?P<mi>\d{2})")
+# An announcement's meeting lies ahead of its notice; a date this far before publication is next year's.
+AHEAD_GRACE_DAYS = 45
+HEAD_CHARS = 6000
+ATTENDEE_LINES = 8
+
+
+def stage_of(title: str | None, text: str) -> str | None:
+    """`announced` when the title (or a notice's body) sets a meeting still to come, else None."""
+    title = (title or "").strip()
+    if not title:
+        return None
+    head = text[:3000]
+    for rule in STAGE_RULES:
+        if not rule.title.search(title):
+            continue
+        if rule.unless is not None and rule.unless.search(title):
+            continue
+        if rule.body is not None and not rule.body.search(head):
+            continue
+        return rule.stage
+    return None
+
+
+def _hour(ap: str | None, h: int) -> int:
+    """上午/下午 on a 12-hour clock: 下午3:00 is 15:00, 下午12:30 stays 12:30."""
+    if ap in ("下午", "晚上", "晚") and h < 12:
+        return h + 12
+    if ap == "中午" and h < 11:
+        return h + 12
+    return h
+
+
+def _clock(groups: dict[str, str | None]) -> tuple[int, int] | None:
+    if not groups.get("h"):
+        return None
+    h = _hour(groups.get("ap"), int(groups["h"] or 0))
+    mi = groups.get("mi") or groups.get("mi2")
+    minutes = 30 if groups.get("half") else int(mi) if mi else 0
+    return (h, minutes) if h < 24 and minutes < 60 else None
+
+
+def resolve_day(year: int | None, month: int, day: int, published: datetime | None, ahead: bool) -> date | None:
+    """A month and day (maybe with a year) as a date: after the notice when `ahead`, else on or before it."""
+    if year is not None:
+        found = make_date(year, month, day)
+        return found.date() if found else None
+    if published is None:
+        return None
+    base = published.astimezone(SHANGHAI).date()
+    found = make_date(base.year, month, day)
+    if found is None:
+        return None
+    if ahead and found.date() < base - timedelta(days=AHEAD_GRACE_DAYS):
+        found = make_date(base.year + 1, month, day)  # 12月 notice, 1月 meeting
+    elif not ahead and found.date() > base + timedelta(days=1):
+        found = make_date(base.year - 1, month, day)  # 1月 report, 12月 meeting
+    return found.date() if found else None
+
+
+def _stamp(day: date, clock: tuple[int, int] | None) -> str:
+    """A date, or a date and time in Asia/Shanghai, as ISO 8601."""
+    if clock is None:
+        return day.isoformat()
+    return datetime(day.year, day.month, day.day, clock[0], clock[1], tzinfo=SHANGHAI).isoformat()
+
+
+def read_span(text: str, published: datetime | None, ahead: bool = True) -> tuple[str | None, str | None]:
+    """The first (start, end) printed in `text`: '1月8日上午9:00' → start only; '3月12日至14日' → both days."""
+    m = START.search(text)
+    if not m:
+        return None, None
+    g = m.groupdict()
+    start_day = resolve_day(int(g["y"]) if g["y"] else None, int(g["m"]), int(g["d"]), published, ahead)
+    if start_day is None:
+        return None, None
+    start_clock = _clock(g)
+    start = _stamp(start_day, start_clock)
+    rest = text[m.end():]
+    end: str | None = None
+    e = END_DAY.match(rest)
+    if e:
+        eg = e.groupdict()
+        month = int(eg["m"]) if eg["m"] else start_day.month
+        year = int(eg["y"]) if eg["y"] else start_day.year + (1 if month < start_day.month else 0)
+        found = make_date(year, month, int(eg["d"]))
+        if found is not None and found.date() >= start_day:
+            end = _stamp(found.date(), _clock(eg))
+    else:
+        c = END_CLOCK.match(rest)
+        if c and start_clock is not None:
+            clock = _clock(c.groupdict() | {"ap": c.group("ap") or g.get("ap")})
+            if clock is not None and clock >= start_clock:
+                end = _stamp(start_day, clock)
+    return start, end
+
+
+def _clause(text: str, limit: int = 80) -> str | None:
+    """The value after a label: up to the end of its sentence or line."""
+    value = re.split(r"[。；;\n]", text, maxsplit=1)[0].strip(" ，,：:")
+    return value[:limit] if value else None
+
+
+def _when(head: str, published: datetime | None) -> tuple[str | None, str | None]:
+    """The labelled time (会议时间：…) or else the sentence that sets the meeting (定于…召开)."""
+    setting: tuple[str | None, str | None] = (None, None)
+    for m in SETTING.finditer(head):
+        setting = read_span(m.group("v"), published)
+        if setting[0]:
+            break
+    for label in (TIME_LABELS, CHECKIN_TIME):
+        for m in label.finditer(head):
+            start, end = read_span(head[m.end(): m.end() + 80], published)
+            if start:
+                # 定于12月8日至10日 … 会议时间：12月8日上午9:00 — the label gives the hour, the sentence the end.
+                if end is None and setting[0] and setting[0][:10] == start[:10]:
+                    end = setting[1]
+                return start, end
+    return setting
+
+
+def _place(head: str) -> str | None:
+    for label in PLACE_LABELS:
+        m = label.search(head)
+        if m:
+            value = _clause(head[m.end():])
+            if value:
+                return value
+    for m in SETTING.finditer(head):
+        p = PLACE_IN_SETTING.search(m.group(0))
+        if p:
+            return p.group("v")
+    return None
+
+
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[)）])")
+
+
+def _level(line: str) -> int:
+    """Outline level of a heading line: 一、 is 1, （一） is 2, anything else 9."""
+    stripped = line.strip()
+    if re.match(r"[一二三四五六七八九十]+[、.．]", stripped):
+        return 1
+    if re.match(r"[（(][一二三四五六七八九十]+[)）]", stripped):
+        return 2
+    return 9
+
+
+def _attendees_announced(head: str) -> list[str]:
+    lines = head.splitlines()
+    for index, line in enumerate(lines):
+        m = ATTENDEE_LABELS.search(line)
+        if not m:
+            continue
+        inline = line[m.end():].strip(" ：:")
+        if inline:
+            return [_clause(inline, 200) or inline]
+        # A heading (二、参会人员) followed by its items, up to the next heading of the same level or above.
+        level = _level(line)
+        found: list[str] = []
+        for following in lines[index + 1: index + 1 + ATTENDEE_LINES]:
+            if _HEADING.match(following) and _level(following) <= level:
+                break
+            if following.strip():
+                found.append(following.strip())
+        return found
+    return []
+
+
+def _deadline(head: str, published: datetime | None) -> str | None:
+    for pattern in DEADLINE:
+        for m in pattern.finditer(head):
+            start, _ = read_span(m.group("v"), published)
+            if start:
+                return start
+    return None
+
+
+def _status(title: str, head: str) -> str:
+    if CANCELLED_TITLE.search(title) or CANCELLED_BODY.search(head):
+        return CANCELLED
+    if POSTPONED_TITLE.search(title) or POSTPONED_BODY.search(head):
+        return POSTPONED
+    return SCHEDULED
+
+
+def _garbled_day(head: str, published: datetime) -> str | None:
+    """6月1日 from '61日' when the publication date makes it unambiguous, else None."""
+    m = GARBLED_DAY.search(head)
+    if not m:
+        return None
+    digits = m.group("md")
+    for split in range(1, len(digits)):
+        month, day = int(digits[:split]), int(digits[split:])
+        for year in (published.year, published.year - 1):
+            candidate = make_date(year, month, day) if 1 <= month <= 12 else None
+            if candidate and 0 <= (published - candidate).days <= GARBLED_DAY_MAX_DAYS:
+                return candidate.date().isoformat()
+    return None
+
+
+def held_facts(text: str, published: datetime | None) -> dict[str, Any]:
+    """Day, host, attendee sentences and place of a meeting report, as far as the text states them."""
+    head = text[:4000]
+    date_iso = None
+    m = MEETING_DAY.search(head[:400])
+    if m:
+        day = resolve_day(int(m.group("y")) if m.group("y") else None, int(m.group("m")), int(m.group("d")),
+                          published, ahead=False)
+        date_iso = day.isoformat() if day else None
+    elif published:
+        date_iso = _garbled_day(head[:200], published)
+    host = None
+    for pattern in HOST:
+        hm = pattern.search(head)
+        if hm:
+            host = next(v for v in hm.groupdict().values() if v)
+            host = MEETING_DAY.sub("", host)
+            host = re.sub(r"^(?:上午|下午|晚上|晚|早上)", "", host).strip(" ，,")
+            break
+    attendees: list[str] = []
+    for am in ATTENDED.finditer(head):
+        sentence = am.group(0).strip(" ，,")
+        if sentence and "主持" not in sentence and sentence not in attendees and len(sentence) <= 300:
+            attendees.append(sentence)
+    place = PLACE_IN_SETTING.search(head[:400])
+    return {"date": date_iso, "host": host or None, "attendees": attendees, "place": place.group("v") if place else None}
+
+
+def announced_facts(title: str, text: str, published: datetime | None, organ: str | None = None) -> dict[str, Any]:
+    """When, where, who, the reply deadline and the contact of an announced meeting, as printed."""
+    head = text[:HEAD_CHARS]
+    start, end = _when(head, published)
+    organizer = ORGANIZER_LABELS.search(head)
+    contact = CONTACT.search(head)
+    phone = PHONE.search(head)
+    return {
+        "status": _status(title, head),
+        "date": start[:10] if start else None,
+        "start": start,
+        "end": end,
+        "place": _place(head),
+        "organizer": _clause(organizer.group("v"), 60) if organizer else organ,
+        "attendees": _attendees_announced(head),
+        "deadline": _deadline(head, published),
+        "contact": contact.group("v") if contact else None,
+        "phone": re.sub(r"\s+", "", phone.group("v")) if phone else None,
+    }
+
+
+def meeting_facts(
+    stage: str, title: str | None, text: str, published: datetime | None, organ: str | None = None
+) -> dict[str, Any]:
+    """The `meeting` object of an item (every key of FIELDS; absent facts are None or empty)."""
+    facts: dict[str, Any] = dict.fromkeys(FIELDS)
+    facts["attendees"] = []
+    if stage == ANNOUNCED:
+        facts.update(announced_facts(title or "", text, published, organ))
+    else:
+        facts.update(held_facts(text, published))
+    facts["stage"] = stage
+    facts["video"] = bool(VIDEO.search((title or "") + "\n" + text[:HEAD_CHARS]))
+    return facts
+
+
+def watched_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """What an edit changed in an announcement's time, place or status: [{field, before, after}]."""
+    if not isinstance(after, dict) or after.get("stage") != ANNOUNCED:
+        return []
+    before = before if isinstance(before, dict) else {}
+    return [
+        {"field": key, "before": before.get(key), "after": after.get(key)}
+        for key in WATCHED
+        if before.get(key) != after.get(key)
+    ]
+
+
+# --- how people see the facts (mail, `govwatch show`, the item page, the calendar) -------------------------
+
+STATUS_WORDS = {"cancelled": "已取消", "postponed": "延期"}
+FIELD_WORDS = {"start": "会议时间", "end": "结束时间", "place": "会议地点", "status": "状态"}
+
+
+def moment_text(value: str | None) -> str:
+    """'2026-12-08T09:00:00+08:00' → '2026-12-08 09:00'; a bare date stays a date."""
+    if not value:
+        return "—"
+    return value[:16].replace("T", " ") if "T" in value else value
+
+
+def span_text(meeting: dict[str, Any]) -> str | None:
+    """'2026-12-08 09:00 至 11:30' on one day, else start 至 end; None without a start."""
+    if not meeting.get("start"):
+        return None
+    end = meeting.get("end")
+    if not end:
+        return moment_text(meeting["start"])
+    same_day = end[:10] == meeting["start"][:10] and "T" in end
+    return f"{moment_text(meeting['start'])} 至 {end[11:16] if same_day else moment_text(end)}"
+
+
+def labelled_facts(meeting: dict[str, Any]) -> list[tuple[str, str]]:
+    """The facts under Chinese labels, in reading order: for an announcement when, where, who must attend
+    and the reply deadline, then organizer and contact; for a report the day, host, attendees and place."""
+    attendees = "；".join(meeting.get("attendees") or []) or None
+    if meeting.get("stage") == ANNOUNCED:
+        place = meeting.get("place")
+        if meeting.get("video"):
+            place = f"{place}（含视频会议）" if place else "视频会议"
+        contact = " ".join(part for part in (meeting.get("contact"), meeting.get("phone")) if part) or None
+        rows = [
+            ("状态", STATUS_WORDS.get(str(meeting.get("status")))),
+            ("会议时间", span_text(meeting)),
+            ("会议地点", place),
+            ("参会人员", attendees),
+            ("报名/回执截止", moment_text(meeting["deadline"]) if meeting.get("deadline") else None),
+            ("主办", meeting.get("organizer")),
+            ("联系人", contact),
+        ]
+    else:
+        rows = [("会议时间", meeting.get("date")), ("主持", meeting.get("host")), ("出席", attendees),
+                ("地点", meeting.get("place"))]
+    return [(label, value) for label, value in rows if value]
