@@ -10,8 +10,10 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# The pure-Python OpenCC that older checkouts used installs the same `opencc` module: remove it first.
-	$(BIN)/python -m pip uninstall --quiet --yes opencc-python-reimplemented
+	# The pure-Python OpenCC that older checkouts used installs the same `opencc` module as the official
+	# binding: where it is present, remove both (uninstalling one breaks the other's files), then install.
+	if $(BIN)/python -m pip show --quiet opencc-python-reimplemented 2>/dev/null; then \
+	  $(BIN)/python -m pip uninstall --quiet --yes opencc-python-reimplemented opencc; fi
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

@@ -8,12 +8,18 @@ Prints a markdown table: pages/s and their ratio, CPU per page by process (and t
 implies), peak memory, and the re-crawl's requests and bytes as a fraction of the first crawl's. Aims:
 ratio ≥ 0.5, peak RSS < 400 MB, re-crawl < 10% of the bytes. Then the same comparison, smaller, with a
 per-site delay as real crawls have (`--polite-delay`), where politeness, not CPU, sets the pace.
+Last, the browser path (`--browser-articles`): one simulated site crawled over plain HTTP, the same site
+behind a JavaScript challenge opened page by page in Chromium, and behind each challenge with the browser's
+cookies reused: responses/s, peak memory of the whole process tree (Chromium and Playwright's driver
+included; PSS, aim < 800 MB, and the sum of RSS, which counts pages shared between Chromium's processes once
+per process) and the share of responses that needed the browser.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import json
 import os
 import re
@@ -69,8 +75,10 @@ class TreeMemory:
     from getrusage(RUSAGE_CHILDREN), splits the crawl's CPU into the Scrapy process and its workers.
     """
 
-    def __init__(self, interval: float = 0.25) -> None:
+    def __init__(self, interval: float = 0.25, proportional: bool = False) -> None:
         self.interval, self.peak_bytes = interval, 0
+        # Also PSS: a multi-process browser shares most of its pages, which a sum of RSS counts N times.
+        self.proportional, self.peak_pss = proportional, 0
         self.child_cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -99,12 +107,14 @@ class TreeMemory:
         children, rss, cpu = self.process_table()
         mine = children.get(os.getpid(), [])
         self.child_cpu.update({pid: cpu[pid] for pid in mine})
-        total, todo = 0, list(mine)
+        total, proportional, todo = 0, 0, list(mine)
         while todo:
             pid = todo.pop()
             total += rss.get(pid, 0)
+            proportional += pss_of(pid) if self.proportional else 0
             todo.extend(children.get(pid, []))
         self.peak_bytes = max(self.peak_bytes, total)
+        self.peak_pss = max(self.peak_pss, proportional)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -117,6 +127,17 @@ class TreeMemory:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def pss_of(pid: int) -> int:
+    """Proportional set size of one process in bytes (0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def read_stats(log_file: Path) -> dict[str, float]:
@@ -299,12 +320,19 @@ def main() -> None:
         help="second, smaller comparison with this per-site delay, as real crawls run (0: skip it)",
     )
     parser.add_argument("--polite-articles", type=int, default=50, help="articles per site in the polite run")
+    parser.add_argument(
+        "--browser-articles", type=int, default=60, help="articles of the browser-path comparison (0: skip it)"
+    )
+    parser.add_argument("--browser-only", action="store_true", help="only the browser-path comparison")
     args = parser.parse_args()
     settings = {
         "GOVWATCH_EXTRACT_PROCESSES": args.extract_processes,
         "GOVWATCH_STORE_PROCESS": not args.store_thread,
     }
     cpus = os.cpu_count() or 1
+    if args.browser_only:
+        browser_section(args, settings, True)
+        return
 
     run = compare(args.sites, args.articles, args.page_size, 0.0, settings)
     full, bare, again = run.full, run.bare, run.again
@@ -365,7 +393,76 @@ def main() -> None:
                  f"ratio {polite_ratio:.2f}"),
             ],
         )  # fmt: skip
-    print("\nall aims met" if aims else "\nNOT all aims met (first table)")
+    browser_section(args, settings, aims)
+
+
+def browser_section(args: argparse.Namespace, settings: dict[str, Any], aims: bool) -> None:
+    if args.browser_articles > 0:
+        browser_rows, browser_aim = browser_comparison(args.browser_articles, settings)
+        if browser_rows:
+            print(
+                f"\n### Browser path: one site × {args.browser_articles} articles, plain HTTP against Debian's "
+                f"chromium (Playwright), in one run (load {os.getloadavg()[0]:.1f})\n"
+            )
+            print_table(
+                ("fetch", "responses", "responses/s", "peak PSS, whole crawl incl. Chromium, MB (aim < 800)",
+                 "peak Σ RSS (shared pages counted per process), MB", "responses from the browser",
+                 "requests the site saw"),
+                browser_rows,
+            )  # fmt: skip
+        aims = aims and browser_aim
+    print("\nall aims met" if aims else "\nNOT all aims met")
+
+
+def browser_comparison(articles: int, settings: dict[str, Any]) -> tuple[list[tuple[str, ...]], bool]:
+    """The same TRS site over plain HTTP, through Chromium page by page, and behind each gate with cookies reused."""
+    from crawler.browser import configured_executable, unavailable_reason
+    from crawler.simulator import SimulatedWeb
+    from crawler.simulator.world import Column, SiteSpec
+
+    reason = unavailable_reason(configured_executable())
+    if reason:
+        print(f"\nbrowser comparison skipped: {reason}")
+        return [], True
+    column = Column("news", "工作动态", "/ywdt/hjywnews/", ("news", "meeting", "notice"), articles, 20, code=31000)
+    runs = (
+        ("plain HTTP, open site", "", "auto", True),
+        ("Chromium, every page", "ruishu", "browser", False),
+        ("auto, 加速乐 521, cookies reused", "jsl", "auto", True),
+        ("auto, Ruishu 412 (expires every 5), cookies reused", "ruishu", "auto", True),
+    )
+    rows: list[tuple[str, ...]] = []
+    peaks: list[float] = []
+    for label, gate, mode, reuse in runs:
+        folder = Path(tempfile.mkdtemp(prefix="govwatch-bench-browser-"))
+        spec = SiteSpec(key="bench", cms="trs", name="模拟生态环境局", org="模拟生态环境局", abbr="模环",
+                        site_code="sim90000001", columns=(column,), gate=gate)  # fmt: skip
+        with SimulatedWeb(specs=(spec,)) as web:
+            seed_files = web.write_seeds(folder / "seeds")
+            for path in seed_files:
+                seed = yaml.safe_load(path.read_text(encoding="utf-8"))
+                seed["fetch"] = mode
+                path.write_text(yaml.safe_dump(seed, allow_unicode=True, sort_keys=False), encoding="utf-8")
+            ids = [path.stem for path in seed_files]
+            log = folder / "crawl.log"
+            crawl_settings = {**settings, "GOVWATCH_BROWSER_REUSE_COOKIES": reuse}
+            crawl = functools.partial(
+                run_full, ids, f"sqlite:///{folder / 'g.db'}", folder / "seeds", log, web.now(1).isoformat(),
+                crawl_settings,
+            )  # fmt: skip
+            memory = TreeMemory(proportional=True)
+            with memory:
+                stats, _wall = crawl()
+            browser_pages = sum(
+                int(value) for value in re.findall(r"'govwatch/[^/']+/browser_pages': (\d+)", log.read_text())
+            )
+            site_requests = len([r for r in web.requests("bench") if r.path != "/robots.txt"])
+        pages = stats["downloader/response_count"]
+        peaks.append(memory.peak_pss / 2**20)
+        share = f"{browser_pages / max(pages, 1):.1%}" if gate else "-"
+        rows.append((label, f"{pages:.0f}", f"{rate(stats):.1f}", f"{memory.peak_pss / 2**20:.0f}",
+                     f"{memory.peak_bytes / 2**20:.0f}", share, f"{site_requests}"))  # fmt: skip
+    return rows, max(peaks) < 800
 
 
 def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

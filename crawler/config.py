@@ -174,6 +174,9 @@ class Source(_Strict):
     # a redirect anywhere else is an error, and an item's URL never moves off these.
     allowed_domains: list[str] = Field(default_factory=list)
     attachments: Attachments = Field(default_factory=Attachments)
+    # How pages are fetched: plain HTTP only; a headless Chromium from the start; or (auto) plain HTTP until the
+    # site answers with a JavaScript challenge, then the browser, whose cookies plain HTTP reuses.
+    fetch: Literal["http", "browser", "auto"] = "auto"
     notes: str | None = None
 
     @field_validator("allowed_domains")

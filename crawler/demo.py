@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from crawler.alerts.capture import LoopbackSMTP
 from crawler.alerts.config import ALERTS_ENV
 from crawler.attachments.queries import attachments_by_version
+from crawler.browser import fetch_mode
 from crawler.clock import NOW_ENV
 from crawler.db import dispose_engines, init_db
 from crawler.diffing import attachment_changes
@@ -58,13 +59,15 @@ class DayReport:
     # None so far: the simulated web never brings a deleted page back.
     restored_items: list[dict[str, Any]] = field(default_factory=list)
     blocked_sources: list[str] = field(default_factory=list)
+    blocked_reasons: dict[str, str] = field(default_factory=dict)  # source → its first error (why blocked)
+    browser_sources: list[str] = field(default_factory=list)  # sources read through Chromium (JS challenges)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     # Edited items whose attachments changed, with how: {id, title, url, changes: [{op, name, url, diff}]}.
     attachment_edits: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {"day": self.day, "new": self.new, "edited": self.edited, "deleted": self.deleted,
-                "unchanged": self.unchanged, "blocked": self.blocked}
+                "unchanged": self.unchanged, "blocked": self.blocked, "browser": len(self.browser_sources)}
 
 
 @dataclass
@@ -113,6 +116,9 @@ def _report_day(session: Session, web: SimulatedWeb, day: int, runs: list[CrawlR
         if run.status == "blocked":
             report.blocked += 1
             report.blocked_sources.append(run.source_id)
+            report.blocked_reasons[run.source_id] = run.errors[0] if run.errors else ""
+        elif fetch_mode(run.errors) == "browser":  # read through Chromium (a blocked one was not read)
+            report.browser_sources.append(run.source_id)
     truth = web.truth(day)
     flagged: dict[str, set[str]] = {"new": set(), "edited": set(), "deleted": set(), "restored": set()}
     for event, item in _events_of_runs(session, [run.id for run in runs if run.id is not None]):
@@ -174,6 +180,7 @@ def run_demo(
                              for mail in smtp.messages[mails_before:] if mail.type in ("change", "digest")]
             reports.append(report)
             say(f"day {day}: {report.new} new, {report.edited} edited, {report.deleted} deleted, "
-                f"{report.unchanged} unchanged, {report.blocked} blocked, {len(report.alerts)} alert mails")
+                f"{report.unchanged} unchanged, {report.blocked} blocked, {len(report.browser_sources)} read "
+                f"through the browser, {len(report.alerts)} alert mails")
     dispose_engines()
     return DemoReport(db=str(db_path), days=reports)

@@ -6,6 +6,8 @@ Per-source overrides (`politeness:` in a seed) are applied by the `listing` spid
 
 from __future__ import annotations
 
+from crawler.browser import configured_executable
+
 BOT_NAME = "govwatch"
 
 # The one generic spider lives in spiders/listing.py: `scrapy crawl listing -a source=<id>[,<id>...]`.
@@ -55,6 +57,7 @@ HTTPERROR_ALLOWED_CODES = [304, 403, 404, 410, 412, 521]
 # Downloader middlewares, in the order answers pass them (from the downloader up: high numbers first).
 #   650 RedirectGuardMiddleware  stops a 3xx that leaves the source's domains or loops (before 600 follows it)
 #   600 (Scrapy) RedirectMiddleware  follows the rest, at most REDIRECT_MAX_TIMES
+#   585 BrowserMiddleware        a JavaScript challenge → the same request again, through Chromium
 #   550 BackoffRetryMiddleware   retries RETRY_HTTP_CODES and network errors with a growing pause
 #   540 AnswerMiddleware         the final answer's Verdict (crawler/answers.py) → request.meta["gw_verdict"]
 # A component that acts on verdicts (a browser re-fetch of "blocked" answers) goes below 540; one that must
@@ -63,8 +66,25 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.RedirectGuardMiddleware": 650,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,  # where RetryMiddleware sits
+    # JavaScript challenges → the browser (spiders/browser.py). After HttpCompression (590), so it reads
+    # decompressed bodies; closer to the downloader than retries and the answer classification, so those
+    # see the browser's answer, not the challenge it passed.
+    "spiders.browser.BrowserMiddleware": 585,
     "spiders.middlewares.AnswerMiddleware": 540,
 }
+
+# Plain HTTP as Scrapy does it, or Chromium for requests the browser middleware marks (spiders/browser.py).
+DOWNLOAD_HANDLERS = {
+    "http": "spiders.browser.BrowserDownloadHandler",
+    "https": "spiders.browser.BrowserDownloadHandler",
+}
+# Debian's chromium, driven by Playwright; never a browser build downloaded at run time. Missing → sources
+# behind challenges are reported blocked with what to install, and the rest of the crawl goes on.
+GOVWATCH_BROWSER_EXECUTABLE = configured_executable()
+GOVWATCH_BROWSER_TIMEOUT = 30.0  # seconds for one browser fetch (challenge and reloads); retried once
+# Send the cookies the browser earned with the next plain requests to the site (off only to measure the
+# browser path alone, in benchmarks/bench_crawl.py): most requests then stay plain HTTP.
+GOVWATCH_BROWSER_REUSE_COOKIES = True
 
 # Scrapy's own AutoThrottle stays: a seed that fixes a site's delay marks its requests
 # `autothrottle_dont_adjust_delay` (crawler/politeness.py), Scrapy's documented switch.

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from crawler.browser import configured_executable, unavailable_reason
 from crawler.simulator import SimulatedWeb
+from crawler.simulator.web import DEFAULT_SITES
 
 pytestmark = pytest.mark.slow
 
@@ -23,9 +25,18 @@ def test_demo_json(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert Path(report["db"]).is_file()
     day1, day2 = report["days"]
-    assert day1["day"] == 1 and day1["new"] >= 20 and day1["edited"] == 0 and day1["blocked"] == 1
-    assert day2["new"] >= 3 and day2["edited"] >= 1 and day2["deleted"] >= 1 and day2["blocked"] == 1
-    assert report["false_edits"] == 0 and report["missed"] == 0
+    # With Debian's chromium the two sites behind JavaScript challenges are read through it, and only the
+    # site that refuses every client stays blocked; without it they are blocked too (and their items missed).
+    browser = unavailable_reason(configured_executable()) is None
+    gated = sum(1 for spec in DEFAULT_SITES if spec.gate)
+    blocked, through_browser = (1, gated) if browser else (1 + gated, 0)
+    assert day1["day"] == 1 and day1["new"] >= 20 and day1["edited"] == 0 and day1["blocked"] == blocked
+    assert day1["browser"] == day2["browser"] == through_browser and day2["blocked"] == blocked
+    assert report["false_edits"] == 0
+    if browser:
+        assert day2["new"] >= 3 and day2["edited"] >= 1 and day2["deleted"] >= 1 and report["missed"] == 0
+    else:  # what the gated sites changed is missed, the rest is found
+        assert day2["new"] >= 1 and report["missed"] > 0
     # Day 2 replaces one notice's attachment under the same URL: the item is edited, with the attachment's diff.
     (edit,) = [edit for edit in report["attachment_edits"] if edit["day"] == 2]
     (change,) = edit["changes"]
@@ -55,9 +66,9 @@ def test_demo_json(tmp_path: Path) -> None:
     world.advance_to(2)
     events = world.events[2]
     announced = [uid for uid in events.new if world.articles[uid].stage == "announced"]
-    # (Day 2's other edit is the notice whose attachment was replaced.)
+    # (other edits of the day, e.g. an attachment replaced, are not meetings)
     (moved,) = [uid for uid in events.edited if world.articles[uid].stage == "announced"]
-    assert announced
+    assert announced and world.articles[moved].stage == "announced"
     by_title = {alert["subject"].split("：", 1)[1]: alert for alert in alerts}
     for uid in announced:  # mailed with its time and place, in the subject and first in the body
         title = world.articles[uid].title

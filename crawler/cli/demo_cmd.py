@@ -21,11 +21,12 @@ console = Console()
 
 def _print(report: DemoReport) -> None:
     table = Table(title="What each simulated day's crawl found")
-    for column in ("day", "new", "edited", "deleted", "unchanged", "blocked sources", "false edits", "missed", "alert mails"):
+    for column in ("day", "new", "edited", "deleted", "unchanged", "blocked sources", "via browser", "false edits",
+                   "missed", "alert mails"):
         table.add_column(column, justify="right")
     for day in report.days:
         table.add_row(str(day.day), str(day.new), str(day.edited), str(day.deleted), str(day.unchanged),
-                      str(day.blocked), str(len(day.false_edits)), str(len(day.missed)), str(len(day.alerts)))
+                      str(day.blocked), str(len(day.browser_sources)), str(len(day.false_edits)), str(len(day.missed)), str(len(day.alerts)))
     console.print(table)
     last = report.days[-1]
     console.print(f"\n[bold]Day {last.day} in detail[/bold]")
@@ -33,6 +34,9 @@ def _print(report: DemoReport) -> None:
         for row in rows:
             console.print(f"  [cyan]{label:8}[/cyan] #{row['id']} [{row['kind']}] {row['title']}  ({row['source_id']})",
                           highlight=False)
+    for source_id in last.browser_sources:
+        console.print(f"  [yellow]browser [/yellow] {source_id}: behind a JS challenge, read through headless Chromium",
+                      highlight=False)
     for edit in last.attachment_edits:
         for change in edit["changes"]:
             console.print(f"  [cyan]附件 {change['op']:7}[/cyan] #{edit['id']} {change['name']}", highlight=False)
@@ -40,7 +44,8 @@ def _print(report: DemoReport) -> None:
                 style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
                 console.print(f"           {line}", style=style, markup=False, highlight=False)
     for source_id in last.blocked_sources:
-        console.print(f"  [red]blocked [/red] {source_id}: the site answered with a JS challenge; nothing stored")
+        console.print(f"  [red]blocked [/red] {source_id}: nothing stored; "
+                      f"{escape(last.blocked_reasons.get(source_id, ''))}", highlight=False)
     for mail in last.alerts:
         console.print(f"  [green]mail    [/green] to {', '.join(mail['to'])}: {escape(mail['subject'])}", highlight=False)
         for line in mail.get("lead", []):

@@ -25,7 +25,7 @@ def serve(
         list[str] | None,
         typer.Option(
             "--sites",
-            help="Sites to serve (repeat or comma-separate): mee, mee-big5, hanweb, jsonapi, gbk, blocked.",
+            help="Sites to serve (repeat or comma-separate): mee, mee-big5, hanweb, jsonapi, gbk, blocked, jsl, ruishu.",
         ),
     ] = None,
     seeds_dir: Annotated[

@@ -1,6 +1,6 @@
 """The simulated government web: loopback HTTP sites modelled on real CMSs, advancing by days, with ground truth.
 
-    with SimulatedWeb() as web:                  # six sites on 127.0.0.2 … 127.0.0.7, one free port
+    with SimulatedWeb() as web:                  # eight sites on 127.0.0.2 … 127.0.0.9, one free port
         web.write_seeds(folder)                  # sim-*.yaml for crawler/config.py, pointing at the servers
         ... crawl day 1 ...
         web.advance_to(2)                        # new items, one edit, one deletion (seeded, repeatable)
@@ -12,7 +12,10 @@
 `govwatch simulate serve` runs the web until Ctrl-C. Sites: `mee` (TRS WCM, static pages with ETag and
 Last-Modified), `mee-big5` (its traditional-character gateway mirror), `hanweb` (jpage datastore and
 dataproxy.jsp), `jsonapi` (JS shell and /common/search JSON), `gbk` (GBK bytes, no charset in the header),
-`blocked` (412 Ruishu-style and 521 __jsl_clearance challenges). All names, places and texts are made up.
+`blocked` (412 Ruishu-style and 521 __jsl_clearance challenges that no client passes), `jsl` (an old-style
+HTML site behind a 加速乐-style two-stage 521) and `ruishu` (a JSON-API site behind a Ruishu-style 412 whose
+clearance expires after a few answers): those two only a JavaScript engine passes (`challenges.py`).
+All names, places and texts are made up.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -199,6 +200,12 @@ class SiteServer(ThreadingHTTPServer):
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A browser closes a page (and its connections) as soon as it has what it came for: not an error.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def next_serial(self) -> int:
         with self._lock:

@@ -1,4 +1,4 @@
-"""SimulatedWeb: the default world of six sites (or a scaled one), its servers, ground truth and seeds."""
+"""SimulatedWeb: the default world of eight sites (or a scaled one), its servers, ground truth and seeds."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from typing import Any
 
 import yaml
 
+from crawler.simulator.challenges import ChallengeGate, gate
 from crawler.simulator.drift import DriftSite, drift_seeds
-from crawler.simulator.server import LoggedRequest, SiteServer
+from crawler.simulator.server import LoggedRequest, Site, SiteServer
 from crawler.simulator.sites import (
     CHINA,
     BaseSite,
@@ -137,6 +138,39 @@ DEFAULT_SITES: tuple[SiteSpec, ...] = (
             Column("zwdt", "政务动态", "/zwdt/index.html", ("news",), 0),
         ),
     ),
+    # Behind JavaScript challenges that a real browser passes (crawler/simulator/challenges.py): a plain
+    # HTML site behind a 加速乐-style 521 (as Beijing), a JSON-API site behind a Ruishu-style 412 (as Gansu).
+    SiteSpec(
+        key="jsl",
+        cms="gbk",
+        name="京原市生态环境局",
+        org="京原市生态环境局",
+        abbr="京原环",
+        site_code="sim1100000021",
+        columns=(Column("news", "新闻发布", "/xwfb/", ("news", "meeting", "notice"), 6, 5),),
+        gate="jsl",
+    ),
+    SiteSpec(
+        key="ruishu",
+        cms="jsonapi",
+        name="陇川省生态环境厅",
+        org="陇川省生态环境厅",
+        abbr="陇环发",
+        site_code="sim6200000008",
+        columns=(
+            Column(
+                "sthjyw",
+                "生态环境要闻",
+                "/sthj/c152440/sthjyw.shtml",
+                ("news", "meeting", "notice"),
+                8,
+                20,
+                code=152440,
+                channel="9b3e5d0c7a214f68b2c4e1a0d9f87c35",
+            ),
+        ),
+        gate="ruishu",
+    ),
 )
 
 SITE_CLASSES = {
@@ -216,6 +250,10 @@ class SimulatedWeb:
                 original = self.sites[spec.mirror_of or ""]
                 assert isinstance(original, TrsSite)
                 self.sites[spec.key] = MirrorSite(spec, self, original)
+        # What a site's server answers through: the site itself, or a challenge gate in front of it.
+        self.gates: dict[str, ChallengeGate] = {
+            spec.key: gate(spec.gate, self.sites[spec.key], f"{seed}:{spec.key}") for spec in self.specs if spec.gate
+        }
 
     @classmethod
     def scaled(
@@ -286,7 +324,7 @@ class SimulatedWeb:
         try:
             for index, spec in enumerate(self.specs):
                 host = f"127.0.0.{FIRST_HOST + index}"
-                server = _bind(self.sites[spec.key], host, port)
+                server = _bind(self.gates.get(spec.key) or self.sites[spec.key], host, port)
                 # Try to give every site the same port (easier to read); fall back to any free one.
                 port = server.port
                 self.servers[spec.key] = server
@@ -592,7 +630,7 @@ def _with_dependencies(specs: tuple[SiteSpec, ...], wanted: Iterable[str] | None
     return chosen
 
 
-def _bind(site: BaseSite, host: str, port: int) -> SiteServer:
+def _bind(site: Site, host: str, port: int) -> SiteServer:
     try:
         return SiteServer(site, host, port)
     except OSError as exc:

@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from sqlmodel import Session, col, select
 
+from crawler.browser import configured_executable, unavailable_reason
 from crawler.db import init_db
 from crawler.models import ChangeEvent, Item, ItemVersion
 from crawler.runner import CrawlResult, run_crawl
+from crawler.simulator.web import DEFAULT_SITES
+
+
+def chromium_or_skip() -> str:
+    """Debian's chromium for the browser tests; skipped with the reason (and a warning that shows in the
+    summary, so a run without it never looks green by accident) when it is not installed."""
+    reason = unavailable_reason(configured_executable())
+    if reason:
+        warnings.warn(pytest.PytestWarning(f"browser tests skipped: {reason}"), stacklevel=2)
+        pytest.skip(reason)
+    return configured_executable()
+
+
+def readable_sites() -> list[str] | None:
+    """The default world's sites a crawl can read on this machine: all (None) with Chromium, else the ones
+    without a JavaScript challenge in front (those are covered, and skipped with the reason, elsewhere)."""
+    if unavailable_reason(configured_executable()) is None:
+        return None
+    return [spec.key for spec in DEFAULT_SITES if not spec.gate]
+
 
 # Tests need no politeness pause, retries only a short one, and no worker processes to start (the
 # processes are tested on their own and by the CLI test, which runs with the defaults).

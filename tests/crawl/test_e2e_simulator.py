@@ -14,7 +14,14 @@ from crawler.db import dispose_engines, init_db
 from crawler.models import CrawlRun, Item, ItemVersion, SourceRow
 from crawler.runner import CrawlResult
 from crawler.simulator import SimulatedWeb
-from tests.crawl.helpers import changes_of, crawl_day, daily_revisits, integrity_problems, now_of
+from tests.crawl.helpers import (
+    changes_of,
+    crawl_day,
+    daily_revisits,
+    integrity_problems,
+    now_of,
+    readable_sites,
+)
 
 pytestmark = pytest.mark.slow
 DAYS = (1, 2, 3)
@@ -35,7 +42,8 @@ class Crawled:
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
     folder = tmp_path_factory.mktemp("e2e")
     seeds = folder / "seeds"
-    with SimulatedWeb() as web:
+    # With Chromium, the sites behind JavaScript challenges are crawled through it like any other.
+    with SimulatedWeb(sites=readable_sites()) as web:
         web.write_seeds(seeds)
         daily_revisits(seeds)
         state = Crawled(web=web, db_url=f"sqlite:///{folder / 'govwatch.db'}")
