@@ -56,6 +56,17 @@ class BrowserOptions:
     timeout: float = 30.0  # seconds for one whole fetch (navigation, challenge, reloads)
     max_navigations: int = 6  # challenge → reload → … at most this many documents per fetch
     user_agent: str | None = None  # the crawl's own User-Agent: a browser fetch says who it is, too
+    # GOVWATCH_HOSTS ({domain: address}, a domain covering its subdomains): the names the crawl resolves
+    # itself (the simulated web at scale) must resolve the same way in the browser.
+    hosts: dict[str, str] = field(default_factory=dict)
+
+
+def host_resolver_rules(hosts: dict[str, str]) -> list[str]:
+    """Chromium's --host-resolver-rules for a {domain: address} table (the domain and its subdomains)."""
+    if not hosts:
+        return []
+    rules = [f"MAP {pattern} {address}" for domain, address in hosts.items() for pattern in (domain, f"*.{domain}")]
+    return [f"--host-resolver-rules={', '.join(rules)}"]
 
 
 class BrowserUnavailable(RuntimeError):
@@ -132,7 +143,7 @@ class BrowserPool:
             try:
                 self._browser = await self._playwright.chromium.launch(
                     executable_path=self.options.executable,
-                    args=list(CHROMIUM_ARGS),
+                    args=[*CHROMIUM_ARGS, *host_resolver_rules(self.options.hosts)],
                     headless=True,
                     timeout=self.options.timeout * 1000,
                 )

@@ -48,6 +48,7 @@ class BrowserDownloadHandler(HTTP11DownloadHandler):
                 executable=settings.get("GOVWATCH_BROWSER_EXECUTABLE"),
                 timeout=settings.getfloat("GOVWATCH_BROWSER_TIMEOUT", 30.0),
                 user_agent=settings.get("USER_AGENT"),
+                hosts=dict(settings.getdict("GOVWATCH_HOSTS")),
             )
         )
 

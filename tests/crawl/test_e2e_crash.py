@@ -102,7 +102,8 @@ def test_killed_crawl_leaves_no_half_item_and_the_rerun_completes(tmp_path: Path
 def test_a_crawl_over_its_timeout_is_stopped_and_recorded(tmp_path: Path) -> None:
     with SimulatedWeb.scaled(sites=1, articles_per_site=40, page_size=20) as web:
         web.advance_to(1)
-        ids = _slow_seeds(web, tmp_path / "seeds", delay=0.5)
+        # About 42 requests a second apart (±50% jitter): well over the 12 s limit even on an idle machine.
+        ids = _slow_seeds(web, tmp_path / "seeds", delay=1.0)
         db_url = f"sqlite:///{tmp_path / 'govwatch.db'}"
         started = time.monotonic()
         result = run_crawl(

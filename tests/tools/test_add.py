@@ -99,13 +99,21 @@ def test_draft_reads_exactly_what_the_hand_written_seed_reads(
 def test_drafts_crawl_the_same_items_and_pass_check(world: World) -> None:
     drafts = world.folder / "drafts"
     drafts.mkdir()
+    # The hand-written seeds of the drafted sources (the sites behind a JavaScript challenge are drafted
+    # by nobody here: the discovery helper fetches with plain HTTP).
+    drafted_sources = {source_id for source_id, _ in LISTINGS}
+    written = world.folder / "written"
+    written.mkdir()
+    for source_id in drafted_sources:
+        name = f"{source_id}.yaml"
+        (written / name).write_text((world.folder / "seeds" / name).read_text(encoding="utf-8"), encoding="utf-8")
     for draft in world.drafts.values():
         assert draft.seed is not None
         (drafts / f"{draft.seed['id']}.yaml").write_text(
             yaml.safe_dump(draft.seed, allow_unicode=True), encoding="utf-8"
         )
     items = {}
-    for name, seeds in (("drafted", drafts), ("hand-written", world.folder / "seeds")):
+    for name, seeds in (("drafted", drafts), ("hand-written", written)):
         db_url = f"sqlite:///{world.folder / name}.db"
         result = run_crawl(
             [],
@@ -120,7 +128,8 @@ def test_drafts_crawl_the_same_items_and_pass_check(world: World) -> None:
         with Session(init_db(db_url)) as session:
             items[name] = set(session.exec(select(Item.canonical_url)).all())
     assert items["drafted"] == items["hand-written"]
-    truth = {a.url for a in world.web.articles() if a.site != "blocked"}
+    gated = {spec.key for spec in DEFAULT_SITES if spec.gate}
+    truth = {a.url for a in world.web.articles() if a.site != "blocked" and a.site not in gated}
     assert items["drafted"] == truth
     checks = run_check([], seeds=drafts, settings=FAST, timeout=120)
     assert {c.id: c.verdict for c in checks} == {draft_id(*key): OK for key in LISTINGS}
