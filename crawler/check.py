@@ -66,6 +66,7 @@ class ListingCheck:
     profile: str
     robots: str = "not asked"
     status: int = 0
+    fetched_with: str | None = None  # http, http+cookies (a browser's cookies) or browser (spiders/browser.py)
     seconds: float = 0.0
     error: str | None = None  # the request failed (DNS, refused, timeout, robots.txt)
     blocked: str | None = None  # the challenge or refusal seen

@@ -150,6 +150,8 @@ class CheckSpider(scrapy.Spider):
         else:
             check.robots = self._robots_verdict(response.url, user_agent or self.settings.get("USER_AGENT"))
         check.status = response.status
+        # Which fetch mode the listing needed: set by the browser middleware on every answer it passes.
+        check.fetched_with = response.meta.get("gw_fetched_with", "http")
         headers = response.headers.to_unicode_dict()
         challenge = detect_challenge(response.status, response.body, dict(headers))
         if challenge is not None:

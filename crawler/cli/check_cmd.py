@@ -75,6 +75,7 @@ def _print_check(check: SourceCheck) -> None:
             f"  listing {escape(listing.url)} ({listing.profile}): "
             + (f"HTTP {listing.status}" if listing.status else escape(listing.error or "no answer"))
             + f" in {listing.seconds:.2f} s · {listing.robots}"
+            + (f" · fetched with {listing.fetched_with}" if listing.fetched_with else "")
         )
         if listing.blocked:
             console.print(f"    blocked: {escape(listing.blocked)}")

@@ -271,3 +271,20 @@ def test_two_days_through_the_browser_are_exact(tmp_path: Path) -> None:
         assert jsl.challenges_served <= 6 and jsl.passed > 3 * jsl.challenges_served
         assert ruishu.challenges_served > 4 and ruishu.passed > ruishu.challenges_served
     dispose_engines()
+
+
+@pytest.mark.browser
+def test_check_says_which_fetch_mode_each_listing_needed(gated_web: SimulatedWeb, tmp_path: Path) -> None:
+    chromium_or_skip()
+    from crawler.tools import run_check
+
+    web = gated_web
+    web.advance_to(1)
+    seeds = tmp_path / "seeds"
+    web.write_seeds(seeds)
+    checks = {c.id: c for c in run_check(["sim-jsl", "sim-gbk"], seeds=seeds, settings=FAST, timeout=120)}
+    (gated,) = checks["sim-jsl"].listings
+    (open_site,) = checks["sim-gbk"].listings
+    # Behind the 加速乐 gate the listing was read through Chromium; the open site over plain HTTP.
+    assert checks["sim-jsl"].verdict == "ok" and gated.fetched_with == "browser"
+    assert checks["sim-gbk"].verdict == "ok" and open_site.fetched_with == "http"
