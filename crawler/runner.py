@@ -165,13 +165,21 @@ def absolute_db_url(url: str | None) -> str:
     return url
 
 
+def scrapy_command(
+    spider: str, arguments: Mapping[str, str], settings: Mapping[str, Any] | None = None
+) -> list[str]:
+    """`python -m scrapy crawl <spider> -a K=V … -s K=V …`: the crawl and the report spiders alike."""
+    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    for key, value in arguments.items():
+        command += ["-a", f"{key}={value}"]
+    for key, value in (settings or {}).items():
+        command += ["-s", f"{key}={setting_text(value)}"]
+    return command
+
+
 def crawl_command(source_ids: Sequence[str], settings: Mapping[str, Any] | None = None) -> list[str]:
     """The command line of one crawl: `python -m scrapy crawl listing -a source=a,b [-s K=V ...]`."""
-    ids = ",".join(source_ids) if source_ids else "all"
-    command = [sys.executable, "-m", "scrapy", "crawl", "listing", "-a", f"source={ids}"]
-    for key, value in (settings or {}).items():
-        command += ["-s", f"{key}={_setting_text(value)}"]
-    return command
+    return scrapy_command("listing", {"source": ",".join(source_ids) if source_ids else "all"}, settings)
 
 
 def scrapy_env(
@@ -191,7 +199,8 @@ def scrapy_env(
     return child_env
 
 
-def _setting_text(value: Any) -> str:
+def setting_text(value: Any) -> str:
+    """A setting's value as `-s K=V` (and Scrapyd's `setting=K=V`) spell it: JSON for containers."""
     import json
 
     if isinstance(value, dict | list | tuple):
@@ -237,29 +246,12 @@ def run_crawl(
     with crawl_locks(url, lock_ids):
         output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
         try:
-            process = subprocess.Popen(
-                crawl_command(list(source_ids), settings),
-                env=child_env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # its own process group: a stop reaches Scrapy and its workers
-            )
-            with _live_lock:
-                _live.add(process)
-            try:
-                returncode = process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                returncode = _stop(process)
-            except BaseException:
-                # Ctrl-C or SIGTERM (Interrupted) in the caller: the crawl must not outlive it.
-                interrupted = True
-                _stop(process, INTERRUPT_GRACE_SECONDS)
-                raise
-            finally:
-                with _live_lock:
-                    _live.discard(process)
+            with scrapy_process(crawl_command(list(source_ids), settings), child_env, output) as process:
+                try:
+                    returncode, timed_out = wait_or_stop(process, timeout)
+                except BaseException:
+                    interrupted = True  # Ctrl-C or SIGTERM in the caller: the group is stopped already
+                    raise
         finally:
             if log_path:
                 output.close()  # type: ignore[union-attr]
@@ -269,6 +261,40 @@ def run_crawl(
     reason = "timed out" if timed_out else f"exit status {returncode}"
     runs = _close_left_runs(engine, before, process.pid, reason, clock.now())
     return CrawlResult(returncode=returncode, timed_out=timed_out, runs=runs, log_file=log_path)
+
+
+@contextlib.contextmanager
+def scrapy_process(
+    command: list[str], env: Mapping[str, str], output: Any
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A `scrapy crawl` subprocess in its own process group, known to the signal handlers while it runs."""
+    process = subprocess.Popen(
+        command,
+        env=dict(env),
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: a stop reaches Scrapy and its workers
+    )
+    with _live_lock:
+        _live.add(process)
+    try:
+        yield process
+    finally:
+        with _live_lock:
+            _live.discard(process)
+
+
+def wait_or_stop(process: subprocess.Popen[bytes], timeout: float | None) -> tuple[int, bool]:
+    """Wait for the process: (exit status, timed out). A timeout stops its group; so does Ctrl-C or SIGTERM
+    in the caller, which is then raised again, so that no crawl outlives the command that started it."""
+    try:
+        return process.wait(timeout=timeout), False
+    except subprocess.TimeoutExpired:
+        return stop_process_group(process), True
+    except BaseException:
+        stop_process_group(process, INTERRUPT_GRACE_SECONDS)
+        raise
 
 
 def _close_left_runs(engine: Any, before: int, pid: int, reason: str, now: Any) -> list[CrawlRun]:
@@ -291,7 +317,7 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None
         os.killpg(process.pid, sig)
 
 
-def _stop(process: subprocess.Popen[bytes], grace: float = TERM_GRACE_SECONDS) -> int:
+def stop_process_group(process: subprocess.Popen[bytes], grace: float = TERM_GRACE_SECONDS) -> int:
     """SIGTERM the process group, wait up to `grace` seconds, then SIGKILL it; a second Ctrl-C kills at once."""
     _signal_group(process, signal.SIGTERM)
     try:

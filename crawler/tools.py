@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from crawler.runner import _setting_text, _stop, scrapy_env
+from crawler.runner import scrapy_command, scrapy_env, scrapy_process, wait_or_stop
 
 
 class ToolError(RuntimeError):
@@ -35,26 +33,11 @@ def run_report_spider(
     """Run `scrapy crawl <spider> -a k=v … -a report=<tmp>` and return the report it wrote."""
     with tempfile.TemporaryDirectory(prefix=f"govwatch-{spider}-") as folder:
         report = Path(folder) / "report.json"
-        command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"report={report}"]
-        for key, value in arguments.items():
-            command += ["-a", f"{key}={value}"]
-        for key, value in (settings or {}).items():
-            command += ["-s", f"{key}={_setting_text(value)}"]
+        command = scrapy_command(spider, {"report": str(report), **arguments}, settings)
         log_path = Path(log_file).resolve() if log_file else Path(folder) / "scrapy.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "ab") as output:
-            process = subprocess.Popen(
-                command,
-                env=scrapy_env(seeds, env),
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            try:
-                returncode = process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                returncode = _stop(process)
+        with open(log_path, "ab") as output, scrapy_process(command, scrapy_env(seeds, env), output) as process:
+            returncode, _timed_out = wait_or_stop(process, timeout)
         if not report.exists():
             tail = log_path.read_text(encoding="utf-8", errors="replace")[-1500:]
             raise ToolError(f"`scrapy crawl {spider}` wrote no report (exit status {returncode}):\n{tail}")

@@ -230,12 +230,12 @@ class Cluster:
 
     def _schedule(self, batch: Batch, node: str, settings: Mapping[str, Any]) -> None:
         """schedule.json on `node` (or, if it refuses, on the next live node) with our own job id."""
-        from crawler.runner import _setting_text
+        from crawler.runner import setting_text
 
         while True:
             job = uuid.uuid4().hex
             args = [("jobid", job), ("source", ",".join(batch.sources))]
-            args += [("setting", f"{key}={_setting_text(value)}") for key, value in settings.items()]
+            args += [("setting", f"{key}={setting_text(value)}") for key, value in settings.items()]
             args.append(("setting", f"GOVWATCH_NODE={node_name(node)}"))
             try:
                 self.clients[node].schedule(self.project, SPIDER, args)

@@ -17,6 +17,7 @@ from crawler import clock
 from crawler.cli.app import JsonOption, SeedsOption, app
 from crawler.config import Source, seeds_dir
 from crawler.discover import DEFAULT_MAX_PAGES, Draft, page_url_of
+from crawler.runner import signals_stop_crawls
 from crawler.tools import ToolError, run_add
 
 console = Console()
@@ -58,15 +59,16 @@ def add_command(
             errors.print("[red]the saved page does not state its URL: give it with --url[/red]")
             raise typer.Exit(2)
     try:
-        draft = run_add(
-            listing_url,
-            saved=saved,
-            source_id=source_id,
-            org=org,
-            name=name,
-            max_pages=max_pages,
-            timeout=timeout,
-        )
+        with signals_stop_crawls():  # Ctrl-C/SIGTERM stop the add spider's subprocess as well
+            draft = run_add(
+                listing_url,
+                saved=saved,
+                source_id=source_id,
+                org=org,
+                name=name,
+                max_pages=max_pages,
+                timeout=timeout,
+            )
     except ToolError as exc:
         errors.print(f"[red]add failed[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc

@@ -13,6 +13,7 @@ from rich.markup import escape
 from crawler.check import OK, SourceCheck
 from crawler.cli.app import JsonOption, SeedsOption, app
 from crawler.config import load_seeds
+from crawler.runner import signals_stop_crawls
 from crawler.tools import ToolError, run_check
 
 console = Console()
@@ -47,11 +48,13 @@ def check_command(
         errors.print(f"[red]unknown source(s)[/red] {', '.join(unknown)} (known: {known})")
         raise typer.Exit(2)
     try:
-        if as_json:
-            checks = run_check(list(sources or []), seeds=seeds, timeout=timeout)
-        else:
-            with console.status("checking…"):
+        # SIGTERM/Ctrl-C stop the check's Scrapy subprocess too (its own session: the signal does not reach it).
+        with signals_stop_crawls():
+            if as_json:
                 checks = run_check(list(sources or []), seeds=seeds, timeout=timeout)
+            else:
+                with console.status("checking…"):
+                    checks = run_check(list(sources or []), seeds=seeds, timeout=timeout)
     except ToolError as exc:
         errors.print(f"[red]check failed[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc

@@ -127,3 +127,26 @@ def test_a_crawl_whose_cli_was_killed_stops_itself(hanging, tmp_path: Path) -> N
         time.sleep(0.2)
     assert _survivors(crawl) == []
     assert "is gone: stopping" in (tmp_path / "crawl.log").read_text(errors="replace")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_to_check_stops_its_spider_and_leaves_no_process(hanging, sig: int) -> None:  # type: ignore[no-untyped-def]
+    server, seeds, _db_url, env = hanging
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli.main_entry", "check", "hanging", "--seeds", str(seeds), "--json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    spiders: list[psutil.Process] = []
+    while time.monotonic() < deadline and not (spiders and server.connections):
+        spiders = [child for child in psutil.Process(cli.pid).children() if "scrapy" in " ".join(child.cmdline())]
+        time.sleep(0.1)
+    assert spiders and server.connections, "the check spider did not start"
+    os.kill(cli.pid, sig)
+    cli.wait(timeout=30)
+    assert cli.returncode != 0
+    # Stopped by the CLI before it exits, not later by the spider's own parent watch (ParentWatch polls).
+    deadline = time.monotonic() + 1
+    while _survivors(spiders[0]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _survivors(spiders[0]) == []
