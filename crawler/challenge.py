@@ -1,9 +1,12 @@
-"""Recognize anti-bot challenge pages (Ruishu 瑞数 412, 加速乐 521, WAF 403) so they are never stored as articles."""
+"""Recognize anti-bot challenge pages (Ruishu 瑞数 412, 加速乐 521, WAF 403, 磐云-style browser checks) so they are never stored as articles."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from crawler.profiles.base import looks_like_article
 
 # HTTP statuses that mean "a gate answered, not the site": 412 (Ruishu: JS + cookie), 521 (加速乐
 # __jsl_clearance), 403 (WAF refusals, also overseas-IP blocks), 405 (customs.gov.cn-style WAF).
@@ -14,22 +17,65 @@ BLOCKED_STATUSES: dict[int, str] = {
     521: "HTTP 521 (JS cookie challenge, 加速乐)",
 }
 
-# Markers only challenge scripts carry; any one of them makes a 200 page a challenge.
+# Markers only challenge scripts carry. Ruishu also injects its scripts (and its meta token) into the real
+# pages it lets through, so a marker makes a 200 page a challenge only when the page is thin (`thin_page`).
 STRONG_MARKERS: dict[str, re.Pattern[bytes]] = {
     "ruishu_ts": re.compile(rb"\$_ts\s*(?:=|\.)|window\[\s*['\"]\$_ts['\"]\s*\]"),
     "jsl_clearance": re.compile(rb"__jsl_clearance"),
     "ruishu_script": re.compile(rb"<script[^>]*\br=['\"]?m['\"]?[^>]*>", re.IGNORECASE),
 }
 # A bare <meta content="…"> holding a long opaque token (Ruishu's first-stage key): a challenge only when
-# the page also carries almost no readable text, since some sites put long tokens in meta tags.
+# the page is thin too, since some sites put long tokens in meta tags.
 TOKEN_META = re.compile(
     rb"<meta\s+(?:[a-z-]+=['\"][^'\"]*['\"]\s+)*?content=['\"](?P<token>[^'\"\s]{120,})['\"]", re.IGNORECASE
 )
+
+
+@dataclass(frozen=True)
+class Interstitial:
+    """A browser-check page of a WAF, recognised by its wording and its script, both as patterns."""
+
+    name: str
+    label: str
+    words: re.Pattern[str]  # on the page's text, scripts and title included (they often write the text)
+    script: re.Pattern[bytes]
+    visible_only: bool = False  # match `words` on the visible text only (tags, scripts, styles removed)
+
+
+# A script that sets a cookie and then reloads or re-navigates the page: the core of a JS cookie check.
+COOKIE_AND_RELOAD = re.compile(
+    rb"document\.cookie\s*=.{0,4000}?(?:location\.reload|location\.replace|location(?:\.href)?\s*=)",
+    re.IGNORECASE | re.DOTALL,
+)
+INTERSTITIALS: tuple[Interstitial, ...] = (
+    Interstitial(
+        "panyun",
+        "browser-check interstitial (磐云-style)",
+        re.compile(r"进入前检查浏览器|浏览器安全检查|正在检查浏览器|检查您的浏览器|正在验证您的浏览器|请稍候"),
+        COOKIE_AND_RELOAD,
+    ),
+    # 加速乐's 200-status variant spells its cookie name in pieces; what is left is a cookie, a reload and
+    # nothing to read at all.
+    Interstitial(
+        "cookie_reload",
+        "a cookie set, then a reload, on an empty page",
+        re.compile(r"\A\s*\Z"),
+        COOKIE_AND_RELOAD,
+        visible_only=True,
+    ),
+)
 SCRIPT_OR_STYLE = re.compile(rb"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)  # IE conditional comments too: no modern browser runs them
+LINK = re.compile(rb"<a\b(?P<attrs>[^>]*)>(?P<text>.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+HREF = re.compile(rb"\bhref\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s>]+))", re.IGNORECASE)
 TAG = re.compile(rb"<[^>]+>")
 CJK = re.compile(r"[\u4e00-\u9fff]")
-# Below this many Chinese characters of visible text, a page with a token meta is a shell, not an article.
+LIST_DATE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+# Below this many Chinese characters of visible text outside links, a page shows no article.
 MIN_ARTICLE_CJK = 200
+# From this many dated rows, or links with a title to article-shaped URLs, a page shows a list.
+MIN_LIST_ROWS = 5
+MIN_TITLE_CJK = 4
 
 
 @dataclass(frozen=True)
@@ -39,28 +85,72 @@ class Challenge:
     reason: str
 
 
+def _text(raw: bytes) -> str:
+    """Bytes as text without knowing the charset: UTF-8, else GB18030 (a rough reading is enough to count)."""
+    text = raw.decode("utf-8", errors="replace")
+    if text.count("\ufffd") > 4:
+        return raw.decode("gb18030", errors="replace")
+    return text
+
+
+def _visible(body: bytes) -> bytes:
+    """The page without scripts, styles and comments (tags kept)."""
+    return COMMENT.sub(b" ", SCRIPT_OR_STYLE.sub(b" ", body))
+
+
 def visible_cjk_count(body: bytes) -> int:
-    """Chinese characters outside scripts, styles and tags (a rough measure of readable text)."""
-    stripped = TAG.sub(b" ", SCRIPT_OR_STYLE.sub(b" ", body))
-    return len(CJK.findall(stripped.decode("utf-8", errors="ignore")))
+    """Chinese characters outside scripts, styles, comments and tags (a rough measure of readable text)."""
+    return len(CJK.findall(_text(TAG.sub(b" ", _visible(body)))))
+
+
+def thin_page(body: bytes) -> bool:
+    """True when a page shows no content: under MIN_ARTICLE_CJK characters outside links, and no list
+    (fewer than MIN_LIST_ROWS dates, and fewer titled links to article-shaped URLs). Site chrome (menus,
+    friendly links, the footer) is mostly links, so a challenge wrapped in a site's template stays thin."""
+    visible = _visible(body)
+    outside_links = _text(TAG.sub(b" ", LINK.sub(b" ", visible)))
+    if len(CJK.findall(outside_links)) >= MIN_ARTICLE_CJK:
+        return False
+    if len(LIST_DATE.findall(_text(TAG.sub(b" ", visible)))) >= MIN_LIST_ROWS:
+        return False
+    articles = 0
+    for link in LINK.finditer(visible):
+        href = HREF.search(link["attrs"])
+        title = _text(TAG.sub(b"", link["text"]))
+        if href is None or len(CJK.findall(title)) < MIN_TITLE_CJK:
+            continue
+        url = _text(href["dq"] or href["sq"] or href["bare"] or b"").strip()
+        if looks_like_article(urljoin("http://host/", url.split("?", 1)[0])):
+            articles += 1
+    return articles < MIN_LIST_ROWS
+
+
+def _says(gate: Interstitial, page: bytes) -> bool:
+    """True when the page carries the interstitial's wording (where the gate looks for it)."""
+    return gate.words.search(_text(TAG.sub(b" ", _visible(page)) if gate.visible_only else page)) is not None
 
 
 def detect_challenge(status: int, body: bytes, headers: dict[str, str] | None = None) -> Challenge | None:
     """A Challenge when the response is a gate instead of the page asked for, else None. Pure."""
     if status in BLOCKED_STATUSES:
         return Challenge(BLOCKED_STATUSES[status])
+    cookies = " ".join(value for key, value in (headers or {}).items() if key.lower() == "set-cookie")
+    if status == 200 and "__jsl_clearance" in cookies:
+        return Challenge("challenge cookie __jsl_clearance with HTTP 200")
     if status != 200 or not body:
         return None
     head = body[:200_000]
-    for name, pattern in STRONG_MARKERS.items():
-        if pattern.search(head):
-            return Challenge(f"challenge page ({name}) with HTTP 200")
-    cookies = " ".join(value for key, value in (headers or {}).items() if key.lower() == "set-cookie")
-    if "__jsl_clearance" in cookies:
-        return Challenge("challenge cookie __jsl_clearance with HTTP 200")
-    if TOKEN_META.search(head) and visible_cjk_count(head) < MIN_ARTICLE_CJK:
-        return Challenge("challenge page (opaque meta token, no article text) with HTTP 200")
-    return None
+    live = COMMENT.sub(b" ", head)  # markers in comments never run
+    markers = [name for name, pattern in STRONG_MARKERS.items() if pattern.search(live)]
+    token = TOKEN_META.search(live) is not None
+    interstitials = [gate for gate in INTERSTITIALS if gate.script.search(live) and _says(gate, live)]
+    if not (markers or token or interstitials) or not thin_page(head):
+        return None
+    if markers:
+        return Challenge(f"challenge page ({markers[0]}) with HTTP 200")
+    if interstitials:
+        return Challenge(f"challenge page ({interstitials[0].name}: {interstitials[0].label}) with HTTP 200")
+    return Challenge("challenge page (opaque meta token, no article text) with HTTP 200")
 
 
 # Content types an article page may come as; anything else (PDF, images, archives, JSON) is not a page.

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from crawler.challenge import detect_challenge
 from crawler.cli.app import app
 from crawler.extract import ExtractionError, ExtractOptions, extract
 
@@ -19,11 +20,14 @@ OUTPUT_FIELDS = (
 
 
 def extract_file(path: str, url: str | None, options: ExtractOptions | None = None) -> dict:
-    """One output object for one file: the extraction, or {file, url, error}."""
+    """One output object for one file: the extraction, or {file, url, error} (a challenge page is an error)."""
     try:
         content = Path(path).read_bytes()
     except OSError as err:
         return {"file": path, "url": url, "error": f"cannot read: {err.strerror or err}"}
+    # A saved page is what a 200 answer held: the crawl's own check keeps a WAF's page from passing as an article.
+    if (challenge := detect_challenge(200, content)) is not None:
+        return {"file": path, "url": url, "error": f"not an article: {challenge.reason}"}
     try:
         result = extract(content, url=url, options=options)
     except ExtractionError as err:
