@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+from cssselect import SelectorError
 from lxml import etree
 from parsel import Selector
 
@@ -142,6 +143,10 @@ ROW_TAGS = ("li", "tr", "dd", "dl", "p")
 STRIPE_CLASS = re.compile(
     r"^(?:odd|even|alt|on|active|first|last|cur|current|hover|.*[-_](?:odd|even|on|cur))$", re.I
 )
+# Metas a CMS writes on article pages only (TRS WCM, Hanweb, most provincial templates).
+ARTICLE_METAS = ("ArticleTitle", "PubDate", "ContentSource")
+# A known article container holding this much text is an article's body, not a list's.
+ARTICLE_BODY_CHARS = 300
 # Body methods of the extractor that are not a container a seed could name.
 GUESSED_METHODS = ("density", "trafilatura", "")
 
@@ -329,7 +334,44 @@ def find_rows(text: str, page_url: str) -> RowGroup | None:
     rows = groups[best]
     date_css = _date_css(rows, year_of)
     dated = sum(1 for row in rows if _own_date(row, year_of.get(row)))
-    return RowGroup(best, date_css, len(rows), dated)
+    return RowGroup(_narrowed(tree, best, rows), date_css, len(rows), dated)
+
+
+def _strays(tree: etree._Element, css: str, rows: list[etree._Element]) -> list[etree._Element] | None:
+    """Elements the selector matches outside the rows' own containers (None: it misses a row or is invalid)."""
+    try:
+        matched = tree.cssselect(css)
+    except (etree.XPathError, ValueError, SelectorError):
+        return None
+    if not set(rows) <= set(matched):
+        return None
+    parents = {row.getparent() for row in rows}
+    return [el for el in matched if el.getparent() not in parents]
+
+
+def _narrowed(tree: etree._Element, css: str, rows: list[etree._Element]) -> str:
+    """The row selector limited to the list's own container when it also matches rows elsewhere, such as a
+    tab bar (定期公告 | 临时公告) above the list in the same box: the crawl would read the tabs as items."""
+    if not _strays(tree, css, rows):
+        return css
+    container = Counter(row.getparent() for row in rows).most_common(1)[0][0]
+    step = _describe(rows[0], row=True)
+    inner = _describe(container) if container.get("id") or _classes(container) else container.tag
+    candidates = [f"{inner} > {step}"] if inner != container.tag else []
+    for ancestor in container.iterancestors():
+        if ancestor.tag in ("body", "html"):
+            break
+        if ancestor.get("id") or _classes(ancestor):
+            candidates.append(f"{_describe(ancestor)} {inner} > {step}")
+    holder = container.getparent()
+    if holder is not None and (holder.get("id") or _classes(holder)):
+        # Alike unnamed lists side by side: name the list by its position among its siblings.
+        position = 1 + sum(1 for sibling in container.itersiblings(preceding=True) if sibling.tag == container.tag)
+        candidates.append(f"{_describe(holder)} > {container.tag}:nth-of-type({position}) > {step}")
+    for candidate in candidates:
+        if _strays(tree, candidate, rows) == []:
+            return candidate
+    return css
 
 
 # ---------------------------------------------------------------------------------------------- scripts
@@ -679,6 +721,21 @@ def _entry_dict(entry: ListingEntry) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------- main
 
 
+def article_evidence(fetched: Fetched, text: str) -> list[str]:
+    """What shows that a page is one article rather than a list: the CMS's article metas, a known article
+    container holding a long text. Empty when there is none."""
+    meta = _page_meta(text)
+    evidence = [f"{name} meta" for name in ARTICLE_METAS if meta.get(name.lower())]
+    try:
+        extraction = extract(fetched.body, url=fetched.url, headers=fetched.headers)
+    except ExtractionError:
+        return evidence
+    known = next((c for c in CONTAINERS if c.name == extraction.method), None)
+    if known is not None and len(extraction.text) >= ARTICLE_BODY_CHARS:
+        evidence.append(f"an article body ({known.name}, {len(extraction.text)} characters)")
+    return evidence
+
+
 def _decoded(fetched: Fetched) -> str:
     return decode_html(fetched.body, fetched.headers)[0]
 
@@ -840,6 +897,13 @@ def discover(listing_url: str, options: DraftOptions | None = None) -> Generator
         listing["profile"] = "trs" if cms == "trs" else "html"
         if rows is None:
             draft.problems.append("no rows linking to articles found on the listing page")
+            return draft
+        if rows.dated == 0 and (evidence := article_evidence(page, text)):
+            # Its rows are the page's menus (友情链接, related links): drafting them would crawl the chrome.
+            draft.problems.append(
+                f"{listing_url}: this looks like an article, not a listing ({'; '.join(evidence)}; "
+                f"none of its {rows.rows} link rows carries a date): give the URL of the column's list page"
+            )
             return draft
         listing["selectors"] = {"item": rows.item_css, **({"date": rows.date_css} if rows.date_css else {})}
         draft.found.append(
