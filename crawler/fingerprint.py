@@ -28,6 +28,7 @@ VOLATILE_INLINE_PATTERNS: dict[str, re.Pattern[str]] = {
     "visits_phrase": re.compile(r"(已有|共有)\d+(人|次)(浏览|阅读|访问|点击)"),
 }
 WHITESPACE = re.compile(r"\s+")
+SPACES_BUT_TABS = re.compile(r"[^\S\t]+")  # a tab parts two cells of a row: not a space that may move
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,10 @@ class FingerprintOptions:
 
 def normalize_lines(text: str, options: FingerprintOptions | None = None) -> list[str]:
     """NFKC, traditional→simplified, whitespace folded, empty and volatile lines dropped."""
+    return _normalize(text, options, WHITESPACE)
+
+
+def _normalize(text: str, options: FingerprintOptions | None, whitespace: re.Pattern[str]) -> list[str]:
     options = options or FingerprintOptions()
     # Controls are invisible: a text stored with one hashes as the same text without it (crawler/textsafe.py).
     text = unicodedata.normalize("NFKC", clean(text or ""))
@@ -48,7 +53,7 @@ def normalize_lines(text: str, options: FingerprintOptions | None = None) -> lis
         text = to_simplified(text)
     lines: list[str] = []
     for raw_line in text.splitlines():
-        line = WHITESPACE.sub(" ", raw_line).strip()
+        line = whitespace.sub(" ", raw_line).strip()
         if not line or any(pattern.match(line) for pattern in options.volatile_patterns):
             continue
         for pattern in options.volatile_inline:
@@ -83,7 +88,8 @@ def same_but_spacing(
 
 
 def _unspaced(title: str | None, text: str, options: FingerprintOptions | None) -> list[str]:
-    return [line.replace(" ", "") for line in _hash_lines(title, text, options)]
+    lines = [*_normalize(title or "", options, SPACES_BUT_TABS), "\x00", *_normalize(text, options, SPACES_BUT_TABS)]
+    return [line.replace(" ", "") for line in lines]
 
 
 def _hash_lines(title: str | None, text: str, options: FingerprintOptions | None) -> Iterable[str]:
