@@ -36,6 +36,7 @@ def extract_file(path: str, url: str | None, options: ExtractOptions | None = No
     out = {"file": path, "url": url}
     out.update({key: data[key] for key in OUTPUT_FIELDS[2:]})
     out["published_guessed"] = data["published_guessed"]
+    out["published_alternatives"] = data["published_alternatives"]
     out["column"] = data["column"]
     return out
 

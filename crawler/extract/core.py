@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from copy import deepcopy
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin
@@ -18,7 +19,7 @@ from crawler.extract import metadata as md
 from crawler.extract.containers import BY_CLASS, BY_ID, CONTAINERS
 from crawler.extract.decoding import decode_html
 from crawler.extract.meetings import meeting_facts
-from crawler.extract.render import element_text, tidy
+from crawler.extract.render import BLOCK_TAGS, element_text, tidy
 from crawler.extract.rules import (
     BLOCK_RULES,
     DATE_LINE,
@@ -83,6 +84,8 @@ class Extraction:
     title: str | None = None
     published: datetime | None = None
     published_guessed: bool = False
+    # Other days the page gives for its publication, set aside (a meta PubDate the visible byline contradicts).
+    published_alternatives: list[datetime] = field(default_factory=list)
     source: str | None = None
     organ: str | None = None
     doc_number: str | None = None
@@ -99,9 +102,10 @@ class Extraction:
     method: str = ""  # which body method produced the text (container name, 'trafilatura', 'density', …)
 
     def to_dict(self) -> dict:
-        """JSON-ready: the published date as an ISO 8601 string."""
+        """JSON-ready: the published dates as ISO 8601 strings."""
         out = asdict(self)
         out["published"] = self.published.isoformat() if self.published else None
+        out["published_alternatives"] = [value.isoformat() for value in self.published_alternatives]
         return out
 
 
@@ -201,12 +205,49 @@ def _find_container(tree: etree._Element, hits: dict[str, etree._Element]) -> tu
     return None
 
 
-def _trafilatura_text(html: str) -> str:
+# Text-level tags that a cell's text may be split into (Word runs, font tags); a cell or a paragraph in a cell
+# holding only these is one run of text. Links, images and <br> are not: trafilatura weighs links.
+INLINE_RUN_TAGS = frozenset({
+    "span", "font", "b", "strong", "i", "em", "u", "s", "strike", "sub", "sup", "small", "big", "ins", "del",
+    "mark", "abbr", "cite", "code", "kbd", "q", "samp", "tt", "var", "label", "nobr", "o:p",
+})
+
+
+def _cells_flattened(tree: etree._Element) -> str | None:
+    """The page with the text runs inside table cells merged into one text node each, joined as
+    `element_text` joins them, serialized for trafilatura.
+
+    trafilatura writes every inline element of a cell as its own line (王利⏎钿, 罚款⏎56⏎万元); a run that is
+    one text node cannot be split. Only elements inside a cell whose children are all text-level tags are
+    merged, so that a layout table's paragraphs, links and line breaks stay as they are. None when no cell
+    has runs to merge (the page then goes to trafilatura as it came).
+    """
+    copy = deepcopy(tree)
+    merged = False
+    for cell in copy.iter("td", "th"):
+        for el in list(cell.iter()):
+            children = list(el)
+            if not children or (el is not cell and el.getparent() is None):  # none, or merged into its parent
+                continue
+            if any(not isinstance(c.tag, str) or c.tag.lower() not in INLINE_RUN_TAGS
+                   or any(True for _ in c.iterdescendants("a", "img", "br", *BLOCK_TAGS)) for c in children):
+                continue
+            tail, el.tail = el.tail, None  # element_text renders the tail too; it stays where it is
+            text = element_text(el, in_cell=True).replace("\n", " ")
+            el.tail = tail
+            for child in children:
+                el.remove(child)  # with its tail: the element's whole text is set below
+            el.text = text
+            merged = True
+    return lxml.html.tostring(copy, encoding="unicode") if merged else None
+
+
+def _trafilatura_text(html: str, tree: etree._Element) -> str:
     """The last resort when neither a container nor the density method found text: trafilatura, for recall."""
     import trafilatura
 
     return trafilatura.extract(
-        html, include_tables=True, include_comments=False, favor_recall=True, deduplicate=False,
+        _cells_flattened(tree) or html, include_tables=True, include_comments=False, favor_recall=True, deduplicate=False,
         include_images=False, include_links=False, with_metadata=False,
     ) or ""
 
@@ -390,7 +431,7 @@ def _choose_body(tree: etree._Element, scan: PageScan, html: str, options: Extra
     if len(found_d.text) > len(raw):
         choice.raw, choice.method, choice.root, choice.scope = found_d.text, "density", None, found_d.node
     if len(choice.raw) < MIN_TEXT_CHARS:
-        raw_t = _trafilatura_text(html)
+        raw_t = _trafilatura_text(html, tree)
         if len(raw_t) > len(choice.raw):
             choice.raw, choice.method, choice.root = raw_t, "trafilatura", None
     return choice
@@ -444,6 +485,7 @@ def extract(
     published = md.choose_published(
         page.meta, head_text, head_cleaned.date_lines + cleaned.date_lines, body_lines, url,
         _first_text(tree, options.date_selector),
+        byline_lines=head_lines + cleaned.date_lines,
     )
     source = md.choose_source(
         page.meta,
@@ -469,6 +511,7 @@ def extract(
         title=title,
         published=published.value,
         published_guessed=published.guessed,
+        published_alternatives=published.alternatives,
         source=source,
         organ=organ,
         doc_number=doc_number,

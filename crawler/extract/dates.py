@@ -41,6 +41,13 @@ DATE_LABEL = re.compile(
     r"(?:发布时间|發佈時間|發布時間|发表时间|發表時間|发布日期|發佈日期|發布日期|发文日期|成文日期|印发日期|"
     r"生成日期|公开日期|更新时间|更新日期|时间|時間|日期)\s*[:：]?\s*"
 )
+# Labels that say a date is when the article was published: such a visible date wins over a meta tag that
+# disagrees. Not 更新时间 (an update), 成文日期/印发日期 (when the document was written or printed, legitimately
+# earlier) nor 生成日期; a bare 时间/日期 counts only as a field of its own (line start, after a space or bracket).
+PUBLICATION_LABEL = re.compile(
+    r"(?:发布时间|發佈時間|發布時間|发表时间|發表時間|发布日期|發佈日期|發布日期|公开日期|公開日期|"
+    r"(?:^|(?<=[\s|｜【\[(（]))(?:时间|時間|日期))\s*[:：]?\s*"
+)
 CJK_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "0": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -116,6 +123,15 @@ def parse_date(text: str) -> datetime | None:
 def labelled_date(text: str) -> datetime | None:
     """The first date that follows a label such as 发布时间: or 发表时间: (within a few characters)."""
     for m in DATE_LABEL.finditer(text or ""):
+        found = find_dates(text[m.end() : m.end() + 40])
+        if found and found[0].start <= 2:
+            return found[0].value
+    return None
+
+
+def publication_date(text: str) -> datetime | None:
+    """The first date right after a publication label (发布时间:, 发布日期:, 时间:, 日期: …), else None."""
+    for m in PUBLICATION_LABEL.finditer(text or ""):
         found = find_dates(text[m.end() : m.end() + 40])
         if found and found[0].start <= 2:
             return found[0].value

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from crawler.extract.render import BLOCK_TAGS, CELL_TAGS, SKIP_TAGS, is_hidden
+from crawler.extract.render import BLOCK_TAGS, CELL_TAGS, SKIP_TAGS, is_hidden, join_soft_spaces, soft_space
 from crawler.extract.rules import DOCUMENT_DATE, is_byline, is_chrome
 
 PUNCTUATION = re.compile(r"[，。；！？、：,;!?“”]")
@@ -96,7 +96,7 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
     def flush() -> None:
         # str.split() knows every Unicode space (nbsp, 　); a data row's cells stay apart, tab-separated, as
         # the container method renders them.
-        cells = (" ".join(cell.split()) for cell in "".join(buf).split(CELL_BREAK))
+        cells = (" ".join(join_soft_spaces(cell).split()) for cell in "".join(buf).split(CELL_BREAK))
         text = "\t".join(cell for cell in cells if cell)
         if text and owner_stack:
             chars = len(text) - text.count(" ") - text.count("\t")
@@ -105,7 +105,7 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
         buf.clear()
         link_buf[0] = 0
 
-    def add(text: str | None, in_link: bool, in_pre: bool = False) -> None:
+    def add(text: str | None, in_link: bool, in_pre: bool = False, in_row: bool = False) -> None:
         if not text:
             return
         if in_pre and "\n" in text:  # pre-formatted text keeps its lines
@@ -115,16 +115,17 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
                 flush()
                 add(part, in_link)
             return
-        buf.append(text)
         if in_link:
             link_buf[0] += len("".join(text.split()))
+        # In a row, line breaks of the source are soft: gone between two CJK characters (render.py).
+        buf.append(soft_space(text) if in_row and not in_pre else text)
 
     def walk(
         el: etree._Element, depth: int, parent_idx: int, in_link: bool, in_pre: bool = False, in_row: bool = False
     ) -> None:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if not tag or tag in SKIP_TAGS or is_hidden(el) or depth > MAX_DEPTH:
-            add(el.tail, in_link, in_pre)
+            add(el.tail, in_link, in_pre, in_row)
             return
         idx = len(elements)
         elements.append(el)
@@ -135,25 +136,28 @@ def collect_lines(root: etree._Element) -> tuple[list[Line], list[etree._Element
         if row and not in_row and in_data_table(el, table_sizes):
             data_rows.add(idx)
         block = tag in BLOCK_TAGS and not (in_row and tag != "tr")
+        # Inside a row only cells, blocks and <br> separate words; inline elements (a name split into runs,
+        # <span>王利</span><span>钿</span>, 罚款<span>56</span>万元) join their neighbours as a browser shows them.
+        separates = tag in CELL_TAGS or tag in BLOCK_TAGS or tag == "br"
         if block or (tag == "br" and not in_row):
             flush()
         elif tag in CELL_TAGS and in_row and owner_stack[-1] in data_rows:
             buf.append(CELL_BREAK)
-        elif tag in CELL_TAGS or in_row:
+        elif separates:
             buf.append(" ")
         if block:
             owner_stack.append(idx)
         link = in_link or tag == "a"
         pre = in_pre or tag == "pre"
-        add(el.text, link, pre)
+        add(el.text, link, pre, row)
         for child in el:
             walk(child, depth + 1, idx, link, pre, row)
         if block:
             flush()
             owner_stack.pop()
-        elif in_row:
+        elif in_row and separates:
             buf.append(" ")
-        add(el.tail, in_link, in_pre)
+        add(el.tail, in_link, in_pre, in_row)
 
     owner_stack.append(0)
     walk(root, 0, -1, False)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from crawler.extract.dates import find_dates, labelled_date, parse_date, url_date
+from crawler.extract.dates import find_dates, labelled_date, parse_date, publication_date, url_date
 from crawler.extract.rules import TODAY_BANNER
 
 # <meta name=…> keys, lower-cased, in order of trust, for each field.
@@ -136,10 +136,26 @@ def meta_date(meta: dict[str, str]) -> datetime | None:
 
 @dataclass
 class DateChoice:
-    """The publication date and whether it is only a guess."""
+    """The publication date, whether it is only a guess, and the other dates the page gave for it."""
 
     value: datetime | None
     guessed: bool
+    alternatives: list[datetime] = field(default_factory=list)  # another day, set aside (a meta tag)
+
+
+# A header clock (日期：2024年6月18日 星期二) is the day of the visit, not of the article.
+CLOCK = re.compile(r"\d\s*[日号]?\s*(?:星期|周|礼拜)[一二三四五六日天]")
+
+
+def visible_date(byline_lines: list[str]) -> datetime | None:
+    """The publication date the article shows: the first 发布时间/发布日期/时间/日期 field in its byline."""
+    for line in byline_lines:
+        if TODAY_BANNER.match(line.strip()) or CLOCK.search(line):
+            continue
+        value = publication_date(line)
+        if value:
+            return value
+    return None
 
 
 def choose_published(
@@ -149,14 +165,26 @@ def choose_published(
     body_lines: list[str],
     url: str | None,
     selected: str | None = None,
+    byline_lines: list[str] | None = None,
 ) -> DateChoice:
-    """Selector, meta PubDate, labelled in-page date, date byline, signature date, URL date, then a guess."""
+    """Selector, meta PubDate (unless the article shows another day), labelled in-page date, date byline,
+    signature date, URL date, then a guess.
+
+    `byline_lines` are the lines around the start of the article (just above its body, and the body's own
+    date lines), never the page's header or footer: a visible publication date there that falls on another
+    day than the meta tag wins, and the meta date is kept in `alternatives`. CMSs stamp PubDate when a page is
+    (re)generated or copied, while the byline is what the regulator published; an 更新时间 is no publication
+    date and never wins.
+    """
     if selected:
         value = parse_date(selected)
         if value:
             return DateChoice(value, False)
     value = meta_date(meta)
     if value:
+        shown = visible_date(byline_lines if byline_lines is not None else date_lines)
+        if shown and shown.date() != value.date():
+            return DateChoice(shown, False, [value])
         return DateChoice(value, False)
     for line in date_lines:
         value = labelled_date(line) or parse_date(line)

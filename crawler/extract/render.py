@@ -29,6 +29,19 @@ NEWLINES = re.compile(r"\s*\n\s*")
 # Inside a text node a newline is just a space, as in a browser (pre-formatted text keeps its lines).
 SOURCE_WHITESPACE = re.compile(r"[\s\u3000]*[\r\n][\s\u3000]*")
 MAX_DEPTH = 300
+# Inside a table cell a line break in the source is a soft space until the cell is assembled. Between two
+# CJK characters it is layout and goes (Word's HTML export wraps a cell's text anywhere; a name split into
+# runs `<span>王利</span>⏎<span>钿</span>` reads 王利钿), as CSS Text 3's segment break rule has it for wide
+# characters; elsewhere (PM2.5⏎浓度, 2024⏎年) it stays one space. Spaces typed in the text (' ', &nbsp;, 　)
+# are kept: they separate fields of a byline cell (来源：…&nbsp;&nbsp;发布时间：…). Block elements and <br>
+# inside a cell are real breaks and always leave a space. The marker is a control character, so it is never
+# page text (crawler/textsafe.clean_html removed them before parsing).
+SOFT_SPACE = "\x1a"
+CJK_CHARS = (
+    "\u2e80-\u2fdf\u3001-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31bf\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe4f\uff01-\uff60\uffe0-\uffe6\U00020000-\U0003134f"
+)
+SOFT_BETWEEN_CJK = re.compile(f"(?<=[{CJK_CHARS}]){SOFT_SPACE}+(?=[{CJK_CHARS}])")
 
 
 def is_hidden(el: etree._Element) -> bool:
@@ -37,14 +50,31 @@ def is_hidden(el: etree._Element) -> bool:
     return el.get("hidden") is not None or bool(style and HIDDEN_STYLE.search(style))
 
 
-def element_text(root: etree._Element, skip_hidden: bool = True) -> str:
-    """Readable text of an element, block elements on their own lines, cells of a row on one line."""
+def soft_space(value: str) -> str:
+    """Source line breaks of text inside a table cell as soft spaces (resolved by `join_soft_spaces`)."""
+    return SOURCE_WHITESPACE.sub(SOFT_SPACE, value)
+
+
+def join_soft_spaces(text: str) -> str:
+    """Soft spaces between two CJK characters removed, the others made plain spaces."""
+    if SOFT_SPACE not in text:
+        return text
+    return SOFT_BETWEEN_CJK.sub("", text).replace(SOFT_SPACE, " ")
+
+
+def element_text(root: etree._Element, skip_hidden: bool = True, in_cell: bool = False) -> str:
+    """Readable text of an element, block elements on their own lines, cells of a row on one line.
+
+    `in_cell`: `root` is inside a table cell (its text is joined as a cell's).
+    """
     parts: list[str] = []
 
-    def text_of(value: str | None, pre: bool) -> str:
+    def text_of(value: str | None, pre: bool, in_cell: bool = False) -> str:
         if not value:
             return ""
-        return value if pre else SOURCE_WHITESPACE.sub(" ", value)
+        if pre:
+            return value
+        return soft_space(value) if in_cell else SOURCE_WHITESPACE.sub(" ", value)
 
     def walk(el: etree._Element, depth: int, in_cell: bool = False, pre: bool = False) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
@@ -52,7 +82,7 @@ def element_text(root: etree._Element, skip_hidden: bool = True) -> str:
         if not tag or tag in SKIP_TAGS or (skip_hidden and is_hidden(el)) or depth > MAX_DEPTH:
             if depth > MAX_DEPTH and tag:
                 parts.append(" ".join(el.itertext()))
-            parts.append(text_of(el.tail, pre))
+            parts.append(text_of(el.tail, pre, in_cell))
             return
         # Inside a table cell, blocks and line breaks only separate words: a row stays one line.
         block = tag in BLOCK_TAGS and not (in_cell and tag not in ("table", "tr"))
@@ -63,8 +93,8 @@ def element_text(root: etree._Element, skip_hidden: bool = True) -> str:
         elif tag in CELL_TAGS:
             parts.append(CELL_SEPARATOR)
         in_pre = pre or tag == "pre"
-        parts.append(text_of(el.text, in_pre))
         child_in_cell = (in_cell or tag in CELL_TAGS) and tag != "table"
+        parts.append(text_of(el.text, in_pre, child_in_cell))
         for child in el:
             walk(child, depth + 1, child_in_cell, in_pre)
         if block:
@@ -73,10 +103,10 @@ def element_text(root: etree._Element, skip_hidden: bool = True) -> str:
             parts.append(CELL_SEPARATOR)
         elif in_cell and tag in BLOCK_TAGS:
             parts.append(" ")
-        parts.append(text_of(el.tail, pre))
+        parts.append(text_of(el.tail, pre, in_cell))
 
-    walk(root, 0)
-    return tidy("".join(parts))
+    walk(root, 0, in_cell)
+    return tidy(join_soft_spaces("".join(parts)))
 
 
 def tidy(text: str) -> str:
