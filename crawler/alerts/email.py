@@ -12,7 +12,14 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from crawler import clock
-from crawler.extract.meetings import FIELD_WORDS, STATUS_WORDS, labelled_facts, moment_text, span_text
+from crawler.extract.meetings import (
+    FIELD_WORDS,
+    POSTPONED,
+    STATUS_WORDS,
+    labelled_facts,
+    moment_text,
+    span_text,
+)
 from crawler.textsafe import clean, clean_value
 from crawler.vocabulary import SHANGHAI
 
@@ -104,9 +111,11 @@ def meeting_subject(event: dict[str, Any]) -> str | None:
             return f"{SUBJECT_PREFIX} 会议{status}：{title}"
         fields = "、".join(FIELD_WORDS.get(field, field) for field in changed)
         return f"{SUBJECT_PREFIX} 会议变更（{fields}）：{title}"
-    if status:
-        return f"{SUBJECT_PREFIX} 会议{status}：{title}"
     where = "，".join(part for part in (span_text(meeting), meeting.get("place")) if part)
+    if status:
+        # A postponement that sets the new time says when: that is what the reader needs.
+        moved_to = f"（改至{where}）" if meeting.get("status") == POSTPONED and meeting.get("start") else ""
+        return f"{SUBJECT_PREFIX} 会议{status}：{title}{moved_to}"
     word = CHANGE_WORDS.get(change or "", change)
     return f"{SUBJECT_PREFIX} {word}会议通知：{title}" + (f"（{where}）" if where else "")
 

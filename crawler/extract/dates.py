@@ -62,7 +62,7 @@ class FoundDate:
     fmt: str
 
 
-def _cjk_number(s: str) -> int:
+def cjk_number(s: str) -> int:
     """一 → 1, 十 → 10, 十二 → 12, 二十三 → 23, 三十一 → 31."""
     if "十" in s:
         tens, _, units = s.partition("十")
@@ -84,7 +84,7 @@ def _from_match(m: re.Match[str], fmt: str) -> datetime | None:
     g = m.groupdict()
     if fmt == "cjk_numerals":
         y = int("".join(str(CJK_DIGITS.get(c, 0)) for c in g["y"]))
-        return make_date(y, _cjk_number(g["m"]), _cjk_number(g["d"]))
+        return make_date(y, cjk_number(g["m"]), cjk_number(g["d"]))
     h = int(g["h"]) if g.get("h") else 0
     if g.get("ampm") and g["ampm"].lower() == "pm" and h < 12:
         h += 12

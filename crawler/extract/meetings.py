@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from crawler.extract.dates import SHANGHAI, make_date
+from crawler.extract.dates import CJK_DIGITS, SHANGHAI, cjk_number, make_date
 from crawler.vocabulary import ANNOUNCED
 
 SCHEDULED, CANCELLED, POSTPONED = "scheduled", "cancelled", "postponed"
@@ -39,6 +39,14 @@ _NOUN = (
     r"视频会|視頻會|调度会|調度會|推进会|推進會|交流会|交流會|年会|年會|现场会|現場會|观摩会|觀摩會|"
     r"发布会|發佈會|评审会|評審會|会|會|班)"
 )
+# The same without the bare 会/班, where a loose match would cost too much (调整值班时间, 调整领导班子分工).
+_NAMED_NOUN = (
+    r"(?:会议|會議|大会|大會|培训班|培訓班|培训会|培訓會|培训|培訓|研讨会|研討會|座谈会|座談會|论坛|論壇|"
+    r"视频会|視頻會|调度会|調度會|推进会|推進會|交流会|交流會|年会|年會|现场会|現場會|观摩会|觀摩會|"
+    r"发布会|發佈會|评审会|評審會)"
+)
+_ARRANGEMENT = r"(?:时间|時間|日期|会期|會期|地点|地點|会场|會場)"
+_REARRANGE = r"(?:调整|調整|变更|變更|更改)"
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,13 @@ STAGE_RULES: tuple[StageRule, ...] = (
         title=re.compile(
             rf"(?:取消|延期|推迟|推遲|暂停|暫停|改期)[^。]{{0,40}}{_NOUN}[^。]{{0,10}}{_NOUN}?.{{0,8}}{_NOTICE_END}"
             rf"|{_NOUN}(?:的)?(?:取消|延期|推迟|推遲|改期|时间调整|時間調整)[^。]{{0,10}}{_NOTICE_END}")),
+    # A meeting whose time or place is moved: 关于调整…会议时间的通知, …培训班培训地点变更的通知.
+    StageRule(
+        "rearranged_title", ANNOUNCED,
+        title=re.compile(
+            rf"{_REARRANGE}[^。]{{0,40}}{_NAMED_NOUN}的?(?:召开|召開|举办|舉辦|举行|舉行)?{_ARRANGEMENT}"
+            rf"(?:[和及、]{_ARRANGEMENT})?[^。]{{0,8}}{_NOTICE_END}"
+            rf"|{_NAMED_NOUN}[^。]{{0,6}}{_ARRANGEMENT}(?:[和及、]{_ARRANGEMENT})?的?{_REARRANGE}[^。]{{0,6}}{_NOTICE_END}")),
     StageRule(
         "announce_title", ANNOUNCED,
         title=re.compile(rf"{_VERB}[^。]{{0,80}}?{_NOUN}(?:有关事项|有關事項|相关事项|相關事項|的)?.{{0,4}}{_NOTICE_END}")),
@@ -98,18 +113,73 @@ STAGE_RULES: tuple[StageRule, ...] = (
 # whose subject is the meeting (培训班学员…取消结业资格 cancels nothing; 具体时间另行通知 postpones nothing).
 _EVENT = r"(?:会议|會議|培训班|培訓班|培训|培訓|座谈会|座談會|研讨会|研討會|论坛|論壇|活动|活動)"
 CANCELLED_TITLE = re.compile(rf"^(?:关于|關於)?(?:取消|撤销|撤銷|停止举办|停止舉辦)|{_EVENT}的?(?:取消|撤销|撤銷)")
+# Postponed means moved in time (延期, 推迟, 改期, 时间调整 — later or earlier); a new venue alone is not.
+_TIME = r"(?:时间|時間|日期|会期|會期)"
 POSTPONED_TITLE = re.compile(
-    rf"^(?:关于|關於)?(?:延期|推迟|推遲|暂停|暫停|改期|调整|調整)|{_EVENT}的?(?:延期|推迟|推遲|暂停|暫停|改期|时间调整|時間調整|时间变更)")
+    rf"^(?:关于|關於)?(?:延期|推迟|推遲|暂停|暫停|改期)|^(?:关于|關於)?{_REARRANGE}[^。]{{0,40}}{_TIME}"
+    rf"|{_EVENT}的?(?:延期|推迟|推遲|暂停|暫停|改期)|{_EVENT}的?{_TIME}(?:[和及、](?:地点|地點))?的?{_REARRANGE}")
 CANCELLED_BODY = re.compile(rf"{_EVENT}(?:决定|現|现)?(?:取消|不再(?:召开|举办|舉辦))|(?:取消|暂停|暫停)(?:召开|召開|举办|舉辦|举行|舉行)")
-POSTPONED_BODY = re.compile(rf"{_EVENT}(?:决定|现|現)?(?:延期|推迟|推遲|暂缓|暫緩|改期)|(?:延期|推迟|推遲|暂缓|改期)(?:召开|召開|举办|舉辦|举行|舉行)")
+POSTPONED_BODY = re.compile(
+    rf"{_EVENT}(?:决定|现|現)?(?:延期|推迟|推遲|暂缓|暫緩|改期)|(?:延期|推迟|推遲|暂缓|改期)(?:召开|召開|举办|舉辦|举行|舉行)"
+    rf"|{_TIME}(?:调整|調整|变更|變更|更改|推迟|推遲|延期|顺延|順延)(?:为|為|至|到)"
+    rf"|原(?:定|计划|計劃)?的?(?:会议|會議|培训|培訓|活动|活動)?{_TIME}[^。]{{0,30}}(?:调整|調整|变更|變更|更改|改|推迟|推遲|延期)")
+
+# A notice that moves a meeting names the old arrangement (原定于12月8日在…召开的会议) besides the new one:
+# the old is cut out before the time and place are read, except for a cancellation, whose facts are the
+# meeting that will not take place.
+ORIGINAL = (
+    re.compile(r"原(?:定|计划|計劃|拟|擬)(?:于|於|在)?[^。；;\n]{0,80}?(?:召开|召開|举办|舉辦|举行|舉行|开展|開展)"),
+    re.compile(rf"原(?:定|通知)?的?(?:会议|會議|培训|培訓|活动|活動)?(?:{_TIME}|地点|地點)(?:为|為|是|[：:])?[^。；;\n，,]{{0,40}}"),
+)
+# The new time or place as such notices print them, tried in order.
+NEW_TIME = (
+    re.compile(rf"{_TIME}(?:调整|調整|变更|變更|更改|改|推迟|推遲|延期|顺延|順延)(?:为|為|至|到|在|于|於)\s*(?P<v>[^。；;\n]{{2,60}})"),
+    re.compile(r"(?:调整后|調整後)的?(?:会议|會議|培训|培訓)?(?:时间|時間)\s*(?:为|為|[：:])\s*(?P<v>[^。；;\n]{2,60})"),
+    re.compile(r"(?:延期|推迟|推遲|顺延|順延|改期|调整|調整|变更|變更|改)(?:至|到|为|為|于|於|在)\s*(?P<v>[^。；;\n]{2,60})"),
+    re.compile(rf"{_TIME}不变[，,（(：:]?\s*(?:仍为|仍為|仍定于|仍定於|仍于|仍於|仍在|为|為)?\s*(?P<v>[^。；;\n]{{2,60}})"),
+)
+_PLACE_END = r"(?=召开|召開|举办|舉辦|举行|舉行|[。；;\n，,]|$)"
+NEW_PLACE = (
+    re.compile(rf"(?:地点|地點|会场|會場)(?:调整|調整|变更|變更|更改|改)(?:为|為|至|到|在)\s*(?P<v>[^。；;\n，,]{{2,60}}?){_PLACE_END}"),
+    re.compile(r"(?:地点|地點)不变[（(](?P<v>[^。；;\n)）]{2,60})[)）]"),
+    re.compile(rf"(?:地点|地點)不变[，,：:]?\s*(?:仍为|仍為|仍在|为|為)\s*(?P<v>[^。；;\n，,]{{2,60}}?){_PLACE_END}"),
+    re.compile(r"改(?:在|于|於)(?P<v>[^，,。；;\s]{2,40}?)(?:召开|召開|举办|舉辦|举行|舉行)"),
+)
+# Postponed without a new time: the meeting has no date until the next notice.
+UNDATED = re.compile(
+    r"(?:具体|具體)?(?:会议|會議|培训|培訓|举办|舉辦|召开|召開)?(?:时间|時間|日期)(?:另行通知|另行告知|另行安排|待定|另定)"
+    r"|(?:延期|推迟|推遲|暂缓|暫緩|改期)[^。]{0,20}(?:另行通知|另行告知|另行安排)")
+
+# Dates and hours written in Chinese numerals (二〇二六年十二月十日上午九时三十分), rewritten in digits
+# before the time and deadline are read; each pattern names the groups it rewrites.
+_CJK = "[〇○零一二三四五六七八九十]"
+CJK_DATE_PARTS = (
+    re.compile(r"(?P<n>[〇○零Ｏ一二三四五六七八九]{4})(?=\s*年)"),
+    re.compile(rf"(?P<n>[一二三四五六七八九十]{{1,2}})(?=\s*月\s*{_CJK}{{1,3}}\s*[日号號])"),
+    re.compile(r"(?<=月)(?P<n>\s*[一二三四五六七八九十]{1,3})(?=\s*[日号號])"),
+    re.compile(r"(?<=[至到—－~～-])(?P<n>\s*[一二三四五六七八九十]{1,3})(?=\s*[日号號])"),
+    re.compile(r"(?<=[午晚日)）])(?P<n>[一二三四五六七八九十]{1,3})(?=\s*[时点時點])"),
+    re.compile(rf"(?<=[时点時點])(?P<n>{_CJK}{{1,3}})(?=\s*分)"),
+)
+# Online meetings without a venue: the platform named, else "视频会议".
+VIDEO_PLATFORM = re.compile(
+    r"腾讯会议|騰訊會議|钉钉|釘釘|飞书|飛書|Zoom|ZOOM|WeLink|云视讯|雲視訊|小鱼易连|小魚易連|视频会议系统|視頻會議系統")
+ONLINE = re.compile(
+    r"(?:以|采取|採取|采用|採用|通过|通過)[^。，,]{0,10}(?:视频|視頻|线上|線上|网络|網絡|远程|遠程)[^。，,]{0,8}"
+    r"(?:形式|方式|召开|召開|举行|舉行|进行|進行)|视频会议|視頻會議|视频会|視頻會|线上会议|線上會議|网络会议|網絡會議|云会议|雲會議")
+ONLINE_PLACE = "视频会议"
 
 # Labelled facts, tried in order (the first label present wins).
+# A bare 时间/地点 is a label only where a label starts (a line, an outline number, a sentence): 到会时间,
+# 抵达时间, 报名截止时间 in a reply form and 回执报送地点, 住宿地点 are not the meeting's.
+_LABEL_START = r"(?:^|(?<=[\n、.．)）。；;\s]))"
 TIME_LABELS = re.compile(
-    r"(?<![报報]到)(?<!截止)(?<!报名)(?<!发布)(?<!發佈)(?<!發布)(?<!更新)(?<!成文)(?<!印发)(?:会议时间|會議時間|培训时间|培訓時間|活动时间|活動時間|会期|會期|时间|時間)[ \t]*(?:为|為|[：:]|\n)\s*")
+    r"(?:(?<![报報]到)(?:会议时间|會議時間|培训时间|培訓時間|活动时间|活動時間|会期|會期)"
+    rf"|{_LABEL_START}(?:时间|時間))[ \t]*(?:为|為|[：:]|\n)\s*")
 CHECKIN_TIME = re.compile(r"(?:报到时间|報到時間)[ \t]*(?:为|為|[：:]|\n)\s*")
 PLACE_LABELS = (
     re.compile(r"(?:会议地点|會議地點|培训地点|培訓地點|活动地点|活動地點|会议地址|會議地址)[ \t]*(?:为|為|[：:]|\n)\s*"),
-    re.compile(r"(?<![报報]到)(?:地点|地點)[ \t]*(?:为|為|[：:]|\n)\s*"),
+    re.compile(rf"{_LABEL_START}(?:地点|地點)[ \t]*(?:为|為|[：:]|\n)\s*"),
     re.compile(r"(?:报到地点|報到地點)[ \t]*(?:为|為|[：:]|\n)\s*"),
 )
 ORGANIZER_LABELS = re.compile(
@@ -117,11 +187,12 @@ ORGANIZER_LABELS = re.compile(
 ATTENDEE_LABELS = re.compile(
     r"(?:参会人员|參會人員|参加人员|參加人員|参会范围|參會範圍|参加范围|參加範圍|参会对象|參會對象|参训人员|參訓人員|"
     r"参训对象|參訓對象|培训对象|培訓對象|出席人员|出席人員|与会人员|與會人員)(?:及名额|及名額|范围|範圍)?")
+# A labelled 截止 first (it often carries the hour), then 请…于…前…报送 (报到 is arrival, not a reply).
 DEADLINE = (
+    re.compile(r"(?<![数數据據计計])(?:报名截止|報名截止|截止)(?:时间|時間|日期)?\s*(?:为|為|[：:])\s*(?P<v>[^。\n]{3,40})"),
     re.compile(
         r"请[^。\n]{0,24}?于(?P<v>[^。\n]{3,40}?)(?:前|之前|以前)[^。\n]{0,60}?"
-        r"(?:报送|報送|报名|報名|回执|回執|反馈|反饋|发送|發送|提交|报至|報至|传真|傳真|填报|填報|确认|確認|发至|發至|报|報)"),
-    re.compile(r"(?:报名截止|報名截止|截止)(?:时间|時間|日期)?\s*(?:为|為|[：:])\s*(?P<v>[^。\n]{3,40})"),
+        r"(?:报送|報送|报名|報名|回执|回執|反馈|反饋|发送|發送|提交|报至|報至|传真|傳真|填报|填報|确认|確認|发至|發至|报(?!到)|報(?!到))"),
 )
 CONTACT = re.compile(r"联系人\s*(?:及电话|及電話)?\s*[：:]?\s*(?P<v>[\u4e00-\u9fff·]{2,4}?(?:[、和及][\u4e00-\u9fff·]{2,4}?)*)(?=[，,；;。\s（(：:]|电话|電話|$)")
 PHONE = re.compile(r"(?:联系|聯繫)?(?:电话|電話|手机|手機)\s*[：:]?\s*(?P<v>[（(]?0?\d{2,4}[)）]?[-－—\s]?\d{7,8}(?:[-－]\d{1,5})?|1\d{10})")
@@ -258,25 +329,66 @@ def _clause(text: str, limit: int = 80) -> str | None:
     return value[:limit] if value else None
 
 
+def _cjk_int(numeral: str) -> int:
+    """十二 → 12, 三十 → 30; digit by digit without 十: 二〇二六 → 2026, 零五 → 5."""
+    if "十" in numeral:
+        return cjk_number(numeral)
+    return int("".join(str(CJK_DIGITS.get(char, 0)) for char in numeral))
+
+
+def arabic_dates(text: str) -> str:
+    """Dates and hours in Chinese numerals rewritten in digits: 十二月十日上午九时 → 12月10日上午9时."""
+    for pattern in CJK_DATE_PARTS:
+        text = pattern.sub(lambda m: str(_cjk_int(m.group("n").strip())), text)
+    return text
+
+
+def without_original(text: str) -> str:
+    """The text without the arrangement a notice replaces (原定于…召开, 原会议时间为…)."""
+    for pattern in ORIGINAL:
+        text = pattern.sub("", text)
+    return text
+
+
 def _when(head: str, published: datetime | None) -> tuple[str | None, str | None]:
-    """The labelled time (会议时间：…) or else the sentence that sets the meeting (定于…召开)."""
+    """The labelled time (会议时间：…), else the sentence that sets the meeting (定于…召开), else the
+    arrival day (报到时间：…, the day before a training class starts)."""
     setting: tuple[str | None, str | None] = (None, None)
     for m in SETTING.finditer(head):
         setting = read_span(m.group("v"), published)
         if setting[0]:
             break
-    for label in (TIME_LABELS, CHECKIN_TIME):
-        for m in label.finditer(head):
-            start, end = read_span(head[m.end(): m.end() + 80], published)
+    for m in TIME_LABELS.finditer(head):
+        start, end = read_span(head[m.end(): m.end() + 80], published)
+        if start:
+            # 定于12月8日至10日 … 会议时间：12月8日上午9:00 — the label gives the hour, the sentence the end.
+            if end is None and setting[0] and setting[0][:10] == start[:10]:
+                end = setting[1]
+            return start, end
+    if setting[0]:
+        return setting
+    for m in CHECKIN_TIME.finditer(head):
+        start, end = read_span(head[m.end(): m.end() + 80], published)
+        if start:
+            return start, end
+    return None, None
+
+
+def _new_when(text: str, published: datetime | None) -> tuple[str | None, str | None]:
+    """The time a rearranging notice sets (时间调整为…, 延期至…, 时间不变，仍为…), else (None, None)."""
+    for pattern in NEW_TIME:
+        for m in pattern.finditer(text):
+            start, end = read_span(m.group("v"), published)
             if start:
-                # 定于12月8日至10日 … 会议时间：12月8日上午9:00 — the label gives the hour, the sentence the end.
-                if end is None and setting[0] and setting[0][:10] == start[:10]:
-                    end = setting[1]
                 return start, end
-    return setting
+    return None, None
 
 
 def _place(head: str) -> str | None:
+    for pattern in NEW_PLACE:
+        m = pattern.search(head)
+        if m and m.group("v").strip():
+            return m.group("v").strip()
     for label in PLACE_LABELS:
         m = label.search(head)
         if m:
@@ -288,6 +400,15 @@ def _place(head: str) -> str | None:
         if p:
             return p.group("v")
     return None
+
+
+def _online_place(title: str, head: str) -> str | None:
+    """For a meeting held online: the platform named (腾讯会议), else "视频会议"; None for one in a room."""
+    both = title + "\n" + head
+    if not ONLINE.search(both):
+        return None
+    platform = VIDEO_PLATFORM.search(both)
+    return platform.group(0) if platform else ONLINE_PLACE
 
 
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[)）])")
@@ -387,19 +508,29 @@ def held_facts(text: str, published: datetime | None) -> dict[str, Any]:
 def announced_facts(title: str, text: str, published: datetime | None, organ: str | None = None) -> dict[str, Any]:
     """When, where, who, the reply deadline and the contact of an announced meeting, as printed."""
     head = text[:HEAD_CHARS]
-    start, end = _when(head, published)
+    status = _status(title, head)
+    digits = arabic_dates(head)
+    if status == CANCELLED:
+        start, end = _when(digits, published)
+        place = _place(head)
+    else:
+        current = without_original(digits)
+        start, end = _new_when(current, published)
+        if start is None and not (status == POSTPONED and UNDATED.search(digits)):
+            start, end = _when(current, published)
+        place = _place(without_original(head))
     organizer = ORGANIZER_LABELS.search(head)
     contact = CONTACT.search(head)
     phone = PHONE.search(head)
     return {
-        "status": _status(title, head),
+        "status": status,
         "date": start[:10] if start else None,
         "start": start,
         "end": end,
-        "place": _place(head),
+        "place": place or _online_place(title, head),
         "organizer": _clause(organizer.group("v"), 60) if organizer else organ,
         "attendees": _attendees_announced(head),
-        "deadline": _deadline(head, published),
+        "deadline": _deadline(digits, published),
         "contact": contact.group("v") if contact else None,
         "phone": re.sub(r"\s+", "", phone.group("v")) if phone else None,
     }
@@ -462,8 +593,8 @@ def labelled_facts(meeting: dict[str, Any]) -> list[tuple[str, str]]:
     attendees = "；".join(meeting.get("attendees") or []) or None
     if meeting.get("stage") == ANNOUNCED:
         place = meeting.get("place")
-        if meeting.get("video"):
-            place = f"{place}（含视频会议）" if place else "视频会议"
+        if meeting.get("video") and not VIDEO.search(place or ""):  # not "腾讯会议（含视频会议）"
+            place = f"{place}（含视频会议）" if place else ONLINE_PLACE
         contact = " ".join(part for part in (meeting.get("contact"), meeting.get("phone")) if part) or None
         rows = [
             ("状态", STATUS_WORDS.get(str(meeting.get("status")))),
