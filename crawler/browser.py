@@ -281,8 +281,12 @@ async def _answer(response: Any, navigation: int) -> BrowserAnswer:
     status = response.status
     try:
         body = await response.body()
-    except Exception:  # noqa: BLE001 - a challenge page that already reloaded has no body any more
+    except Exception:  # noqa: BLE001 - the page's script already moved it on: its body is gone
+        # Only a page passing through (a challenge sending the browser on) loses its body before it is
+        # read; taking it for the final answer would hand back an empty page in place of the real one.
         body = b""
+        moved_on = "the page moved on before it could be read (a challenge passing through)"
+        return BrowserAnswer(response.url, status, headers, body, navigations=navigation, challenge=moved_on)
     found = detect_challenge(status, body, headers)
     reason = found.reason if found else (BLOCKED_STATUSES.get(status) if not body else None)
     # Decompressed by the browser: the bytes no longer match a Content-Encoding header.

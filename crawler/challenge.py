@@ -26,6 +26,17 @@ TOKEN_META = re.compile(
     rb"<meta\s+(?:[a-z-]+=['\"][^'\"]*['\"]\s+)*?content=['\"](?P<token>[^'\"\s]{120,})['\"]", re.IGNORECASE
 )
 SCRIPT_OR_STYLE = re.compile(rb"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# What every cookie challenge does, whatever its vendor calls its cookie: a script writes document.cookie and
+# then moves the page on (reload, replace, a new location) - to the page asked for or to a verification page.
+SCRIPT_BLOCK = re.compile(rb"<script\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+SETS_COOKIE = re.compile(rb"document\.cookie\s*=(?!=)")
+NAVIGATES = re.compile(
+    rb"location\s*\.\s*(?:href\s*=(?!=)|replace\s*\(|assign\s*\(|reload\s*\()|location\s*=(?!=)",
+)
+# A page that does that and has fewer Chinese characters to read than this is a challenge shell: a real page
+# (even a short listing) carries its navigation, column names and titles. Sites whose ordinary pages set a
+# cookie and reload (a font-size or traditional-characters switch) have far more text than this.
+MAX_SHELL_CJK = 40
 TAG = re.compile(rb"<[^>]+>")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Below this many Chinese characters of visible text, a page with a token meta is a shell, not an article.
@@ -60,7 +71,17 @@ def detect_challenge(status: int, body: bytes, headers: dict[str, str] | None = 
         return Challenge("challenge cookie __jsl_clearance with HTTP 200")
     if TOKEN_META.search(head) and visible_cjk_count(head) < MIN_ARTICLE_CJK:
         return Challenge("challenge page (opaque meta token, no article text) with HTTP 200")
+    if sets_cookie_and_moves_on(head) and visible_cjk_count(head) < MAX_SHELL_CJK:
+        return Challenge("challenge page (a script sets a cookie and moves on, nothing to read) with HTTP 200")
     return None
+
+
+def sets_cookie_and_moves_on(body: bytes) -> bool:
+    """True when one of the page's inline scripts writes document.cookie and one navigates. Pure."""
+    scripts = SCRIPT_BLOCK.findall(body)
+    return any(SETS_COOKIE.search(script) for script in scripts) and any(
+        NAVIGATES.search(script) for script in scripts
+    )
 
 
 # Content types an article page may come as; anything else (PDF, images, archives, JSON) is not a page.
