@@ -5,12 +5,15 @@ few answers: the browser path must read every item on day 1 and see day 2's new,
 from __future__ import annotations
 
 import asyncio
+import statistics
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
 from sqlmodel import Session, select
 
 from crawler.browser import BrowserOptions, BrowserPool, fetch_mode
@@ -20,12 +23,40 @@ from crawler.models import Item, ItemVersion
 from crawler.simulator import SimulatedWeb
 from crawler.simulator.challenges import TWOSTAGE_SPEC, TWOSTAGE_USES, TwoStageGate
 from crawler.simulator.server import LoggedRequest
+from crawler.simulator.templates import NOT_FOUND
+from spiders.middlewares import META_PROBE, META_SCOPE, AnswerMiddleware, Scope
 from tests.crawl.helpers import changes_of, chromium_or_skip, crawl_day, daily_revisits
 
 KEY = TWOSTAGE_SPEC.key
 LISTING = TWOSTAGE_SPEC.columns[0].path
-DELAY = 0.2  # the seed's politeness delay: Scrapy waits 0.5×–1.5× of it between two downloads
+DELAY = 0.2  # the seed's politeness delay
 STAGE_WORDS = ("安全验证", "正在验证", "请开启JavaScript")  # what only the challenge pages say
+
+
+# Pages written for these tests: a real page with a font-size switch (sets a cookie, reloads), a site's JS
+# redirect from index.html (navigates, no cookie), and a bare vendor-less cookie challenge.
+FONT_SWITCH = (
+    "<html><head><meta charset='utf-8'><title>关于开展2026年度生态环境执法检查的通知</title></head><body>"
+    "<a href='javascript:void(0)' onclick='big()'>大字</a><script>function big(){document.cookie='fs=18;path=/';"
+    "location.reload();}</script><div class='content'>"
+    + "<p>各区生态环境分局：为进一步加强生态环境执法工作，现将有关事项通知如下。</p>" * 4
+    + "</div></body></html>"
+).encode()
+JS_REDIRECT = b"<html><head><script>location.href='./index.shtml';</script></head><body></body></html>"
+BARE_CHALLENGE = (
+    b"<html><body><script>var t=Date.now().toString(16);document.cookie = 'verify_' + 'tk=' + t;"
+    b"window.location = window.location.pathname;</script></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "challenge"), [(FONT_SWITCH, False), (JS_REDIRECT, False), (BARE_CHALLENGE, True)]
+)
+def test_a_script_that_sets_a_cookie_and_moves_on_over_nothing_to_read_is_a_challenge(
+    body: bytes, challenge: bool
+) -> None:
+    assert (detect_challenge(200, body) is not None) is challenge
+    assert detect_challenge(404, body) is None  # a 404 is an answer, whatever its page does
 
 
 def _plain(url: str, cookies: dict[str, str] | None = None) -> tuple[int, bytes, str]:
@@ -86,6 +117,21 @@ def test_plain_http_gets_stage_one_everywhere_and_a_clearance_is_spent(web: Simu
         TwoStageGate.CLEARANCE: gate.expected_clearance(fresh),
     }
     assert _plain(web.url(KEY, f"{LISTING}209901/t20990101_1.shtml"), cleared)[0] == 404
+
+
+def test_a_challenge_answering_the_probe_is_not_the_hosts_not_found_page(web: SimulatedWeb) -> None:
+    web.advance_to(1)
+    probe_url = web.url(KEY, f"{LISTING}govwatch-probe-0a1b2c.html")
+    status, stage_one, _ = _plain(probe_url)
+    middleware = AnswerMiddleware(8_000_000)
+    host = probe_url.split("/")[2].split(":")[0]
+    probe = Request(probe_url, meta={META_PROBE: True, META_SCOPE: Scope(frozenset({host}))})
+    middleware.process_response(probe, HtmlResponse(probe_url, status=status, body=stage_one, request=probe))
+    # Learned, the gate's page would make every challenged article a soft 404 instead of blocked.
+    assert middleware.not_found == {}
+    not_found = NOT_FOUND.encode()
+    middleware.process_response(probe, HtmlResponse(probe_url, status=200, body=not_found, request=probe))
+    assert list(middleware.not_found) == [host]
 
 
 @pytest.mark.browser
@@ -160,7 +206,10 @@ def test_two_days_behind_the_two_stage_challenge_are_exact(web: SimulatedWeb, tm
         assert all("govwatch/" in entry.headers.get("user-agent", "") for entry in log)
         starts = _download_starts(log)
         gaps = [later.started - earlier.started for earlier, later in zip(starts, starts[1:], strict=False)]
-        assert min(gaps) >= DELAY * 0.5 - 0.01, sorted(gaps)[:5]
+        # Scrapy waits 0.5×–1.5× the delay between the starts of two downloads; seen from the server each
+        # start also moves by the client's own latency on a busy machine, so the floor has a margin. A
+        # browser fetch outside the site's slot would start right after another download (gap ≈ 0).
+        assert min(gaps) >= DELAY * 0.25 and statistics.median(gaps) >= DELAY * 0.5, sorted(gaps)[:5]
     # No challenge page was ever stored: each live item's last version is the article's own text.
     live = {article.url: article for article in web.articles()}
     with Session(init_db(db_url)) as session:
