@@ -190,14 +190,14 @@ class BrowserPool:
         raise BrowserFetchError(f"browser fetch failed twice: {type(last).__name__}: {message}")
 
     async def _fetch_once(self, url: str, context: Any, router: _Router) -> BrowserAnswer:
-        router.settled = False
+        router.start()
         page = await context.new_page()
         self.fetches += 1
         documents: asyncio.Queue[Any] = asyncio.Queue()
 
         def on_response(response: Any) -> None:
             if response.request.is_navigation_request() and response.frame == page.main_frame:
-                documents.put_nowait(response)
+                documents.put_nowait((response, router.verdict_of(response.request)))
 
         page.on("response", on_response)
         try:
@@ -211,7 +211,7 @@ class BrowserPool:
             last: BrowserAnswer | None = None
             for navigation in range(1, self.options.max_navigations + 1):
                 try:
-                    response = await documents.get() if last is None else await asyncio.wait_for(
+                    response, verdict = await documents.get() if last is None else await asyncio.wait_for(
                         documents.get(), self._settle_time()
                     )
                 except TimeoutError:
@@ -219,10 +219,12 @@ class BrowserPool:
                 answer = await _answer(response, navigation)
                 last = answer
                 if answer.challenge is None:
-                    router.settled = True  # the page is what we came for: nothing more is loaded for it
+                    router.settle()  # the page is what we came for: nothing more is loaded for it
                     break
+                _decide(verdict, True)  # a challenge: its scripts must run
             assert last is not None
         finally:
+            router.settle()
             # Closed before anything else: a page left open goes on loading (favicons, late scripts).
             await page.close()
         last.cookies = await _cookies(context, url)
@@ -257,13 +259,36 @@ class BrowserPool:
 class _Router:
     """Route handler of one host's context: its own documents and scripts pass, everything else is refused.
 
-    One page at a time per context (one request at a time per site), so `settled` is per fetch: once the real
-    page has arrived, nothing else is loaded for it.
+    One page at a time per context (one request at a time per site), so its state is per fetch. What a
+    document loads waits until that document is known: a challenge's scripts pass, while the real page (or a
+    404) loads nothing - its scripts would only be more requests to the site, and spend its clearance.
     """
 
     def __init__(self, host: str) -> None:
         self.host = host
         self.settled = False
+        # The page's current document: a challenge (True) or not, decided by the fetch once it has read it.
+        # Made when the document is asked for, which is before anything it loads can be asked for.
+        self._verdict: asyncio.Future[bool] | None = None
+        self._verdicts: dict[Any, asyncio.Future[bool]] = {}  # navigation request → its document's verdict
+
+    def start(self) -> None:
+        self.settled = False
+        self._verdict = None
+        self._verdicts.clear()
+
+    def _document_asked(self, request: Any) -> None:
+        _decide(self._verdict, False)  # what the previous document still asks for is not needed any more
+        self._verdict = asyncio.get_running_loop().create_future()
+        self._verdicts[request] = self._verdict
+
+    def verdict_of(self, request: Any) -> asyncio.Future[bool] | None:
+        """The verdict future of the document a navigation request asked for (None if it was not routed)."""
+        return self._verdicts.get(request)
+
+    def settle(self) -> None:
+        self.settled = True
+        _decide(self._verdict, False)
 
     async def handle(self, route: Any, request: Any) -> None:
         if (
@@ -273,7 +298,17 @@ class _Router:
         ):
             await route.abort("blockedbyclient")
             return
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            self._document_asked(request)
+        elif self._verdict is not None and not await self._verdict:
+            await route.abort("blockedbyclient")
+            return
         await route.continue_()
+
+
+def _decide(verdict: asyncio.Future[bool] | None, passing: bool) -> None:
+    if verdict is not None and not verdict.done():
+        verdict.set_result(passing)
 
 
 async def _answer(response: Any, navigation: int) -> BrowserAnswer:
@@ -281,8 +316,12 @@ async def _answer(response: Any, navigation: int) -> BrowserAnswer:
     status = response.status
     try:
         body = await response.body()
-    except Exception:  # noqa: BLE001 - a challenge page that already reloaded has no body any more
+    except Exception:  # noqa: BLE001 - the page's script already moved it on: its body is gone
+        # Only a page passing through (a challenge sending the browser on) loses its body before it is
+        # read; taking it for the final answer would hand back an empty page in place of the real one.
         body = b""
+        moved_on = "the page moved on before it could be read (a challenge passing through)"
+        return BrowserAnswer(response.url, status, headers, body, navigations=navigation, challenge=moved_on)
     found = detect_challenge(status, body, headers)
     reason = found.reason if found else (BLOCKED_STATUSES.get(status) if not body else None)
     # Decompressed by the browser: the bytes no longer match a Content-Encoding header.

@@ -33,37 +33,32 @@ TOKEN_META = re.compile(
 
 @dataclass(frozen=True)
 class Interstitial:
-    """A browser-check page of a WAF, recognised by its wording and its script, both as patterns."""
+    """A browser-check page of a WAF: its wording, on a page whose script sets a cookie and moves on."""
 
     name: str
     label: str
     words: re.Pattern[str]  # on the page's text, scripts and title included (they often write the text)
-    script: re.Pattern[bytes]
-    visible_only: bool = False  # match `words` on the visible text only (tags, scripts, styles removed)
 
 
-# A script that sets a cookie and then reloads or re-navigates the page: the core of a JS cookie check.
-COOKIE_AND_RELOAD = re.compile(
-    rb"document\.cookie\s*=.{0,4000}?(?:location\.reload|location\.replace|location(?:\.href)?\s*=)",
-    re.IGNORECASE | re.DOTALL,
-)
 INTERSTITIALS: tuple[Interstitial, ...] = (
     Interstitial(
         "panyun",
         "browser-check interstitial (磐云-style)",
         re.compile(r"进入前检查浏览器|浏览器安全检查|正在检查浏览器|检查您的浏览器|正在验证您的浏览器|请稍候"),
-        COOKIE_AND_RELOAD,
-    ),
-    # 加速乐's 200-status variant spells its cookie name in pieces; what is left is a cookie, a reload and
-    # nothing to read at all.
-    Interstitial(
-        "cookie_reload",
-        "a cookie set, then a reload, on an empty page",
-        re.compile(r"\A\s*\Z"),
-        COOKIE_AND_RELOAD,
-        visible_only=True,
     ),
 )
+# What every cookie challenge does, whatever its vendor calls its cookie: a script writes document.cookie and
+# then moves the page on (reload, replace, a new location) - to the page asked for or to a verification page.
+SCRIPT_BLOCK = re.compile(rb"<script\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+SETS_COOKIE = re.compile(rb"document\.cookie\s*=(?!=)")
+NAVIGATES = re.compile(
+    rb"location\s*\.\s*(?:href\s*=(?!=)|replace\s*\(|assign\s*\(|reload\s*\()|location\s*=(?!=)",
+)
+# A page that does that and has fewer Chinese characters to read than this is a challenge shell whatever its
+# wording (加速乐's 200-status variant spells its cookie name in pieces): a real page, even a short listing,
+# carries its navigation, column names and titles, and sites whose ordinary pages set a cookie and reload (a
+# font-size or traditional-characters switch) have far more text than this.
+MAX_SHELL_CJK = 40
 SCRIPT_OR_STYLE = re.compile(rb"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)  # IE conditional comments too: no modern browser runs them
 LINK = re.compile(rb"<a\b(?P<attrs>[^>]*)>(?P<text>.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
@@ -125,9 +120,12 @@ def thin_page(body: bytes) -> bool:
     return articles < MIN_LIST_ROWS
 
 
-def _says(gate: Interstitial, page: bytes) -> bool:
-    """True when the page carries the interstitial's wording (where the gate looks for it)."""
-    return gate.words.search(_text(TAG.sub(b" ", _visible(page)) if gate.visible_only else page)) is not None
+def sets_cookie_and_moves_on(body: bytes) -> bool:
+    """True when one of the page's inline scripts writes document.cookie and one navigates. Pure."""
+    scripts = SCRIPT_BLOCK.findall(body)
+    return any(SETS_COOKIE.search(script) for script in scripts) and any(
+        NAVIGATES.search(script) for script in scripts
+    )
 
 
 def detect_challenge(status: int, body: bytes, headers: dict[str, str] | None = None) -> Challenge | None:
@@ -143,14 +141,18 @@ def detect_challenge(status: int, body: bytes, headers: dict[str, str] | None = 
     live = COMMENT.sub(b" ", head)  # markers in comments never run
     markers = [name for name, pattern in STRONG_MARKERS.items() if pattern.search(live)]
     token = TOKEN_META.search(live) is not None
-    interstitials = [gate for gate in INTERSTITIALS if gate.script.search(live) and _says(gate, live)]
-    if not (markers or token or interstitials) or not thin_page(head):
-        return None
-    if markers:
-        return Challenge(f"challenge page ({markers[0]}) with HTTP 200")
-    if interstitials:
-        return Challenge(f"challenge page ({interstitials[0].name}: {interstitials[0].label}) with HTTP 200")
-    return Challenge("challenge page (opaque meta token, no article text) with HTTP 200")
+    cookie_script = sets_cookie_and_moves_on(live)
+    interstitials = [gate for gate in INTERSTITIALS if cookie_script and gate.words.search(_text(live))]
+    if (markers or token or interstitials) and thin_page(head):
+        if markers:
+            return Challenge(f"challenge page ({markers[0]}) with HTTP 200")
+        if interstitials:
+            gate = interstitials[0]
+            return Challenge(f"challenge page ({gate.name}: {gate.label}) with HTTP 200")
+        return Challenge("challenge page (opaque meta token, no article text) with HTTP 200")
+    if cookie_script and visible_cjk_count(live) < MAX_SHELL_CJK:
+        return Challenge("challenge page (a script sets a cookie and moves on, nothing to read) with HTTP 200")
+    return None
 
 
 # Content types an article page may come as; anything else (PDF, images, archives, JSON) is not a page.

@@ -4,10 +4,13 @@ it, and a downloader middleware that asks for it when a site answers plain HTTP 
 The browser fetch is a download like any other: it goes through the site's download slot (one request at a
 time, the same delay) and robots.txt has been checked before it. The cookies the browser earns are sent
 with the next plain requests to the same host until the site refuses them; then the browser runs again.
+Whether a request of a challenged host goes out with the earned cookies or through Chromium is decided by
+the handler when the slot sends it, not when it was queued, so it always carries the newest cookies.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,8 +26,14 @@ from crawler.challenge import detect_challenge
 from spiders import stats as runstats
 
 BROWSER_META = "gw_browser"  # set on a request: the handler opens it in Chromium
-TRIED_META = "gw_browser_tried"  # the middleware re-issued it once already: never loop
+TRIED_META = "gw_browser_tried"  # it went to the browser (said on the request, for logs and other spiders)
 ANSWER_META = "gw_browser_answer"  # what the browser fetch saw (navigations, cookies, challenge left)
+EARNED_META = "gw_browser_earned"  # a challenged host's request: earned cookies, else Chromium, chosen at sending
+SENT_META = "gw_browser_sent_cookies"  # the Cookie header the handler sent with it (the cookies the site judged)
+ATTEMPTS_META = "gw_browser_attempts"  # challenges this request met already: a bound, so nothing loops
+# Challenges one request may meet before it stays blocked: cookies spent since it was queued, then the
+# newest cookies, then the browser.
+MAX_ATTEMPTS = 3
 MODE_META = "gw_fetch"  # a request's fetch mode when it has no source (e.g. `govwatch check`'s spider)
 # How the answer was fetched, on response.meta: "http", "http+cookies" (the browser's) or "browser". Any
 # spider (the crawl, `govwatch check`) can report from it which mode a source needed.
@@ -35,6 +44,28 @@ def _host(url: str) -> str:
     return urlsplit(url).netloc
 
 
+def _cookie_header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
+@dataclass
+class EarnedAccess:
+    """What one crawl knows of its challenged hosts, shared by the middleware and the download handler."""
+
+    cookies: dict[str, dict[str, str]] = field(default_factory=dict)  # host → cookies the browser earned there
+    challenged: set[str] = field(default_factory=set)  # hosts that answered plain HTTP with a challenge
+    refused: set[str] = field(default_factory=set)  # hosts still blocked in the browser: not tried again
+
+
+def earned_access(crawler: Crawler) -> EarnedAccess:
+    """The crawl's EarnedAccess (made by whichever of the handler and the middleware asks first)."""
+    access = getattr(crawler, "_gw_earned_access", None)
+    if access is None:
+        access = EarnedAccess()
+        crawler._gw_earned_access = access  # type: ignore[attr-defined]
+    return access
+
+
 class BrowserDownloadHandler(HTTP11DownloadHandler):
     """Scrapy's HTTP/1.1 handler, except for requests marked `gw_browser`: those open in the shared Chromium."""
 
@@ -43,6 +74,8 @@ class BrowserDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         settings = crawler.settings
+        self.access = earned_access(crawler)
+        self.reuse_cookies = settings.getbool("GOVWATCH_BROWSER_REUSE_COOKIES", True)
         self.pool = BrowserPool(
             BrowserOptions(
                 executable=settings.get("GOVWATCH_BROWSER_EXECUTABLE"),
@@ -53,11 +86,16 @@ class BrowserDownloadHandler(HTTP11DownloadHandler):
         )
 
     async def download_request(self, request: Request) -> Response:  # type: ignore[override]
+        if request.meta.get(EARNED_META) and not request.meta.get(BROWSER_META):
+            self._choose_way(request)
         if not request.meta.get(BROWSER_META):
             return await super().download_request(request)
         if request.method != "GET":
             raise IgnoreRequest(f"the browser opens GET requests only, not {request.method}")
         answer = await self.pool.fetch(request.url)
+        if answer.challenge is None and answer.cookies and self.reuse_cookies:
+            # Stored now, not when the middleware sees the answer: the slot's next request already has them.
+            self.access.cookies[_host(request.url)] = dict(answer.cookies)
         request.meta[ANSWER_META] = {
             "navigations": answer.navigations,
             "cookies": answer.cookies,
@@ -72,6 +110,19 @@ class BrowserDownloadHandler(HTTP11DownloadHandler):
             request=request,
             flags=["browser"],
         )
+
+    def _choose_way(self, request: Request) -> None:
+        """A challenged host's request, as the slot sends it: with the newest earned cookies, else in Chromium."""
+        host = _host(request.url)
+        request.headers.pop(b"Cookie", None)
+        request.meta.pop(SENT_META, None)
+        earned = self.access.cookies.get(host)
+        if earned:
+            request.headers["Cookie"] = request.meta[SENT_META] = _cookie_header(earned)
+        elif host not in self.access.refused:
+            # Plain HTTP would only meet the challenge again: straight to the browser, which earns cookies.
+            request.meta[BROWSER_META] = True
+            request.meta[TRIED_META] = True
 
     async def close(self) -> None:
         await self.pool.close()
@@ -88,9 +139,7 @@ class BrowserMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.unavailable = unavailable_reason(crawler.settings.get("GOVWATCH_BROWSER_EXECUTABLE"))
-        self.reuse_cookies = crawler.settings.getbool("GOVWATCH_BROWSER_REUSE_COOKIES", True)
-        self.cookies: dict[str, dict[str, str]] = {}  # host → cookies the browser earned there
-        self.refused: set[str] = set()  # hosts still blocked in the browser: not tried again this crawl
+        self.access = earned_access(crawler)
         self._noted: set[tuple[str, str]] = set()
 
     @classmethod
@@ -122,17 +171,16 @@ class BrowserMiddleware:
         if mode == "http" or request.meta.get(BROWSER_META):
             return
         source_id = request.meta.get("gw_source")
-        earned = self.cookies.get(_host(request.url))
-        if earned:
-            request.headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in earned.items())
-            return
-        if mode == "browser" and _host(request.url) not in self.refused:
-            if self.unavailable:
-                self._note(source_id, "unavailable", f"{FETCH_NOTE}browser needed but unavailable: {self.unavailable}")
-                raise IgnoreRequest(f"browser unavailable: {self.unavailable}")
-            # `fetch: browser` starts in the browser, without a plain request the site would refuse.
-            request.meta[BROWSER_META] = True
-            request.meta[TRIED_META] = True
+        host = _host(request.url)
+        if mode == "browser" and self.unavailable:
+            self._note(source_id, "unavailable", f"{FETCH_NOTE}browser needed but unavailable: {self.unavailable}")
+            raise IgnoreRequest(f"browser unavailable: {self.unavailable}")
+        if host in self.access.refused:
+            return  # Chromium could not pass either: plain HTTP, which the answer classification calls blocked
+        if mode == "browser" or host in self.access.challenged:
+            # `fetch: browser`, or a host known to challenge: the handler picks the way when the slot sends
+            # it (cookies the browser earned by then, else the browser), so none goes out with spent cookies.
+            request.meta[EARNED_META] = True
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         source_id = request.meta.get("gw_source")
@@ -144,11 +192,9 @@ class BrowserMiddleware:
             answer = request.meta.get(ANSWER_META) or {}
             request.meta[FETCHED_WITH_META] = "browser"
             self._count(source_id, "browser_pages")
-            if answer.get("cookies") and self.reuse_cookies:
-                self.cookies[host] = dict(answer["cookies"])
             if answer.get("challenge"):
-                self.cookies.pop(host, None)
-                self.refused.add(host)
+                self.access.cookies.pop(host, None)
+                self.access.refused.add(host)
                 self._note(
                     source_id,
                     "still",
@@ -164,19 +210,13 @@ class BrowserMiddleware:
                 )
             return response
         challenge = detect_challenge(response.status, response.body, response.headers.to_unicode_dict())
-        carried = b"Cookie" in request.headers
-        request.meta[FETCHED_WITH_META] = "http+cookies" if carried else "http"
+        sent = request.meta.get(SENT_META)
+        request.meta[FETCHED_WITH_META] = "http+cookies" if sent else "http"
         if challenge is None:
-            if carried:
+            if sent:
                 self._count(source_id, "cookie_pages")
             return response
-        if carried:
-            self.cookies.pop(host, None)  # the site refused them: the browser must earn new ones
-        elif self.cookies.get(host):
-            # Sent before the browser earned the host's cookies (middlewares see a request before it waits
-            # for the site's slot): once more over plain HTTP, now with them.
-            return request.replace(dont_filter=True)
-        if request.meta.get(TRIED_META) or host in self.refused:
+        if host in self.access.refused:
             return response
         if self.unavailable:
             self._note(
@@ -185,8 +225,17 @@ class BrowserMiddleware:
                 f"{FETCH_NOTE}browser needed ({challenge.reason}) but unavailable: {self.unavailable}",
             )
             return response
+        self.access.challenged.add(host)
+        if sent and sent == _cookie_header(self.access.cookies.get(host, {})):
+            self.access.cookies.pop(host, None)  # the site refused the newest cookies: the browser earns new ones
+        attempts = int(request.meta.get(ATTEMPTS_META, 0)) + 1
+        if attempts > MAX_ATTEMPTS:
+            return response  # stays a challenge: the answer classification records it blocked
+        # Again, through the scheduler and the site's slot: with cookies newer than the refused ones if the
+        # browser has earned them by then, else through the browser.
         retry = request.replace(dont_filter=True)
         retry.headers.pop(b"Cookie", None)
-        retry.meta[BROWSER_META] = True
-        retry.meta[TRIED_META] = True
+        retry.meta.pop(SENT_META, None)
+        retry.meta[EARNED_META] = True
+        retry.meta[ATTEMPTS_META] = attempts
         return retry

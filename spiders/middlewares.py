@@ -34,7 +34,7 @@ from crawler.answers import (
     page_fingerprint,
     page_text,
 )
-from crawler.challenge import not_html
+from crawler.challenge import detect_challenge, not_html
 
 # request.meta keys shared by the spider, these middlewares and the pipelines.
 META_VERDICT = "gw_verdict"  # the Verdict of the final answer (or of the failure)
@@ -154,7 +154,13 @@ class AnswerMiddleware:
 
     def _learn(self, response: Response) -> None:
         headers = response.headers.to_unicode_dict()
-        if response.status == 200 and not_html(headers.get("Content-Type"), response.body) is None:
+        if response.status != 200 or not response.body.strip():
+            return
+        # A challenge the probe could not pass is the gate's page, not the site's not-found page: learned,
+        # it would make every article behind the same gate a soft 404 instead of blocked.
+        if detect_challenge(response.status, response.body, headers) is not None:
+            return
+        if not_html(headers.get("Content-Type"), response.body) is None:
             self.not_found[_host(response.url)] = page_fingerprint(page_text(response.body, headers))
 
 

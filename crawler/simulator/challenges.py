@@ -1,4 +1,5 @@
-"""JavaScript challenges in front of simulated sites: a 加速乐-style two-stage 521 and a Ruishu-style 412.
+"""JavaScript challenges in front of simulated sites: a 加速乐-style two-stage 521, a Ruishu-style 412 and a
+two-stage WAF that sends the client through a verification page and back.
 
 Written by us after the structures real regulators put in front of their pages (docs in ../shared): only a
 client that runs the pages' scripts earns the cookie, so plain HTTP keeps getting the challenge while a real
@@ -11,12 +12,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
+import json
 import threading
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
+from urllib.parse import quote
 
 from crawler.simulator import templates as t
 from crawler.simulator.server import Request, Response, Site
+from crawler.simulator.world import Column, SiteSpec
 
 FNV_OFFSET = 2166136261
 FNV_PRIME = 16777619
@@ -24,6 +28,9 @@ FNV_PRIME = 16777619
 # by count; a count makes re-solving happen within one short crawl).
 RUISHU_USES = 5
 TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._"
+# How many answers one clearance of the two-stage WAF is good for: fewer than a listing and its articles, so
+# a crawl must earn it again in the middle of its articles.
+TWOSTAGE_USES = 4
 
 
 def fnv1a(text: str, seed: int = FNV_OFFSET) -> int:
@@ -235,7 +242,123 @@ RUISHU_PAGE = """<!DOCTYPE html>
 </html>
 """
 
-GATES: dict[str, Callable[[Site, str], ChallengeGate]] = {"jsl": JslGate, "ruishu": RuishuGate}
+# ================================================================ two-stage WAF: redirect, verify, back
+class TwoStageGate(ChallengeGate):
+    """Stage 1 answers every page (listings and articles alike) with HTTP 200 and a script that stores a
+    first-stage cookie and sends the browser to a verification page; stage 2, served only with that cookie,
+    computes the clearance from it and a salt only stage 2 carries, sets it with `document.cookie` and goes
+    back to the page first asked for. A clearance is good for `uses` answers, then stage 1 starts over with a
+    new session, so replaying it over plain HTTP works for a while and then fails."""
+
+    SESSION = "simwaf_sid"
+    STAGE1 = "simwaf_s1"
+    CLEARANCE = "simwaf_clr"
+    VERIFY_PATH = "/_waf/verify.html"
+
+    def __init__(self, site: Site, secret: str, uses: int = TWOSTAGE_USES) -> None:
+        super().__init__(site, secret)
+        self.uses = uses
+        self._used: dict[str, int] = {}
+        self.verifications = 0  # stage-2 pages served (a client that ran stage 1's script)
+
+    def _stage1(self, session: str) -> str:
+        return self._token(20, "stage1", session)
+
+    def _salt(self, session: str) -> str:
+        return self._token(12, "salt", session)
+
+    def expected_clearance(self, session: str) -> str:
+        return format(fnv1a(self._salt(session) + self._stage1(session)), "x")
+
+    def cleared(self, request: Request) -> bool:
+        jar = cookies_of(request)
+        session = jar.get(self.SESSION)
+        if not session or jar.get(self.CLEARANCE) != self.expected_clearance(session):
+            return False
+        with self._lock:
+            used = self._used.get(session, 0)
+            if used >= self.uses:
+                return False  # spent: the client must pass both stages again
+            self._used[session] = used + 1
+        return True
+
+    def own_resource(self, request: Request) -> Response | None:
+        if request.path != self.VERIFY_PATH:
+            return None
+        back = request.query.get("u", "/")
+        if not back.startswith("/") or back.startswith("//"):
+            back = "/"  # only back to this site
+        jar = cookies_of(request)
+        session = jar.get(self.SESSION, "")
+        if not session or jar.get(self.STAGE1) != self._stage1(session):
+            # Asked without the first stage's cookie (a client that did not run its script): start over.
+            return self._stage_one(back)
+        with self._lock:
+            self.verifications += 1
+        page = t.render(
+            TWOSTAGE_VERIFY,
+            salt=self._salt(session),
+            back=_js_string(back),
+        )
+        return Response(200, page.encode("utf-8"), headers={"Cache-Control": "no-store"})
+
+    def challenge(self, request: Request) -> Response:
+        query = "&".join(f"{name}={quote(value)}" for name, value in request.query.items())
+        return self._stage_one(request.path + (f"?{query}" if query else ""))
+
+    def _stage_one(self, asked: str) -> Response:
+        session = self._token(32, "session", self._next_id()).lower()
+        key = int(self._sign("key", session)[:2], 16) | 1
+        codes = ",".join(str(ord(char) ^ key) for char in self._stage1(session))
+        page = t.render(TWOSTAGE_PAGE, key=key, codes=codes, verify=self.VERIFY_PATH, asked=_js_string(asked))
+        return Response(
+            200,
+            page.encode("utf-8"),
+            headers={"Set-Cookie": f"{self.SESSION}={session}; path=/; HttpOnly", "Cache-Control": "no-store"},
+        )
+
+
+def _js_string(text: str) -> str:
+    """A JavaScript string literal that cannot end the inline script it is written into."""
+    return json.dumps(text).replace("</", "<\\/")
+
+
+# Neither page carries 加速乐's or Ruishu's names: what they share with every cookie challenge is a script
+# that writes document.cookie and moves on, on a page with next to nothing to read.
+TWOSTAGE_PAGE = (
+    '<!DOCTYPE html><html><head><meta charset="utf-8"><title>安全验证</title></head><body>'
+    "<noscript>请开启JavaScript后访问</noscript><script>(function(){var k={{key}},a=[{{codes}}],s='';"
+    "for(var i=0;i<a.length;i++){s+=String.fromCharCode(a[i]^k);}"
+    "document.cookie='simwaf_s1='+s+';path=/';"
+    "location.href='{{verify}}?u='+encodeURIComponent({{asked}});})();</script></body></html>"
+)
+TWOSTAGE_VERIFY = (
+    '<!DOCTYPE html><html><head><meta charset="utf-8"><title>安全验证</title></head><body>'
+    "<p>正在验证，请稍候…</p><script>(function(){var m=document.cookie.match(/simwaf_s1=([^;]+)/);"
+    "var p='{{salt}}'+(m?m[1]:''),h=2166136261;"
+    "for(var i=0;i<p.length;i++){h=Math.imul(h^p.charCodeAt(i),16777619)>>>0;}"
+    "document.cookie='simwaf_clr='+h.toString(16)+';path=/';"
+    "setTimeout(function(){location.replace({{back}});},50);})();</script></body></html>"
+)
+
+# A TRS-style site behind the two-stage WAF (not in the default world: tests add it, as DRIFT_SPEC): twelve
+# articles over two listing pages on day 1, with ETag and Last-Modified, so day 2 sends conditional GETs.
+TWOSTAGE_SPEC = SiteSpec(
+    key="twostage",
+    cms="trs",
+    name="东岚省生态环境厅",
+    org="东岚省生态环境厅",
+    abbr="东环发",
+    site_code="sim3500000017",
+    columns=(Column("gzdt", "工作动态", "/xwzx/gzdt/", ("news", "meeting"), 12, 6, "countpage", code=31201),),
+    gate="twostage",
+)
+
+GATES: dict[str, Callable[[Site, str], ChallengeGate]] = {
+    "jsl": JslGate,
+    "ruishu": RuishuGate,
+    "twostage": TwoStageGate,
+}
 
 
 def gate(kind: str, site: Site, secret: str) -> ChallengeGate:

@@ -60,7 +60,7 @@ class SiteSpec:
     site_code: str = "sim0000001"
     unit_id: int = 0  # Hanweb unitid
     web_id: int = 1  # Hanweb webid
-    gate: str = ""  # a JavaScript challenge in front of the site: "jsl" | "ruishu" (crawler/simulator/challenges.py)
+    gate: str = ""  # a JavaScript challenge in front of the site: "jsl" | "ruishu" | "twostage" (challenges.py)
 
     def column(self, key: str) -> Column:
         for column in self.columns:
