@@ -38,10 +38,6 @@ def request_meta(source: Source) -> dict[str, Any]:
         meta["max_retry_times"] = rules.retry_times
     if rules.timeout is not None:
         meta["download_timeout"] = rules.timeout
-    if rules.download_delay is not None:
-        # The seed fixed this site's delay: AutoThrottle (whose floor is the global DOWNLOAD_DELAY) must
-        # neither lower it nor raise it. Scrapy's documented per-request switch, instead of a subclass.
-        meta["autothrottle_dont_adjust_delay"] = True
     return meta
 
 

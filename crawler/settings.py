@@ -59,10 +59,12 @@ HTTPERROR_ALLOWED_CODES = [304, 403, 404, 410, 412, 521]
 #   600 (Scrapy) RedirectMiddleware  follows the rest, at most REDIRECT_MAX_TIMES
 #   585 BrowserMiddleware        a JavaScript challenge → the same request again, through Chromium
 #   550 BackoffRetryMiddleware   retries RETRY_HTTP_CODES and network errors with a growing pause
+#    50 FixedDelayMiddleware     a site whose seed fixed its delay: AutoThrottle leaves every request's delay
 #   540 AnswerMiddleware         the final answer's Verdict (crawler/answers.py) → request.meta["gw_verdict"]
 # A component that acts on verdicts (a browser re-fetch of "blocked" answers) goes below 540; one that must
 # see raw answers before they are classified goes between 550 and 600.
 DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.FixedDelayMiddleware": 50,  # a seed's fixed delay holds for every request to its site
     "spiders.middlewares.RedirectGuardMiddleware": 650,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,  # where RetryMiddleware sits
@@ -86,8 +88,8 @@ GOVWATCH_BROWSER_TIMEOUT = 30.0  # seconds for one browser fetch (challenge and 
 # browser path alone, in benchmarks/bench_crawl.py): most requests then stay plain HTTP.
 GOVWATCH_BROWSER_REUSE_COOKIES = True
 
-# Scrapy's own AutoThrottle stays: a seed that fixes a site's delay marks its requests
-# `autothrottle_dont_adjust_delay` (crawler/politeness.py), Scrapy's documented switch.
+# Scrapy's own AutoThrottle stays: every request to a site whose seed fixed its delay is marked
+# `autothrottle_dont_adjust_delay`, Scrapy's documented switch (FixedDelayMiddleware above).
 EXTENSIONS = {
     # crawl_run rows, health and alert delivery at spider_closed (spiders/runbook.py).
     "spiders.runbook.RunBook": 100,

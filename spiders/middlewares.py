@@ -21,6 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.answers import (
     Answer,
@@ -82,6 +83,30 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
         return await self._pause(super().process_exception(request, exception))
+
+
+class FixedDelayMiddleware:
+    """Keeps the delay a seed fixed for its site on every request to that site, robots.txt included.
+
+    A seed's `download_delay` becomes its site's DOWNLOAD_SLOTS delay (crawler/politeness.py). AutoThrottle
+    moves a slot's delay on the answer to any request not marked `autothrottle_dont_adjust_delay`, Scrapy's
+    documented switch; Scrapy's own robots.txt request is such a request, and its answer used to halve a
+    seed's 5 s delay (or raise a 0.2 s one to DOWNLOAD_DELAY). So the mark goes on every request whose slot
+    has a fixed delay, whoever made it (spider, robots.txt, attachments, the browser path).
+    """
+
+    def __init__(self, slots: dict[str, Any]) -> None:
+        self.fixed = {key for key, slot in slots.items() if isinstance(slot, dict) and "delay" in slot}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FixedDelayMiddleware:
+        # Built with the engine, after the spider applied its seeds' slots (spiders/listing.py from_crawler).
+        return cls(crawler.settings.getdict("DOWNLOAD_SLOTS"))
+
+    def process_request(self, request: Request) -> None:
+        slot = request.meta.get("download_slot") or urlparse_cached(request).hostname
+        if slot in self.fixed:
+            request.meta.setdefault("autothrottle_dont_adjust_delay", True)
 
 
 class RedirectGuardMiddleware:

@@ -8,13 +8,14 @@ import inspect
 from datetime import timedelta
 
 import pytest
+from scrapy import Request
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 from sqlmodel import Session, select
 
 from crawler import clock
 from crawler import settings as crawl_settings
-from crawler.config import Politeness, Source
+from crawler.config import Source
 from crawler.db import init_db
 from crawler.models import ChangeEvent, CrawlRun, Item, ItemVersion
 from crawler.politeness import request_headers, request_meta
@@ -25,7 +26,7 @@ from pipelines.store import StorePipeline
 from spiders import stats as runstats
 from spiders.items import PageItem
 from spiders.listing import _parse_ids
-from spiders.middlewares import backoff_delay
+from spiders.middlewares import FixedDelayMiddleware, backoff_delay
 from tests.crawl.minisite import article_html
 
 PARAGRAPHS = [
@@ -244,10 +245,17 @@ def test_seed_politeness_becomes_per_domain_slots_and_request_meta(tmp_path) -> 
     meta = request_meta(source)
     assert meta["dont_obey_robotstxt"] and meta["download_maxsize"] == 50000
     assert meta["max_retry_times"] == 0 and meta["download_timeout"] == 7
-    # The seed fixed the delay: Scrapy's AutoThrottle is told (per request) to leave it as it is.
-    assert meta["autothrottle_dont_adjust_delay"] is True
     assert request_headers(source) == {"User-Agent": "polite-bot/1"}
-    assert "autothrottle_dont_adjust_delay" not in request_meta(source.model_copy(update={"politeness": Politeness()}))
+    # The seed fixed the delay: Scrapy's AutoThrottle is told to leave it on every request to the site,
+    # Scrapy's own robots.txt request included (its answer used to move the slot's delay).
+    fixed = FixedDelayMiddleware.from_crawler(crawler)
+    robots = Request("http://127.0.0.9:8000/robots.txt", meta={"dont_obey_robotstxt": True})
+    article = Request("http://127.0.0.9:8000/a/t1.html", meta=meta)
+    other_site = Request("http://127.0.0.8:8000/robots.txt")
+    for request in (robots, article, other_site):
+        fixed.process_request(request)
+    assert robots.meta["autothrottle_dont_adjust_delay"] is article.meta["autothrottle_dont_adjust_delay"] is True
+    assert "autothrottle_dont_adjust_delay" not in other_site.meta
 
 
 def test_store_in_a_writer_process(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
