@@ -7,6 +7,11 @@ from typing import Any
 
 from crawler.config import Source
 
+# The smallest delay a site's slot gets, even when its seed says 0. Scrapy (2.19) holds a slot to its
+# concurrency only while the slot has a delay: with none, it starts every queued request of the site before
+# it counts the first one as transferring, so "one request at a time per site" would not hold.
+MIN_SLOT_DELAY = 0.001
+
 
 def download_slots(sources: Iterable[Source], slots: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """DOWNLOAD_SLOTS with each source's politeness applied to its domains (two sources on a site: the slower wins)."""
@@ -16,7 +21,7 @@ def download_slots(sources: Iterable[Source], slots: Mapping[str, Mapping[str, A
         for domain in source.domains:
             slot = dict(merged.get(domain, {}))
             if rules.download_delay is not None:
-                slot["delay"] = max(rules.download_delay, slot.get("delay", 0.0))
+                slot["delay"] = max(rules.download_delay, slot.get("delay", 0.0), MIN_SLOT_DELAY)
                 if rules.download_delay == 0:
                     slot["jitter"] = 0.0
             if rules.concurrent_requests_per_domain is not None:
