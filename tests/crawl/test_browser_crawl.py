@@ -21,7 +21,7 @@ from crawler.extract import extract
 from crawler.runner import run_crawl
 from crawler.simulator import SimulatedWeb
 from crawler.simulator.challenges import RUISHU_USES, JslGate, RuishuGate
-from tests.crawl.helpers import FAST, changes_of, chromium_or_skip, crawl_day, daily_revisits
+from tests.crawl.helpers import FAST, chromium_or_skip, crawl_day
 
 GATED = ("jsl", "ruishu")
 
@@ -235,42 +235,8 @@ def test_http_mode_never_asks_the_browser(gated_web: SimulatedWeb, tmp_path: Pat
     dispose_engines()
 
 
-@pytest.mark.browser
-@pytest.mark.slow
-def test_two_days_through_the_browser_are_exact(tmp_path: Path) -> None:
-    chromium_or_skip()
-    with SimulatedWeb(sites=[*GATED, "blocked"]) as web:
-        seeds = tmp_path / "seeds"
-        web.write_seeds(seeds)
-        daily_revisits(seeds)
-        db_url = f"sqlite:///{tmp_path / 'govwatch.db'}"
-        gated_sources = {"sim-jsl", "sim-ruishu"}
-        for day in (1, 2):
-            result = crawl_day(web, day, db_url, seeds, tmp_path)
-            assert result.returncode == 0, (result.log_file or Path()).read_text()[-3000:]
-            runs = {run.source_id: run for run in result.runs}
-            truth, found = web.truth(day), changes_of(db_url, result)
-            assert found["new"] == truth.new and found["edited"] == truth.edited
-            assert found["deleted"] == truth.deleted
-            for source_id in gated_sources:
-                assert runs[source_id].status == "ok" and fetch_mode(runs[source_id].errors) == "browser"
-            blocked = runs["sim-blocked"]
-            assert blocked.status == "blocked" and blocked.new == 0
-            assert any("still blocked in the browser" in error for error in blocked.errors)
-            assert fetch_mode(blocked.errors) == "browser"  # it needed the browser, which could not pass either
-        assert truth.edited | truth.deleted, "day 2 changes something on the gated sites"
-        # Politeness: robots.txt first, one request at a time, our User-Agent, also from the browser.
-        for key in (*GATED, "blocked"):
-            log = web.requests(key)
-            assert log[0].path == "/robots.txt" and web.max_concurrency(key) == 1
-            assert all("govwatch/" in r.headers.get("user-agent", "") for r in log)
-        # Cookies are reused: the 加速乐 one is earned once per crawl (a plain answer and the browser's, plus
-        # at most one request sent before they existed), then plain HTTP reads the site; the Ruishu one
-        # expires after a few answers and is earned again.
-        jsl, ruishu = web.gates["jsl"], web.gates["ruishu"]
-        assert jsl.challenges_served <= 6 and jsl.passed > 3 * jsl.challenges_served
-        assert ruishu.challenges_served > 4 and ruishu.passed > ruishu.challenges_served
-    dispose_engines()
+# The gated sites over several days, exact through the browser, with its politeness and cookie reuse, are
+# asserted on the shared three-day crawl of the whole world (tests/crawl/test_e2e_simulator.py).
 
 
 @pytest.mark.browser
