@@ -1,8 +1,14 @@
-"""Shared fixtures: a tmp SQLite URL, a throwaway PostgreSQL server (Debian's, when installed)."""
+"""Shared fixtures: a tmp SQLite URL, a throwaway PostgreSQL server (Debian's, when installed).
+
+The PostgreSQL server is one for the whole run, shared by pytest-xdist's workers: the first worker that needs
+it starts it (under a file lock) and writes where it is; the others attach; the controlling process stops it
+when the run ends. Each test still gets a database of its own.
+"""
 
 from __future__ import annotations
 
 import glob
+import json
 import os
 import pwd
 import shutil
@@ -15,6 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
+
+# Folder (made by the controlling pytest process, inherited by xdist's workers) where the run's one
+# PostgreSQL server is described once started.
+PG_STATE_ENV = "GOVWATCH_TEST_PG_STATE"
+_PG_STATE_KEY = pytest.StashKey[str]()
 
 
 @pytest.fixture
@@ -45,13 +57,13 @@ def _pg_bin() -> Path | None:
 class _PgServer:
     """A PostgreSQL cluster in a tmp folder on a free loopback port, run by a non-root user."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, root: Path | None = None, port: int | None = None) -> None:
         self.bin_dir = bin_dir
-        self.root = Path(tempfile.mkdtemp(prefix="govwatch-pg-"))
+        self.root = root or Path(tempfile.mkdtemp(prefix="govwatch-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = port or _free_port()
         self.user: str | None = None
-        if os.geteuid() == 0:
+        if root is None and os.geteuid() == 0:
             # initdb refuses to run as root: hand the folder to the postgres user and run as it.
             self.user = "postgres"
             entry = pwd.getpwnam(self.user)
@@ -70,7 +82,10 @@ class _PgServer:
         )
         if done.returncode:
             raise RuntimeError(f"initdb failed: {done.stderr[-2000:]}")
-        options = f"-p {self.port} -h 127.0.0.1 -k {self.root} -F -c fsync=off -c full_page_writes=off"
+        options = (
+            f"-p {self.port} -h 127.0.0.1 -k {self.root} -F -c fsync=off -c full_page_writes=off"
+            " -c max_connections=300"  # every xdist worker's tests share this one server
+        )
         done = self._run(
             "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start"
         )
@@ -86,13 +101,42 @@ class _PgServer:
         self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def describe(self) -> dict[str, Any]:
+        return {"bin_dir": str(self.bin_dir), "root": str(self.root), "port": self.port, "user": self.user}
+
+    @classmethod
+    def attach(cls, description: dict[str, Any]) -> _PgServer:
+        """The server another process of this run started."""
+        server = cls(Path(description["bin_dir"]), Path(description["root"]), int(description["port"]))
+        server.user = description["user"]
+        return server
+
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://govwatch@127.0.0.1:{self.port}/{database}"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The controlling process (or the only one, without xdist) owns the run's PostgreSQL state folder.
+    if not hasattr(config, "workerinput") and PG_STATE_ENV not in os.environ:
+        folder = tempfile.mkdtemp(prefix="govwatch-pg-state-")
+        os.environ[PG_STATE_ENV] = folder
+        config.stash[_PG_STATE_KEY] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_PG_STATE_KEY, None)
+    if folder is None:
+        return
+    state = Path(folder) / "server.json"
+    if state.is_file():
+        _PgServer.attach(json.loads(state.read_text(encoding="utf-8"))).stop()
+    shutil.rmtree(folder, ignore_errors=True)
+    os.environ.pop(PG_STATE_ENV, None)
+
+
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[_PgServer]:
-    """One PostgreSQL server for the test session; skipped (with the reason) when it is not installed."""
+def postgres_server() -> _PgServer:
+    """The run's one PostgreSQL server (started on first use); skipped with the reason when not installed."""
     bin_dir = _pg_bin()
     if bin_dir is None:
         pytest.skip(
@@ -104,12 +148,15 @@ def postgres_server() -> Iterator[_PgServer]:
         pytest.skip("psycopg is not installed (pip install 'psycopg[binary]')")
     if os.geteuid() == 0 and shutil.which("runuser") is None:
         pytest.skip("running as root without runuser: cannot start PostgreSQL as a non-root user")
-    server = _PgServer(bin_dir)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    folder = Path(os.environ[PG_STATE_ENV])
+    state = folder / "server.json"
+    with FileLock(str(folder / "server.lock")):
+        if state.is_file():
+            return _PgServer.attach(json.loads(state.read_text(encoding="utf-8")))
+        server = _PgServer(bin_dir)
+        server.start()
+        state.write_text(json.dumps(server.describe()), encoding="utf-8")
+    return server
 
 
 @pytest.fixture
