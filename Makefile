@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-crawl bench-extract bench-api bench-opencc bench-scale clean
+.PHONY: install demo test test-quick lint bench bench-crawl bench-extract bench-api bench-opencc bench-scale clean
 
 # The machine's pip is old and mis-resolves trafilatura's lxml[html_clean] extra: upgrade it first.
 $(STAMP): pyproject.toml
@@ -22,9 +22,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/govwatch demo
 
+# The suite on parallel workers: its crawls and subprocesses mostly wait, so 4 workers keep 2 cores busy.
+# --dist loadscope keeps each module's tests (and its shared crawl fixtures) on one worker.
+TEST_WORKERS ?= 4
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadscope
+
 test: $(STAMP)
 	$(BIN)/ruff check crawler spiders pipelines scheduler tests benchmarks
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(PYTEST) --durations=25
+
+# The edit-test loop: everything but the end-to-end crawls and subprocesses (marked slow).
+test-quick: $(STAMP)
+	$(PYTEST) -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check crawler spiders pipelines scheduler tests benchmarks

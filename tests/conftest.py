@@ -16,7 +16,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,23 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "postgresql":
         return str(request.getfixturevalue("postgres_url"))
     return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture
+def refused_port() -> Iterator[Callable[[], int]]:
+    """Ports on loopback that refuse connections for the whole test: each is bound but never listens, so no
+    other process of a parallel run can start a server on it meanwhile (a port merely closed could be)."""
+    held: list[socket.socket] = []
+
+    def take() -> int:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        held.append(sock)
+        return int(sock.getsockname()[1])
+
+    yield take
+    for sock in held:
+        sock.close()
 
 
 def _free_port() -> int:
@@ -113,6 +130,16 @@ class _PgServer:
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://govwatch@127.0.0.1:{self.port}/{database}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Modules with end-to-end tests (marked slow) first, each module's tests kept together and in order.
+
+    Under `make test` (pytest-xdist, --dist loadscope: a module's tests share its fixtures on one worker) the
+    run ends when its busiest worker does; starting the long modules first lets the quick ones fill the
+    gaps instead of a long one starting last."""
+    slow = {getattr(item, "module", None) for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: getattr(item, "module", None) not in slow)  # stable: collection order within each group
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -137,6 +137,7 @@ def silent_server() -> Iterator[tuple[str, list[bytes]]]:
         connection.close()
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_a_hanging_page_is_timed_out_retried_once_and_reported(silent_server: tuple[str, list[bytes]]) -> None:
     chromium = chromium_or_skip()
@@ -156,6 +157,7 @@ def test_a_hanging_page_is_timed_out_retried_once_and_reported(silent_server: tu
     assert 1 <= len(asked) <= 2
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_a_hanging_browser_fetch_is_recorded_in_the_run(silent_server: tuple[str, list[bytes]], tmp_path: Path) -> None:
     chromium_or_skip()
@@ -197,6 +199,7 @@ def test_a_browser_that_does_not_start_is_named_once_with_the_fix() -> None:
     assert "did not start" in first and "apt-get install chromium" in first and second == first
 
 
+@pytest.mark.slow
 def test_a_missing_browser_is_reported_and_the_rest_of_the_crawl_goes_on(
     gated_web: SimulatedWeb, tmp_path: Path
 ) -> None:
@@ -223,6 +226,7 @@ def test_a_missing_browser_is_reported_and_the_rest_of_the_crawl_goes_on(
     dispose_engines()
 
 
+@pytest.mark.slow
 def test_http_mode_never_asks_the_browser(gated_web: SimulatedWeb, tmp_path: Path) -> None:
     web = gated_web
     seeds = tmp_path / "seeds"
@@ -239,6 +243,7 @@ def test_http_mode_never_asks_the_browser(gated_web: SimulatedWeb, tmp_path: Pat
 # asserted on the shared three-day crawl of the whole world (tests/crawl/test_e2e_simulator.py).
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_check_says_which_fetch_mode_each_listing_needed(gated_web: SimulatedWeb, tmp_path: Path) -> None:
     chromium_or_skip()

@@ -3,7 +3,7 @@ non-HTML and oversized responses, a malformed listing, an article robots.txt for
 
 from __future__ import annotations
 
-import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,13 +31,7 @@ def _seed(folder: Path, source_id: str, listing_url: str, extra: str = "") -> No
     )
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])  # closed when the with-block ends: connections are refused
-
-
-def test_bad_input_is_recorded_and_other_sources_go_on(tmp_path: Path) -> None:
+def test_bad_input_is_recorded_and_other_sources_go_on(tmp_path: Path, refused_port: Callable[[], int]) -> None:
     big = article_html("超大页面", PARAGRAPHS * 400)  # far over the seed's max_response_bytes
     good_pages = {
         "/robots.txt": Page(b"User-agent: *\nDisallow: /private/\n", content_type="text/plain"),
@@ -63,7 +57,7 @@ def test_bad_input_is_recorded_and_other_sources_go_on(tmp_path: Path) -> None:
     with MiniSite(good_pages) as site:
         _seed(seeds, "good", f"{site.base}/news/index.html", "  max_response_bytes: 20000\n")
         _seed(seeds, "malformed", f"{site.base}/bad/index.html")
-        _seed(seeds, "unreachable", f"http://127.0.0.1:{_closed_port()}/news/index.html")
+        _seed(seeds, "unreachable", f"http://127.0.0.1:{refused_port()}/news/index.html")
         (seeds / "broken.yaml").write_text(
             "id: broken\nname: x\norg: y\nlistings:\n  - url: http://127.0.0.1:9/\n    profile: html\ncolour: red\n",
             encoding="utf-8",

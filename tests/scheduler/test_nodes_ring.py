@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import socket
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +72,11 @@ def test_source_domains_come_from_the_source_rows(sqlite_url: str) -> None:
     assert store.source_domains(["src-a", "missing"]) == {"src-a": "site1.example.gov.cn"}
 
 
-def test_no_node_answering_records_every_source_as_crashed(sqlite_url: str, simulated_web: Any, tmp_path: Path) -> None:
+def test_no_node_answering_records_every_source_as_crashed(
+    sqlite_url: str, simulated_web: Any, tmp_path: Path, refused_port: Callable[[], int]
+) -> None:
     web, seeds = simulated_web
-    closed = [f"http://127.0.0.1:{_closed_port()}", f"http://127.0.0.1:{_closed_port()}"]
+    closed = [f"http://127.0.0.1:{refused_port()}", f"http://127.0.0.1:{refused_port()}"]
     options = ServiceOptions(db_url=sqlite_url, seeds=str(seeds), logs_dir=str(tmp_path / "logs"), nodes=closed)
     Store(sqlite_url).sync_sources(load_seeds(seeds).sources.values())
     outcome = run_group(["sim-gbk", "sim-hanweb"], options, label="nodes down")
@@ -85,8 +87,3 @@ def test_no_node_answering_records_every_source_as_crashed(sqlite_url: str, simu
     assert all("no Scrapyd node is alive" in run.errors[0] for run in runs)
     assert not web.requests("gbk")  # nothing was crawled anywhere
 
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -96,6 +96,7 @@ def test_draft_reads_exactly_what_the_hand_written_seed_reads(
     assert draft.article["method"] == ("selector" if drafted.article.body else draft.article["method"])
 
 
+@pytest.mark.slow
 def test_drafts_crawl_the_same_items_and_pass_check(world: World) -> None:
     drafts = world.folder / "drafts"
     drafts.mkdir()
@@ -153,6 +154,7 @@ def test_after_the_redesign_a_new_draft_reads_the_new_template(world: World) -> 
     assert repaired.listings[0].selectors.item == "div.xw-items > div.xw-item"
 
 
+@pytest.mark.slow
 def test_cli_add_writes_a_seed_that_check_passes(world: World, tmp_path: Path) -> None:
     runner = CliRunner()
     url = world.seeds["sim-jsonapi"].listings[0].url
@@ -169,6 +171,7 @@ def test_cli_add_writes_a_seed_that_check_passes(world: World, tmp_path: Path) -
     assert [c.verdict for c in run_check(["bei-gzdt"], seeds=tmp_path, settings=FAST)] == [OK]
 
 
+@pytest.mark.slow
 def test_cli_add_from_a_saved_page(world: World, tmp_path: Path) -> None:
     listing = world.seeds["sim-gbk"].listings[0]
     saved = tmp_path / "list.html"

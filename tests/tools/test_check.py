@@ -51,6 +51,7 @@ def day_one(world: World) -> dict[str, object]:
     return {check.id: check for check in checks}
 
 
+@pytest.mark.slow
 def test_day_one_every_source_ok_but_the_blocked_one(world: World, day_one: dict[str, object]) -> None:
     assert set(day_one) == set(load_seeds(world.seeds).sources)
     verdicts = {source_id: check.verdict for source_id, check in day_one.items()}  # type: ignore[attr-defined]
@@ -58,6 +59,7 @@ def test_day_one_every_source_ok_but_the_blocked_one(world: World, day_one: dict
     assert set(verdicts.values()) == {OK}, verdicts
 
 
+@pytest.mark.slow
 def test_blocked_reports_the_challenge_and_the_fix(day_one: dict[str, object]) -> None:
     check = day_one["sim-blocked"]
     reasons = {listing.blocked for listing in check.listings}  # type: ignore[attr-defined]
@@ -65,6 +67,7 @@ def test_blocked_reports_the_challenge_and_the_fix(day_one: dict[str, object]) -
     assert "challenge" in check.fix  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_listing_report_has_robots_entries_pages_and_one_article(
     world: World, day_one: dict[str, object]
 ) -> None:
@@ -85,6 +88,7 @@ def test_listing_report_has_robots_entries_pages_and_one_article(
     assert article.seconds > 0 and listing.seconds > 0
 
 
+@pytest.mark.slow
 def test_check_is_polite_and_stores_nothing(world: World, day_one: dict[str, object]) -> None:
     assert not world.db.exists()  # the check never opened the database
     for site in ("mee", "hanweb", "jsonapi", "gbk"):
@@ -96,6 +100,7 @@ def test_check_is_polite_and_stores_nothing(world: World, day_one: dict[str, obj
     assert len([e for e in world.web.requests("gbk") if e.path != "/robots.txt"]) == 2
 
 
+@pytest.mark.slow
 def test_day_two_the_redesigned_site_is_broken_with_the_cause(
     world: World, day_one: dict[str, object]
 ) -> None:
@@ -110,6 +115,7 @@ def test_day_two_the_redesigned_site_is_broken_with_the_cause(
     assert notice.listings[0].entries > 0  # the listing still works: only the article template moved
 
 
+@pytest.mark.slow
 def test_cli_json_and_exit_status(world: World) -> None:
     runner = CliRunner()
     done = runner.invoke(app, ["check", "sim-gbk", "sim-blocked", "--seeds", str(world.seeds), "--json"])
@@ -144,6 +150,7 @@ def test_verdicts_from_what_was_seen(seen: ListingCheck, verdict: str) -> None:
     assert listing_verdict(seen, "x")[0] == verdict
 
 
+@pytest.mark.slow
 def test_robots_disallowed_and_unreachable_listings(world: World, tmp_path: Path) -> None:
     with socket.socket() as probe:  # a loopback port nobody listens on
         probe.bind(("127.0.0.1", 0))
