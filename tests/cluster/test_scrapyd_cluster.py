@@ -19,7 +19,7 @@ from crawler.simulator.web import DEFAULT_SITES
 from scheduler.nodes import HashRing, deploy
 from scheduler.service import ServiceOptions, run_group
 from tests.cluster.scrapyd_nodes import ScrapydNode
-from tests.crawl.helpers import FAST, daily_revisits, now_of
+from tests.crawl.helpers import FAST, daily_revisits, now_of, plain_http_only
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 pytest.importorskip("scrapyd", reason="Scrapyd is in the dev and nodes extras: pip install -e '.[dev]'")
@@ -50,14 +50,16 @@ def _runs_since(db_url: str, run_id: int) -> list[CrawlRun]:
 
 @pytest.fixture
 def cluster(tmp_path: Path, postgres_url: str) -> Any:
-    # Every site but the two behind JavaScript challenges: what the cluster proves (placement, a killed node's
-    # batch moved, exact changes) does not depend on Chromium, which the whole-world crawls test already.
+    # Every site but the two behind JavaScript challenges, and the refusing one read over plain HTTP: what the
+    # cluster proves (placement, a killed node's batch moved, exact changes) does not depend on Chromium,
+    # which the whole-world crawls test already.
     open_sites = [spec.key for spec in DEFAULT_SITES if not spec.gate]
     web = SimulatedWeb(sites=open_sites, hosting="name", latency=Latency(60, 120))
     with web:
         seeds = tmp_path / "seeds"
         web.write_seeds(seeds)
         daily_revisits(seeds)  # every known item re-checked daily: each day's edit and deletion are seen that day
+        plain_http_only(seeds, "sim-blocked")  # no Chromium on the nodes (see above)
         init_db(postgres_url)
         env = {"GOVWATCH_DB": postgres_url, "GOVWATCH_SEEDS": str(seeds)}
         nodes = [ScrapydNode(tmp_path / f"node{index}", env) for index in range(3)]

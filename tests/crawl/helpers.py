@@ -55,6 +55,16 @@ def daily_revisits(seeds: Path, budget: int = 1000) -> None:
         path.write_text(yaml.safe_dump(seed, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
+def plain_http_only(seeds: Path, *source_ids: str) -> None:
+    """Read these sources over plain HTTP only (`fetch: http`): a test about something else then does not
+    start Chromium for a site that refuses every client (the browser path has tests of its own)."""
+    for source_id in source_ids:
+        path = seeds / f"{source_id}.yaml"
+        seed = yaml.safe_load(path.read_text(encoding="utf-8"))
+        seed["fetch"] = "http"
+        path.write_text(yaml.safe_dump(seed, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
 def now_of(web: Any, day: int, hour: int = 8) -> str:
     """GOVWATCH_NOW for a simulated day (naive = Asia/Shanghai)."""
     return datetime.combine(web.date_of(day), time(hour, 0)).isoformat()
