@@ -23,9 +23,10 @@ demo: $(STAMP)
 	$(BIN)/govwatch demo
 
 # The suite on parallel workers: its crawls and subprocesses mostly wait, so 4 workers keep 2 cores busy.
-# --dist loadscope keeps each module's tests (and its shared crawl fixtures) on one worker.
+# --dist loadgroup: tests that share a module's fixture (a whole crawl) stay on one worker, the rest spread
+# (tests/conftest.py groups and orders them).
 TEST_WORKERS ?= 4
-PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadscope
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 test: $(STAMP)
 	$(BIN)/ruff check crawler spiders pipelines scheduler tests benchmarks

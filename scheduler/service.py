@@ -565,6 +565,9 @@ class Service:
             return
         self._finished.set()
         self.lock.release()
+        # The stop is over (the scheduler waited for its jobs): a later run_group in this process, such as
+        # the next test on the same worker, must not be taken for a crawl we stopped ourselves.
+        _stopping.clear()
         log.info("govwatch run stopped")
 
 

@@ -132,14 +132,25 @@ class _PgServer:
         return f"postgresql+psycopg://govwatch@127.0.0.1:{self.port}/{database}"
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Modules with end-to-end tests (marked slow) first, each module's tests kept together and in order.
+# Fixtures whose value a module's (or class's) tests share: those tests must run on one worker.
+SHARED_SCOPES = frozenset({"package", "module", "class"})
 
-    Under `make test` (pytest-xdist, --dist loadscope: a module's tests share its fixtures on one worker) the
-    run ends when its busiest worker does; starting the long modules first lets the quick ones fill the
-    gaps instead of a long one starting last."""
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order and group the tests for `make test` (pytest-xdist, --dist loadgroup).
+
+    The run ends when its busiest worker does. Modules with end-to-end tests (marked slow) come first, so
+    the long tests start at once and the quick ones fill the gaps; each module keeps its order. Tests that
+    share a module- or class-scoped fixture (often a whole crawl) form one xdist group, so that fixture runs
+    once, on one worker; every other test goes to whichever worker is free."""
     slow = {getattr(item, "module", None) for item in items if item.get_closest_marker("slow") is not None}
-    items.sort(key=lambda item: getattr(item, "module", None) not in slow)  # stable: collection order within each group
+    items.sort(key=lambda item: getattr(item, "module", None) not in slow)  # stable: order kept within
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        definitions = info.name2fixturedefs.values() if info is not None else ()
+        if any(definition.scope in SHARED_SCOPES for group in definitions for definition in group):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 def pytest_configure(config: pytest.Config) -> None:
