@@ -157,8 +157,14 @@ def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
         assert {p.name for p in tmp_path.glob("*.yaml")} == {"sim-hanweb.yaml", "sim-gbk.yaml"}
         seed = (tmp_path / "sim-hanweb.yaml").read_text(encoding="utf-8")
         url = re.search(r"url: (http://127\.0\.0\.\d+:\d+/col/col1234/index\.html)", seed).group(1)
-        time.sleep(0.3)
-        page = urllib.request.urlopen(url, timeout=10).read().decode()
+        deadline = time.monotonic() + 10
+        while True:  # the seeds may be written a moment before the site answers: wait for it, not a fixed time
+            try:
+                page = urllib.request.urlopen(url, timeout=10).read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, f"{url} never answered"
+                time.sleep(0.05)
         assert "2026年11月2日" in page  # serving day 2
     finally:
         process.send_signal(signal.SIGINT)
