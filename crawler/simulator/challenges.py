@@ -175,28 +175,20 @@ JSL_STAGE2 = (
 
 
 # ================================================================ Ruishu-style: 412, meta + inline + external
-class RuishuGate(ChallengeGate):
-    """HTTP 412: a meta token, an external script defining `$_ts.lcd`, and an inline script that sets
-    `$_ts.nsd` / `$_ts.cd` and calls it; the cookie it computes is good for `uses` answers, then the site
-    asks again (with a new session cookie), so a crawler must be able to solve it more than once."""
+class ExpiringClearanceGate(ChallengeGate):
+    """A gate whose clearance cookie (bound to a session cookie) is good for `uses` answers; then the site
+    asks again with a new session, so a crawler must be able to pass it more than once."""
 
-    SESSION = "SIMrs80S"
-    CLEARANCE = "SIMrs80T"
-    SCRIPT_PATH = "/Qx4vTm8RkP2/c.Hb7Yw2Ls.7e1d3a9.js"
+    SESSION = ""
+    CLEARANCE = ""
 
-    def __init__(self, site: Site, secret: str, uses: int = RUISHU_USES) -> None:
+    def __init__(self, site: Site, secret: str, uses: int) -> None:
         super().__init__(site, secret)
         self.uses = uses
         self._used: dict[str, int] = {}
 
-    def parts(self, session: str) -> tuple[str, int, str]:
-        """The meta token, $_ts.nsd and $_ts.cd of a session (derived, so the server stores none)."""
-        token = "{qt" + self._token(300, "token", session) + "}" + self._token(60, "tail", session)
-        nsd = int(self._sign("nsd", session)[:5], 16) % 90000 + 10000
-        return token, nsd, self._token(120, "cd", session)
-
     def expected_clearance(self, session: str) -> str:
-        return format(ruishu_digest(*self.parts(session)), "x")
+        raise NotImplementedError
 
     def cleared(self, request: Request) -> bool:
         jar = cookies_of(request)
@@ -206,9 +198,31 @@ class RuishuGate(ChallengeGate):
         with self._lock:
             used = self._used.get(session, 0)
             if used >= self.uses:
-                return False  # expired: the client must run the challenge again
+                return False  # spent: the client must pass the challenge again
             self._used[session] = used + 1
         return True
+
+
+class RuishuGate(ExpiringClearanceGate):
+    """HTTP 412: a meta token, an external script defining `$_ts.lcd`, and an inline script that sets
+    `$_ts.nsd` / `$_ts.cd` and calls it; the cookie it computes is good for `uses` answers, then the site
+    asks again (with a new session cookie), so a crawler must be able to solve it more than once."""
+
+    SESSION = "SIMrs80S"
+    CLEARANCE = "SIMrs80T"
+    SCRIPT_PATH = "/Qx4vTm8RkP2/c.Hb7Yw2Ls.7e1d3a9.js"
+
+    def __init__(self, site: Site, secret: str, uses: int = RUISHU_USES) -> None:
+        super().__init__(site, secret, uses)
+
+    def parts(self, session: str) -> tuple[str, int, str]:
+        """The meta token, $_ts.nsd and $_ts.cd of a session (derived, so the server stores none)."""
+        token = "{qt" + self._token(300, "token", session) + "}" + self._token(60, "tail", session)
+        nsd = int(self._sign("nsd", session)[:5], 16) % 90000 + 10000
+        return token, nsd, self._token(120, "cd", session)
+
+    def expected_clearance(self, session: str) -> str:
+        return format(ruishu_digest(*self.parts(session)), "x")
 
     def own_resource(self, request: Request) -> Response | None:
         if request.path != self.SCRIPT_PATH:
@@ -243,7 +257,7 @@ RUISHU_PAGE = """<!DOCTYPE html>
 """
 
 # ================================================================ two-stage WAF: redirect, verify, back
-class TwoStageGate(ChallengeGate):
+class TwoStageGate(ExpiringClearanceGate):
     """Stage 1 answers every page (listings and articles alike) with HTTP 200 and a script that stores a
     first-stage cookie and sends the browser to a verification page; stage 2, served only with that cookie,
     computes the clearance from it and a salt only stage 2 carries, sets it with `document.cookie` and goes
@@ -256,9 +270,7 @@ class TwoStageGate(ChallengeGate):
     VERIFY_PATH = "/_waf/verify.html"
 
     def __init__(self, site: Site, secret: str, uses: int = TWOSTAGE_USES) -> None:
-        super().__init__(site, secret)
-        self.uses = uses
-        self._used: dict[str, int] = {}
+        super().__init__(site, secret, uses)
         self.verifications = 0  # stage-2 pages served (a client that ran stage 1's script)
 
     def _stage1(self, session: str) -> str:
@@ -269,18 +281,6 @@ class TwoStageGate(ChallengeGate):
 
     def expected_clearance(self, session: str) -> str:
         return format(fnv1a(self._salt(session) + self._stage1(session)), "x")
-
-    def cleared(self, request: Request) -> bool:
-        jar = cookies_of(request)
-        session = jar.get(self.SESSION)
-        if not session or jar.get(self.CLEARANCE) != self.expected_clearance(session):
-            return False
-        with self._lock:
-            used = self._used.get(session, 0)
-            if used >= self.uses:
-                return False  # spent: the client must pass both stages again
-            self._used[session] = used + 1
-        return True
 
     def own_resource(self, request: Request) -> Response | None:
         if request.path != self.VERIFY_PATH:
