@@ -19,7 +19,7 @@ from crawler.simulator.web import DEFAULT_SITES
 from scheduler.nodes import HashRing, deploy
 from scheduler.service import ServiceOptions, run_group
 from tests.cluster.scrapyd_nodes import ScrapydNode
-from tests.crawl.helpers import FAST, daily_revisits, now_of, plain_http_only
+from tests.crawl.helpers import FAST, daily_revisits, now_of, set_fetch
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 pytest.importorskip("scrapyd", reason="Scrapyd is in the dev and nodes extras: pip install -e '.[dev]'")
@@ -59,7 +59,7 @@ def cluster(tmp_path: Path, postgres_url: str) -> Any:
         seeds = tmp_path / "seeds"
         web.write_seeds(seeds)
         daily_revisits(seeds)  # every known item re-checked daily: each day's edit and deletion are seen that day
-        plain_http_only(seeds, "sim-blocked")  # no Chromium on the nodes (see above)
+        set_fetch(seeds, "http", "sim-blocked")  # no Chromium on the nodes (see above)
         init_db(postgres_url)
         env = {"GOVWATCH_DB": postgres_url, "GOVWATCH_SEEDS": str(seeds)}
         nodes = [ScrapydNode(tmp_path / f"node{index}", env) for index in range(3)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 import warnings
 from datetime import datetime, time
 from pathlib import Path
@@ -55,13 +57,26 @@ def daily_revisits(seeds: Path, budget: int = 1000) -> None:
         path.write_text(yaml.safe_dump(seed, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def plain_http_only(seeds: Path, *source_ids: str) -> None:
-    """Read these sources over plain HTTP only (`fetch: http`): a test about something else then does not
+def plain_get(url: str, cookies: dict[str, str] | None = None) -> tuple[int, bytes, str]:
+    """A plain HTTP GET as a client without a browser makes it: (status, body, Set-Cookie), no proxy."""
+    request = urllib.request.Request(url, headers={"User-Agent": "govwatch/test"})
+    if cookies:
+        request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status, response.read(), response.headers.get("Set-Cookie", "")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), error.headers.get("Set-Cookie", "")
+
+
+def set_fetch(seeds: Path, mode: str, *source_ids: str) -> None:
+    """Set these seeds' `fetch:` (http, browser, auto). With `http`, a test about something else does not
     start Chromium for a site that refuses every client (the browser path has tests of its own)."""
     for source_id in source_ids:
         path = seeds / f"{source_id}.yaml"
         seed = yaml.safe_load(path.read_text(encoding="utf-8"))
-        seed["fetch"] = "http"
+        seed["fetch"] = mode
         path.write_text(yaml.safe_dump(seed, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,28 +19,9 @@ from crawler.extract import extract
 from crawler.runner import run_crawl
 from crawler.simulator import SimulatedWeb
 from crawler.simulator.challenges import RUISHU_USES, JslGate, RuishuGate
-from tests.crawl.helpers import FAST, chromium_or_skip, crawl_day
+from tests.crawl.helpers import FAST, chromium_or_skip, crawl_day, plain_get, set_fetch
 
 GATED = ("jsl", "ruishu")
-
-
-def _plain(url: str, cookies: dict[str, str] | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers={"User-Agent": "govwatch/test"})
-    if cookies:
-        request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-def _set_fetch(seeds: Path, source_id: str, mode: str) -> None:
-    path = seeds / f"{source_id}.yaml"
-    seed = yaml.safe_load(path.read_text(encoding="utf-8"))
-    seed["fetch"] = mode
-    path.write_text(yaml.safe_dump(seed, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 @pytest.fixture
@@ -56,15 +35,15 @@ def test_plain_http_only_ever_gets_the_challenge(gated_web: SimulatedWeb) -> Non
     for key, status in (("jsl", 521), ("ruishu", 412)):
         article = next(a for a in web.articles() if a.site == key)
         for url in (web.url(key, web.world.sites[key].columns[0].path), article.url):
-            got, body = _plain(url)
+            got, body, _cookie = plain_get(url)
             assert got == status and detect_challenge(got, body) is not None
             assert article.title.encode() not in body and len(body) < 4000
         # Cookies a client could make up without running the scripts do not pass either.
-        assert _plain(article.url, {"__jsluid_h": "x", "__jsl_clearance": "1|0|0", "SIMrs80S": "x"})[0] == status
+        assert plain_get(article.url, {"__jsluid_h": "x", "__jsl_clearance": "1|0|0", "SIMrs80S": "x"})[0] == status
     # The second stage of 加速乐 is only served to a client that ran the first.
-    assert _plain(web.url("jsl", JslGate.STAGE2_PATH))[0] == 521
+    assert plain_get(web.url("jsl", JslGate.STAGE2_PATH))[0] == 521
     assert web.gates["jsl"].passed == web.gates["ruishu"].passed == 0
-    assert _plain(web.url("jsl", "/robots.txt"))[0] == 200  # robots.txt stays readable
+    assert plain_get(web.url("jsl", "/robots.txt"))[0] == 200  # robots.txt stays readable
 
 
 @pytest.mark.browser
@@ -92,12 +71,12 @@ def test_the_browser_passes_both_and_its_cookies_serve_plain_http(gated_web: Sim
         # The server's bytes, not the rendered page: they extract to the article's true text.
         assert article.paragraphs[-1] in extract(answer.body, url=article.url, headers=answer.headers).text  # type: ignore[attr-defined]
         # The earned cookies let plain HTTP in …
-        status, body = _plain(article.url, answer.cookies)  # type: ignore[attr-defined]
+        status, body, _cookie = plain_get(article.url, answer.cookies)  # type: ignore[attr-defined]
         assert status == 200 and article.paragraphs[-1] in extract(body, url=article.url).text
     # … for the Ruishu-style site only a few times: then it asks again.
     ruishu = answers["ruishu"].cookies  # type: ignore[attr-defined]
     url = next(a.url for a in web.articles() if a.site == "ruishu")
-    statuses = [_plain(url, ruishu)[0] for _ in range(RUISHU_USES)]
+    statuses = [plain_get(url, ruishu)[0] for _ in range(RUISHU_USES)]
     assert statuses.count(412) >= 1 and statuses[0] == 200
     # The site nothing passes stays a challenge in the browser too.
     blocked = answers["blocked"]
@@ -206,7 +185,7 @@ def test_a_missing_browser_is_reported_and_the_rest_of_the_crawl_goes_on(
     web = gated_web
     seeds = tmp_path / "seeds"
     web.write_seeds(seeds)
-    _set_fetch(seeds, "sim-ruishu", "browser")
+    set_fetch(seeds, "browser", "sim-ruishu")
     db_url = f"sqlite:///{tmp_path / 'govwatch.db'}"
     result = crawl_day(
         web, 1, db_url, seeds, tmp_path, settings={"GOVWATCH_BROWSER_EXECUTABLE": str(tmp_path / "no-chromium")}
@@ -231,7 +210,7 @@ def test_http_mode_never_asks_the_browser(gated_web: SimulatedWeb, tmp_path: Pat
     web = gated_web
     seeds = tmp_path / "seeds"
     web.write_seeds(seeds)
-    _set_fetch(seeds, "sim-jsl", "http")
+    set_fetch(seeds, "http", "sim-jsl")
     result = crawl_day(web, 1, f"sqlite:///{tmp_path / 'g.db'}", seeds, tmp_path, sources=["sim-jsl"])
     (run,) = result.runs
     assert run.status == "blocked" and fetch_mode(run.errors) == "http"

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from crawler.db import init_db
 from crawler.models import Item, SourceRow
 from crawler.simulator import SimulatedWeb
-from tests.crawl.helpers import changes_of, crawl_day, daily_revisits, integrity_problems, plain_http_only
+from tests.crawl.helpers import changes_of, crawl_day, daily_revisits, integrity_problems, set_fetch
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -20,7 +20,7 @@ def test_two_days_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
         seeds = tmp_path / "seeds"
         web.write_seeds(seeds)
         daily_revisits(seeds)
-        plain_http_only(seeds, "sim-blocked")  # blocked over plain HTTP: what PostgreSQL stores of a block
+        set_fetch(seeds, "http", "sim-blocked")  # blocked over plain HTTP: what PostgreSQL stores of a block
         for day in (1, 2):
             result = crawl_day(web, day, postgres_url, seeds, tmp_path)
             assert result.returncode == 0

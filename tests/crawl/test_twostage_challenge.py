@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +23,7 @@ from crawler.simulator.challenges import TWOSTAGE_SPEC, TWOSTAGE_USES, TwoStageG
 from crawler.simulator.server import LoggedRequest
 from crawler.simulator.templates import NOT_FOUND
 from spiders.middlewares import META_PROBE, META_SCOPE, AnswerMiddleware, Scope
-from tests.crawl.helpers import changes_of, chromium_or_skip, crawl_day, daily_revisits
+from tests.crawl.helpers import changes_of, chromium_or_skip, crawl_day, daily_revisits, plain_get
 
 KEY = TWOSTAGE_SPEC.key
 LISTING = TWOSTAGE_SPEC.columns[0].path
@@ -59,18 +57,6 @@ def test_a_script_that_sets_a_cookie_and_moves_on_over_nothing_to_read_is_a_chal
     assert detect_challenge(404, body) is None  # a 404 is an answer, whatever its page does
 
 
-def _plain(url: str, cookies: dict[str, str] | None = None) -> tuple[int, bytes, str]:
-    request = urllib.request.Request(url, headers={"User-Agent": "govwatch/test"})
-    if cookies:
-        request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(request, timeout=10) as response:
-            return response.status, response.read(), response.headers.get("Set-Cookie", "")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(), error.headers.get("Set-Cookie", "")
-
-
 @pytest.fixture
 def web() -> Iterator[SimulatedWeb]:
     # Only this site in the world, so each day's new, edited and deleted items are all on it.
@@ -89,40 +75,40 @@ def test_plain_http_gets_stage_one_everywhere_and_a_clearance_is_spent(web: Simu
     gate = _gate(web)
     article = web.articles()[0]
     for url in (web.url(KEY, LISTING), article.url):
-        status, body, set_cookie = _plain(url)
+        status, body, set_cookie = plain_get(url)
         # HTTP 200 with no 412/521 and none of 加速乐's or Ruishu's names: still a challenge, not a page.
         assert status == 200 and article.title.encode() not in body and len(body) < 2000
         assert detect_challenge(status, body) is not None, body
         assert TwoStageGate.SESSION in set_cookie
     # Stage 2 without the cookie stage 1's script sets starts over; with it, it is a challenge page too.
-    status, body, set_cookie = _plain(web.url(KEY, f"{TwoStageGate.VERIFY_PATH}?u=/"))
+    status, body, set_cookie = plain_get(web.url(KEY, f"{TwoStageGate.VERIFY_PATH}?u=/"))
     assert status == 200 and b"simwaf_s1=" in body and gate.verifications == 0
     session = set_cookie.split(";", 1)[0].split("=", 1)[1]
     stage1 = {TwoStageGate.SESSION: session, TwoStageGate.STAGE1: gate._stage1(session)}
-    status, body, _ = _plain(web.url(KEY, f"{TwoStageGate.VERIFY_PATH}?u=/"), stage1)
+    status, body, _ = plain_get(web.url(KEY, f"{TwoStageGate.VERIFY_PATH}?u=/"), stage1)
     assert status == 200 and gate.verifications == 1 and detect_challenge(status, body) is not None
     # A made-up clearance fails; the right one is good for TWOSTAGE_USES answers, then stage 1 again.
-    assert article.title.encode() not in _plain(article.url, {**stage1, TwoStageGate.CLEARANCE: "0"})[1]
+    assert article.title.encode() not in plain_get(article.url, {**stage1, TwoStageGate.CLEARANCE: "0"})[1]
     cleared = {**stage1, TwoStageGate.CLEARANCE: gate.expected_clearance(session)}
-    bodies = [_plain(article.url, cleared)[1] for _ in range(TWOSTAGE_USES + 1)]
+    bodies = [plain_get(article.url, cleared)[1] for _ in range(TWOSTAGE_USES + 1)]
     assert all(article.title.encode() in body for body in bodies[:-1])
     assert article.title.encode() not in bodies[-1] and detect_challenge(200, bodies[-1]) is not None
     # A 404 behind the gate is a 404 only for a client with the clearance.
-    status, _, _ = _plain(web.url(KEY, f"{LISTING}209901/t20990101_1.shtml"))
+    status, _, _ = plain_get(web.url(KEY, f"{LISTING}209901/t20990101_1.shtml"))
     assert status == 200
-    fresh = _plain(web.url(KEY, LISTING))[2].split(";", 1)[0].split("=", 1)[1]
+    fresh = plain_get(web.url(KEY, LISTING))[2].split(";", 1)[0].split("=", 1)[1]
     cleared = {
         TwoStageGate.SESSION: fresh,
         TwoStageGate.STAGE1: gate._stage1(fresh),
         TwoStageGate.CLEARANCE: gate.expected_clearance(fresh),
     }
-    assert _plain(web.url(KEY, f"{LISTING}209901/t20990101_1.shtml"), cleared)[0] == 404
+    assert plain_get(web.url(KEY, f"{LISTING}209901/t20990101_1.shtml"), cleared)[0] == 404
 
 
 def test_a_challenge_answering_the_probe_is_not_the_hosts_not_found_page(web: SimulatedWeb) -> None:
     web.advance_to(1)
     probe_url = web.url(KEY, f"{LISTING}govwatch-probe-0a1b2c.html")
-    status, stage_one, _ = _plain(probe_url)
+    status, stage_one, _ = plain_get(probe_url)
     middleware = AnswerMiddleware(8_000_000)
     host = probe_url.split("/")[2].split(":")[0]
     probe = Request(probe_url, meta={META_PROBE: True, META_SCOPE: Scope(frozenset({host}))})
