@@ -34,8 +34,8 @@ def content(text: str) -> Content:
 
 
 @pytest.fixture
-def store(sqlite_url: str) -> Store:
-    store = Store(sqlite_url)
+def store(db_url: str) -> Store:
+    store = Store(db_url)
     with store.session() as session:
         session.add(SourceRow(id="src", name="源", org="局", profile="hanweb", schedule="0 7 * * *"))
         session.commit()
