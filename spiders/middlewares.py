@@ -90,9 +90,10 @@ class FixedDelayMiddleware:
 
     A seed's `download_delay` becomes its site's DOWNLOAD_SLOTS delay (crawler/politeness.py). AutoThrottle
     moves a slot's delay on the answer to any request not marked `autothrottle_dont_adjust_delay`, Scrapy's
-    documented switch; Scrapy's own robots.txt request is such a request, and its answer used to halve a
-    seed's 5 s delay (or raise a 0.2 s one to DOWNLOAD_DELAY). So the mark goes on every request whose slot
-    has a fixed delay, whoever made it (spider, robots.txt, attachments, the browser path).
+    documented switch; Scrapy's own robots.txt request is such a request, and its answer raised a seed's
+    0 s delay to DOWNLOAD_DELAY (a simulated day took 71 s instead of 17 s) and, by AutoThrottle's formula,
+    would halve a 5 s one. So the mark goes on every request whose slot has a fixed delay, whoever made it
+    (spider, robots.txt, attachments, the browser path).
     """
 
     def __init__(self, slots: dict[str, Any]) -> None:

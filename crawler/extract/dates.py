@@ -120,9 +120,9 @@ def parse_date(text: str) -> datetime | None:
     return _from_match(m, "compact") if m else None
 
 
-def labelled_date(text: str) -> datetime | None:
+def labelled_date(text: str, label: re.Pattern[str] = DATE_LABEL) -> datetime | None:
     """The first date that follows a label such as 发布时间: or 发表时间: (within a few characters)."""
-    for m in DATE_LABEL.finditer(text or ""):
+    for m in label.finditer(text or ""):
         found = find_dates(text[m.end() : m.end() + 40])
         if found and found[0].start <= 2:
             return found[0].value
@@ -131,11 +131,7 @@ def labelled_date(text: str) -> datetime | None:
 
 def publication_date(text: str) -> datetime | None:
     """The first date right after a publication label (发布时间:, 发布日期:, 时间:, 日期: …), else None."""
-    for m in PUBLICATION_LABEL.finditer(text or ""):
-        found = find_dates(text[m.end() : m.end() + 40])
-        if found and found[0].start <= 2:
-            return found[0].value
-    return None
+    return labelled_date(text, PUBLICATION_LABEL)
 
 
 def url_date(url: str | None) -> datetime | None:
