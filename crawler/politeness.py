@@ -9,7 +9,8 @@ from crawler.config import Source
 
 # The smallest delay a site's slot gets, even when its seed says 0. Scrapy (2.19) holds a slot to its
 # concurrency only while the slot has a delay: with none, it starts every queued request of the site before
-# it counts the first one as transferring, so "one request at a time per site" would not hold.
+# it counts the first one as transferring, so "one request at a time per site" would not hold. The floor
+# keeps Scrapy's own count right in the common case; spiders/turns.py makes it a guarantee.
 MIN_SLOT_DELAY = 0.001
 
 

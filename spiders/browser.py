@@ -6,6 +6,8 @@ time, the same delay) and robots.txt has been checked before it. The cookies the
 with the next plain requests to the same host until the site refuses them; then the browser runs again.
 Whether a request of a challenged host goes out with the earned cookies or through Chromium is decided by
 the handler when the slot sends it, not when it was queued, so it always carries the newest cookies.
+Every download, plain or browser, first takes a turn at its site (spiders/turns.py), so one request at a
+time holds even where the slot hands out two.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from scrapy.responsetypes import responsetypes
 from crawler.browser import FETCH_NOTE, BrowserOptions, BrowserPool, unavailable_reason
 from crawler.challenge import detect_challenge
 from spiders import stats as runstats
+from spiders.turns import SiteTurns
 
 BROWSER_META = "gw_browser"  # set on a request: the handler opens it in Chromium
 TRIED_META = "gw_browser_tried"  # it went to the browser (said on the request, for logs and other spiders)
@@ -74,6 +77,8 @@ class BrowserDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         settings = crawler.settings
+        self.crawler = crawler
+        self.turns = SiteTurns()
         self.access = earned_access(crawler)
         self.reuse_cookies = settings.getbool("GOVWATCH_BROWSER_REUSE_COOKIES", True)
         self.pool = BrowserPool(
@@ -86,6 +91,28 @@ class BrowserDownloadHandler(HTTP11DownloadHandler):
         )
 
     async def download_request(self, request: Request) -> Response:  # type: ignore[override]
+        slot = self._slot_of(request)
+        if slot is None:
+            return await self._download(request)
+        key, concurrency, min_gap = slot
+        overtaken = self.turns.overtaken
+        async with self.turns.turn(key, concurrency, min_gap):
+            if self.turns.overtaken > overtaken and self.crawler.stats:
+                self.crawler.stats.inc_value("govwatch/slot_turn_waits")
+            return await self._download(request)
+
+    def _slot_of(self, request: Request) -> tuple[str, int, float] | None:
+        """The request's download slot as the downloader has it now: key, concurrency, smallest gap."""
+        engine = self.crawler.engine
+        key = request.meta.get("download_slot")
+        slot = engine.downloader.slots.get(key) if engine and key is not None else None
+        if slot is None:
+            return None
+        # The smallest gap Scrapy itself would leave (its delay less the jitter), so a turn only ever waits
+        # where the slot's own accounting fell short.
+        return key, slot.concurrency, slot.delay * max(0.0, 1.0 - slot.jitter)
+
+    async def _download(self, request: Request) -> Response:
         if request.meta.get(EARNED_META) and not request.meta.get(BROWSER_META):
             self._choose_way(request)
         if not request.meta.get(BROWSER_META):

@@ -54,6 +54,48 @@ class LoggedRequest:
     finished: float
 
 
+class InFlight:
+    """Requests a site is answering right now: the most at once, and which ones overlapped (for the failure message)."""
+
+    MAX_OVERLAPS = 20  # enough to see the pattern; a runaway client must not grow the log without bound
+
+    def __init__(self) -> None:
+        self.requests: dict[int, str] = {}
+        self.max_concurrency = 0
+        self.overlaps: list[tuple[str, ...]] = []
+        self._next = 0
+        self._lock = threading.Lock()
+
+    @property
+    def active(self) -> int:
+        return len(self.requests)
+
+    def enter(self, label: str) -> int:
+        """Count one request in; returns the token `leave` takes."""
+        with self._lock:
+            self._next += 1
+            self.requests[self._next] = label
+            self.max_concurrency = max(self.max_concurrency, len(self.requests))
+            if len(self.requests) > 1 and len(self.overlaps) < self.MAX_OVERLAPS:
+                self.overlaps.append(tuple(self.requests.values()))
+            return self._next
+
+    def leave(self, token: int) -> None:
+        with self._lock:
+            self.requests.pop(token, None)
+
+    def reset(self) -> None:
+        """Start counting afresh from the requests still open."""
+        with self._lock:
+            self.max_concurrency = len(self.requests)
+            self.overlaps.clear()
+
+
+def request_label(method: str, path: str, client: object, headers: dict[str, str]) -> str:
+    """How an overlapping request is named in a politeness failure: what, from which connection, by whom."""
+    return f"{method} {path} from {client} ({headers.get('user-agent', '-')[:40]})"
+
+
 class Site(Protocol):
     """Anything that turns a Request into a Response."""
 
@@ -85,7 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.monotonic()
         server = self.server
         headers = {key.lower(): value for key, value in self.headers.items()}
-        server.enter()
+        token = server.in_flight.enter(request_label(self.command, self.path, self.client_address, headers))
         try:
             response = self._answer(headers)
         except Exception as exc:  # a bug in a page generator must show up as a 500, not a hung client
@@ -93,7 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             # Leave before the answer goes out: a polite client's next request may arrive right after
             # it reads this one, and must not be counted as overlapping.
-            server.leave()
+            server.in_flight.leave(token)
         sent = 0 if head or response.status == 304 else len(response.body)
         # Logged before sending, so a client that has its answer always finds the request in the log.
         server.record(
@@ -183,11 +225,14 @@ class SiteServer(ThreadingHTTPServer):
         super().__init__((host, port), _Handler)
         self.site = site
         self.log: list[LoggedRequest] = []
-        self.active = 0
-        self.max_concurrency = 0
+        self.in_flight = InFlight()
         self._serial = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+
+    @property
+    def max_concurrency(self) -> int:
+        return self.in_flight.max_concurrency
 
     @property
     def host(self) -> str:
@@ -212,15 +257,6 @@ class SiteServer(ThreadingHTTPServer):
             self._serial += 1
             return self._serial
 
-    def enter(self) -> None:
-        with self._lock:
-            self.active += 1
-            self.max_concurrency = max(self.max_concurrency, self.active)
-
-    def leave(self) -> None:
-        with self._lock:
-            self.active -= 1
-
     def record(self, entry: LoggedRequest) -> None:
         with self._lock:
             self.log.append(entry)
@@ -228,7 +264,7 @@ class SiteServer(ThreadingHTTPServer):
     def clear_log(self) -> None:
         with self._lock:
             self.log.clear()
-            self.max_concurrency = self.active
+        self.in_flight.reset()
 
     def start(self) -> None:
         if self._thread is None:

@@ -20,7 +20,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from crawler.simulator.server import MAX_BODY, LoggedRequest, Request, Response, Site, conditional
+from crawler.simulator.server import (
+    MAX_BODY,
+    InFlight,
+    LoggedRequest,
+    Request,
+    Response,
+    Site,
+    conditional,
+    request_label,
+)
 
 SIM_DOMAIN = "govsim.test"  # RFC 6761 reserves .test: no real name can ever collide with these
 LOOPBACK = "127.0.0.1"
@@ -57,9 +66,12 @@ class HostedSite:
         self.port = port
         self.latency = latency
         self.log: list[LoggedRequest] = []
-        self.active = 0
-        self.max_concurrency = 0
+        self.in_flight = InFlight()
         self._serial = 0
+
+    @property
+    def max_concurrency(self) -> int:
+        return self.in_flight.max_concurrency
 
     @property
     def host(self) -> str:
@@ -75,7 +87,7 @@ class HostedSite:
 
     def clear_log(self) -> None:
         self.log.clear()
-        self.max_concurrency = self.active
+        self.in_flight.reset()
 
     def start(self) -> None:
         """Served by the shared VirtualHostServer: nothing of its own to start or stop."""
@@ -164,18 +176,18 @@ class VirtualHostServer:
             # As a shared web host answers a name it does not serve.
             await _send(send, Response(404, b"no such site", "text/plain; charset=utf-8"), head=False)
             return
-        hosted.active += 1
-        hosted.max_concurrency = max(hosted.max_concurrency, hosted.active)
+        path = scope["path"] + (f"?{scope['query_string'].decode()}" if scope["query_string"] else "")
+        token = hosted.in_flight.enter(request_label(scope["method"], path, scope.get("client"), headers))
         try:
             await asyncio.sleep(self.latency.draw(hosted.latency, self._rng))
             response = self._answer(hosted, scope, headers, body)
         finally:
-            hosted.active -= 1
+            hosted.in_flight.leave(token)
         head = scope["method"] == "HEAD"
         hosted.log.append(
             LoggedRequest(
                 method=scope["method"],
-                path=scope["path"] + (f"?{scope['query_string'].decode()}" if scope["query_string"] else ""),
+                path=path,
                 status=response.status,
                 bytes=0 if head or response.status == 304 else len(response.body),
                 headers=headers,

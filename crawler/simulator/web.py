@@ -444,6 +444,11 @@ class SimulatedWeb:
         server = self.servers.get(site_key)
         return server.max_concurrency if server else 0
 
+    def overlaps(self) -> dict[str, list[tuple[str, ...]]]:
+        """Per site that ever answered two requests at once, the requests in flight each time (first 20)."""
+        servers = self.servers.items()
+        return {key: list(server.in_flight.overlaps) for key, server in servers if server.in_flight.overlaps}
+
     def clear_logs(self) -> None:
         for server in self.servers.values():
             server.clear_log()

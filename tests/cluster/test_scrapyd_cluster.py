@@ -140,7 +140,7 @@ def test_three_nodes_two_days_one_killed(cluster: Any, monkeypatch: pytest.Monke
     finished = {run.source_id: run for run in mee_runs if run.status == "ok"}
     assert len(finished) == 6 and all(run.node != victim for run in finished.values())  # the batch moved
     # One node per domain at a time held across the move: the killed node's crawl died with it.
-    assert all(web.max_concurrency(key) == 1 for key in web.servers)
+    assert all(web.max_concurrency(key) == 1 for key in web.servers), web.overlaps()
     # Over both days, no item was ever announced new twice.
     with Session(init_db(db_url)) as session:
         per_item = Counter(session.exec(select(ChangeEvent.item_id).where(ChangeEvent.change == "new")).all())

@@ -144,7 +144,7 @@ def test_robots_txt_fetched_first_and_one_request_at_a_time(crawled: Crawled) ->
         robots = [index for index, request in enumerate(log) if request.path == "/robots.txt"]
         assert robots and robots[0] == 0, f"{key}: robots.txt not asked first"
         assert not [r.path for r in log if r.path.startswith(("/admin/", "/search/"))]
-        assert web.max_concurrency(key) == 1, f"{key}: more than one request at a time"
+        assert web.max_concurrency(key) == 1, f"{key}: more than one request at a time: {web.overlaps()}"
         assert all("govwatch/" in request.headers.get("user-agent", "") for request in log)
 
 

@@ -49,9 +49,12 @@ def test_max_concurrency_counts_overlapping_requests() -> None:
             thread.join()
         assert server.max_concurrency >= 2
         assert len(server.log) == 3 and all(entry.status == 200 for entry in server.log)
+        # Each overlap names the requests in flight at that moment, so a politeness failure says who.
+        overlap = server.in_flight.overlaps[0]
+        assert len(overlap) >= 2 and all(label.startswith("GET /") and " from ('127." in label for label in overlap)
         server.clear_log()
         _get(server.base_url + "/one")
-        assert server.max_concurrency == 1
+        assert server.max_concurrency == 1 and server.in_flight.overlaps == [] and server.in_flight.active == 0
     finally:
         server.stop()
 

@@ -320,7 +320,7 @@ def test_request_log_and_concurrency(fresh_web: SimulatedWeb) -> None:
     log = web.requests("mee")
     assert [entry.path for entry in log] == ["/robots.txt", "/ywdt/hjywnews/"]
     assert log[1].headers["if-none-match"] == '"x"' and log[1].status == 200 and log[1].bytes > 1000
-    assert web.max_concurrency("mee") == 1
+    assert web.max_concurrency("mee") == 1, web.overlaps()
 
 
 def test_write_seeds_validate_with_the_config_schema(web: SimulatedWeb, tmp_path: Path) -> None:

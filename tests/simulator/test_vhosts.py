@@ -85,4 +85,4 @@ def test_a_crawl_by_name_finds_exactly_the_new_and_edited_items(tmp_path: Path) 
         changes = changes_of(db, second)
         assert changes["new"] == web.truth(2).new
         assert all(url.startswith(("http://mee.govsim.test:", "http://gbk.govsim.test:")) for url in changes["new"])
-        assert all(web.max_concurrency(key) == 1 for key in web.servers)
+        assert all(web.max_concurrency(key) == 1 for key in web.servers), web.overlaps()

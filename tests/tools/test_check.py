@@ -95,7 +95,7 @@ def test_check_is_polite_and_stores_nothing(world: World, day_one: dict[str, obj
         log = world.web.requests(site)
         assert log[0].path == "/robots.txt", site
         assert all(entry.headers.get("user-agent") == USER_AGENT for entry in log), site
-        assert world.web.max_concurrency(site) == 1
+        assert world.web.max_concurrency(site) == 1, world.web.overlaps()
     # One listing page and one article per listing (a JSON shell adds its API page 1), nothing deeper.
     assert len([e for e in world.web.requests("gbk") if e.path != "/robots.txt"]) == 2
 
