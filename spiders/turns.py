@@ -60,6 +60,8 @@ class SiteTurns:
             site.last_start = start
             if start > now:
                 await asyncio.sleep(start - now)
+                # Woken late, the gap counts from when this transfer really starts.
+                site.last_start = max(site.last_start, time.monotonic())
             yield
         finally:
             site.running -= 1
