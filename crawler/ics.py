@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from crawler import clock
 from crawler.export import meeting_record
-from crawler.extract.meetings import ANNOUNCED, CANCELLED, POSTPONED
+from crawler.extract.meetings import ANNOUNCED, BROUGHT_FORWARD, CANCELLED, MOVED
 from crawler.models import ChangeEvent, Item, ItemVersion, SourceRow
 
 PRODID = "-//govwatch//meetings//ZH"
@@ -125,8 +125,10 @@ def _description(entry: dict[str, Any]) -> str:
     lines = []
     if meeting.get("status") == CANCELLED or entry["item_status"] == "deleted":
         lines.append("此会议已取消或通知已删除 (cancelled or withdrawn)")
-    elif meeting.get("status") == POSTPONED:
-        lines.append("此会议延期 (postponed)")
+    elif meeting.get("status") in MOVED:
+        words = "此会议提前 (brought forward)" if meeting["status"] == BROUGHT_FORWARD else "此会议延期 (postponed)"
+        original = meeting.get("original_start")
+        lines.append(words + (f"，原定 (was) {original.replace('T', ' ')[:16]}" if original else ""))
     if meeting.get("attendees"):
         lines.append("参会人员: " + "；".join(meeting["attendees"]))
     if meeting.get("deadline"):
@@ -170,7 +172,7 @@ def event_of(entry: dict[str, Any]) -> Event | None:
     if span[1] is not None:
         event.add("dtend", span[1])
     cancelled = meeting.get("status") == CANCELLED or entry["item_status"] == "deleted"
-    event.add("status", "CANCELLED" if cancelled else "TENTATIVE" if meeting.get("status") == POSTPONED else "CONFIRMED")
+    event.add("status", "CANCELLED" if cancelled else "TENTATIVE" if meeting.get("status") in MOVED else "CONFIRMED")
     if meeting.get("place"):
         event.add("location", meeting["place"])
     event.add("url", entry["url"])

@@ -14,7 +14,7 @@ from typing import Any
 from crawler import clock
 from crawler.extract.meetings import (
     FIELD_WORDS,
-    POSTPONED,
+    MOVED,
     STATUS_WORDS,
     labelled_facts,
     moment_text,
@@ -113,8 +113,8 @@ def meeting_subject(event: dict[str, Any]) -> str | None:
         return f"{SUBJECT_PREFIX} 会议变更（{fields}）：{title}"
     where = "，".join(part for part in (span_text(meeting), meeting.get("place")) if part)
     if status:
-        # A postponement that sets the new time says when: that is what the reader needs.
-        moved_to = f"（改至{where}）" if meeting.get("status") == POSTPONED and meeting.get("start") else ""
+        # A meeting moved in time says when it now is: that is what the reader needs.
+        moved_to = f"（改至{where}）" if meeting.get("status") in MOVED and meeting.get("start") else ""
         return f"{SUBJECT_PREFIX} 会议{status}：{title}{moved_to}"
     word = CHANGE_WORDS.get(change or "", change)
     return f"{SUBJECT_PREFIX} {word}会议通知：{title}" + (f"（{where}）" if where else "")

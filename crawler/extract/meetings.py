@@ -18,10 +18,15 @@ from crawler.extract.dates import CJK_DIGITS, SHANGHAI, cjk_number, make_date
 from crawler.vocabulary import ANNOUNCED
 
 SCHEDULED, CANCELLED, POSTPONED = "scheduled", "cancelled", "postponed"
+# Moved to an earlier time than the one the notice says was planned (提前): a meeting moved in time is
+# `postponed` unless the page shows both times and the new one is the earlier.
+BROUGHT_FORWARD = "brought_forward"
+MOVED = (POSTPONED, BROUGHT_FORWARD)
 # Every key of `meeting` (docs/EXPORT.md), present for both stages so consumers see one shape.
+# `original_start` is the time a rearranging notice says the meeting had (原定于…), else None.
 FIELDS = (
     "stage", "status", "date", "start", "end", "place", "organizer", "host",
-    "attendees", "deadline", "contact", "phone", "video",
+    "attendees", "deadline", "contact", "phone", "video", "original_start",
 )
 # The facts whose change makes an edited announcement worth its own mail (crawler/alerts).
 WATCHED = ("start", "end", "place", "status")
@@ -115,14 +120,19 @@ _EVENT = r"(?:会议|會議|培训班|培訓班|培训|培訓|座谈会|座談�
 CANCELLED_TITLE = re.compile(rf"^(?:关于|關於)?(?:取消|撤销|撤銷|停止举办|停止舉辦)|{_EVENT}的?(?:取消|撤销|撤銷)")
 # Postponed means moved in time (延期, 推迟, 改期, 时间调整 — later or earlier); a new venue alone is not.
 _TIME = r"(?:时间|時間|日期|会期|會期)"
+# 提前 counts only where it moves the meeting (提前召开, 提前至12月…): 提前下达, 提前到达会场 move nothing.
+_CONVENE = r"(?:召开|召開|举办|舉辦|举行|舉行)"
+_EARLIER_TO = rf"提前(?:至|到)[^。，,；;\n]{{1,30}}?{_CONVENE}"
 POSTPONED_TITLE = re.compile(
-    rf"^(?:关于|關於)?(?:延期|推迟|推遲|暂停|暫停|改期)|^(?:关于|關於)?{_REARRANGE}[^。]{{0,40}}{_TIME}"
-    rf"|{_EVENT}的?(?:延期|推迟|推遲|暂停|暫停|改期)|{_EVENT}的?{_TIME}(?:[和及、](?:地点|地點))?的?{_REARRANGE}")
+    rf"^(?:关于|關於)?(?:延期|推迟|推遲|暂停|暫停|改期|提前{_CONVENE})|^(?:关于|關於)?{_REARRANGE}[^。]{{0,40}}{_TIME}"
+    rf"|{_EVENT}的?(?:延期|推迟|推遲|暂停|暫停|改期|提前{_CONVENE})"
+    rf"|{_EVENT}的?{_TIME}(?:[和及、](?:地点|地點))?的?{_REARRANGE}")
 CANCELLED_BODY = re.compile(rf"{_EVENT}(?:决定|現|现)?(?:取消|不再(?:召开|举办|舉辦))|(?:取消|暂停|暫停)(?:召开|召開|举办|舉辦|举行|舉行)")
 POSTPONED_BODY = re.compile(
     rf"{_EVENT}(?:决定|现|現)?(?:延期|推迟|推遲|暂缓|暫緩|改期)|(?:延期|推迟|推遲|暂缓|改期)(?:召开|召開|举办|舉辦|举行|舉行)"
-    rf"|{_TIME}(?:调整|調整|变更|變更|更改|推迟|推遲|延期|顺延|順延)(?:为|為|至|到)"
-    rf"|原(?:定|计划|計劃)?的?(?:会议|會議|培训|培訓|活动|活動)?{_TIME}[^。]{{0,30}}(?:调整|調整|变更|變更|更改|改|推迟|推遲|延期)")
+    rf"|{_TIME}(?:调整|調整|变更|變更|更改|推迟|推遲|延期|顺延|順延|提前)(?:为|為|至|到)"
+    rf"|原(?:定|计划|計劃)?的?(?:会议|會議|培训|培訓|活动|活動)?{_TIME}[^。]{{0,30}}(?:调整|調整|变更|變更|更改|改|推迟|推遲|延期)"
+    rf"|{_EARLIER_TO}|原(?:定|计划|計劃)[^。]{{0,80}}提前{_CONVENE}")
 
 # A notice that moves a meeting names the old arrangement (原定于12月8日在…召开的会议) besides the new one:
 # the old is cut out before the time and place are read, except for a cancellation, whose facts are the
@@ -133,9 +143,10 @@ ORIGINAL = (
 )
 # The new time or place as such notices print them, tried in order.
 NEW_TIME = (
-    re.compile(rf"{_TIME}(?:调整|調整|变更|變更|更改|改|推迟|推遲|延期|顺延|順延)(?:为|為|至|到|在|于|於)\s*(?P<v>[^。；;\n]{{2,60}})"),
+    re.compile(rf"{_TIME}(?:调整|調整|变更|變更|更改|改|推迟|推遲|延期|顺延|順延|提前)(?:为|為|至|到|在|于|於)\s*(?P<v>[^。；;\n]{{2,60}})"),
     re.compile(r"(?:调整后|調整後)的?(?:会议|會議|培训|培訓)?(?:时间|時間)\s*(?:为|為|[：:])\s*(?P<v>[^。；;\n]{2,60})"),
     re.compile(r"(?:延期|推迟|推遲|顺延|順延|改期|调整|調整|变更|變更|改)(?:至|到|为|為|于|於|在)\s*(?P<v>[^。；;\n]{2,60})"),
+    re.compile(rf"提前(?:至|到)\s*(?P<v>[^。；;\n，,]{{2,40}}?){_CONVENE}"),
     re.compile(rf"{_TIME}不变[，,（(：:]?\s*(?:仍为|仍為|仍定于|仍定於|仍于|仍於|仍在|为|為)?\s*(?P<v>[^。；;\n]{{2,60}})"),
 )
 _PLACE_END = r"(?=召开|召開|举办|舉辦|举行|舉行|[。；;\n，,]|$)"
@@ -454,6 +465,23 @@ def _deadline(head: str, published: datetime | None) -> str | None:
     return None
 
 
+def _original_start(digits: str, published: datetime | None) -> str | None:
+    """The time the notice says was planned before (原定于12月8日…, 原会议时间为…), else None."""
+    for pattern in ORIGINAL:
+        for m in pattern.finditer(digits):
+            start, _ = read_span(m.group(0), published)
+            if start:
+                return start
+    return None
+
+
+def _earlier(new: str, old: str) -> bool:
+    """Whether moment `new` comes before `old`; a bare date is compared by its day only."""
+    if new[:10] != old[:10] or "T" not in new or "T" not in old:
+        return new[:10] < old[:10]
+    return new < old
+
+
 def _status(title: str, head: str) -> str:
     if CANCELLED_TITLE.search(title) or CANCELLED_BODY.search(head):
         return CANCELLED
@@ -510,6 +538,7 @@ def announced_facts(title: str, text: str, published: datetime | None, organ: st
     head = text[:HEAD_CHARS]
     status = _status(title, head)
     digits = arabic_dates(head)
+    original: str | None = None
     if status == CANCELLED:
         start, end = _when(digits, published)
         place = _place(head)
@@ -519,11 +548,16 @@ def announced_facts(title: str, text: str, published: datetime | None, organ: st
         if start is None and not (status == POSTPONED and UNDATED.search(digits)):
             start, end = _when(current, published)
         place = _place(without_original(head))
+        if status == POSTPONED:
+            original = _original_start(digits, published)
+            if original and start and _earlier(start, original):
+                status = BROUGHT_FORWARD
     organizer = ORGANIZER_LABELS.search(head)
     contact = CONTACT.search(head)
     phone = PHONE.search(head)
     return {
         "status": status,
+        "original_start": original,
         "date": start[:10] if start else None,
         "start": start,
         "end": end,
@@ -565,7 +599,7 @@ def watched_changes(before: dict[str, Any] | None, after: dict[str, Any] | None)
 
 # --- how people see the facts (mail, `govwatch show`, the item page, the calendar) -------------------------
 
-STATUS_WORDS = {"cancelled": "已取消", "postponed": "延期"}
+STATUS_WORDS = {CANCELLED: "已取消", POSTPONED: "延期", BROUGHT_FORWARD: "提前"}
 FIELD_WORDS = {"start": "会议时间", "end": "结束时间", "place": "会议地点", "status": "状态"}
 
 
@@ -596,9 +630,11 @@ def labelled_facts(meeting: dict[str, Any]) -> list[tuple[str, str]]:
         if meeting.get("video") and not VIDEO.search(place or ""):  # not "腾讯会议（含视频会议）"
             place = f"{place}（含视频会议）" if place else ONLINE_PLACE
         contact = " ".join(part for part in (meeting.get("contact"), meeting.get("phone")) if part) or None
+        original = meeting.get("original_start") if meeting.get("status") in MOVED else None
         rows = [
             ("状态", STATUS_WORDS.get(str(meeting.get("status")))),
             ("会议时间", span_text(meeting)),
+            ("原定时间", moment_text(original) if original else None),
             ("会议地点", place),
             ("参会人员", attendees),
             ("报名/回执截止", moment_text(meeting["deadline"]) if meeting.get("deadline") else None),

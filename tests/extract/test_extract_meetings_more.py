@@ -16,7 +16,7 @@ from crawler.extract.meetings import arabic_dates, labelled_facts, meeting_facts
 
 MEETING_PAGES = PAGES / "meetings"
 URL = "http://www.example.gov.cn/tzgg/202612/t20261201_1.shtml"
-FACTS = ("status", "start", "end", "place", "deadline", "video")
+FACTS = ("status", "start", "end", "place", "deadline", "video", "original_start")
 
 
 def at(day: str, clock: str | None = None) -> str:
@@ -28,24 +28,29 @@ def at(day: str, clock: str | None = None) -> str:
 # - 延期/推迟/改期/时间调整 keep stage `announced` with status `postponed`; start/place are the NEW ones
 #   when printed ("原定于…" clauses are the old arrangement and never read as the meeting's time or place).
 # - postponed with 另行通知 and no new date: start, end and date are None (the old day is no longer true).
+# - original_start is the time 原定于… names, for a meeting moved in time; a move to an earlier time than
+#   that is `brought_forward` (提前), not `postponed`.
 # - 地点变更 with the time unchanged is still `scheduled`, with the new place and the unchanged time.
 # - 取消: stage `announced`, status `cancelled`, start/place of the meeting that is cancelled (the calendar
 #   shows it struck through on that day).
 # - an online meeting without a physical venue: place is the platform named (腾讯会议) or "视频会议".
 EXPECTED: dict[str, tuple[str, str | None, dict[str, Any]]] = {
     "postponed_new_date.html": ("meeting", "announced", {
-        "status": "postponed", "start": at("2026-12-22", "09:00"), "end": None,
+        "status": "postponed", "start": at("2026-12-22", "09:00"), "end": None, "original_start": "2026-12-08",
         "place": "示范市迎宾馆（示范市中山路88号）", "deadline": "2026-12-15", "video": False}),
+    "brought_forward.html": ("meeting", "announced", {
+        "status": "brought_forward", "start": at("2026-12-11", "09:00"), "end": None, "original_start": "2026-12-18",
+        "place": "示范市湘江宾馆二楼会议厅（示范市五一大道12号）", "deadline": "2026-12-08", "video": False}),
     "postponed_undated.html": ("meeting", "announced", {
         "status": "postponed", "start": None, "end": None, "place": None, "deadline": None, "video": False}),
     "rescheduled_date_place.html": ("meeting", "announced", {
-        "status": "postponed", "start": "2026-12-17", "end": "2026-12-18",
+        "status": "postponed", "start": "2026-12-17", "end": "2026-12-18", "original_start": "2026-12-08",
         "place": "示范市国际会议中心（示范市湘江北路1号）", "deadline": "2026-12-10", "video": False}),
     "venue_changed.html": ("meeting", "announced", {
         "status": "scheduled", "start": "2026-12-10", "end": "2026-12-11",
         "place": "示范市生态环境干部学校（示范市岳麓大道66号）", "deadline": None, "video": False}),
     "time_adjusted.html": ("meeting", "announced", {
-        "status": "postponed", "start": at("2026-12-18", "09:30"), "end": None,
+        "status": "postponed", "start": at("2026-12-18", "09:30"), "end": None, "original_start": None,
         "place": "省生态环境厅五楼会议室", "deadline": None, "video": False}),
     "video_tencent.html": ("meeting", "announced", {
         "status": "scheduled", "start": at("2026-12-09", "15:00"), "end": None,
@@ -65,7 +70,7 @@ EXPECTED: dict[str, tuple[str, str | None, dict[str, Any]]] = {
     "held_report.html": ("meeting", "held", {
         "status": None, "start": None, "end": None, "place": "示范市", "deadline": None, "video": False}),
     "cancelled.html": ("meeting", "announced", {
-        "status": "cancelled", "start": "2026-12-15", "end": "2026-12-17",
+        "status": "cancelled", "start": "2026-12-15", "end": "2026-12-17", "original_start": None,
         "place": "示范市", "deadline": None, "video": False}),
     "plain_title_branch_venues.html": ("meeting", "announced", {
         "status": "scheduled", "start": at("2026-12-11", "08:30"), "end": None,
@@ -140,6 +145,13 @@ def test_arabic_dates(printed: str, digits: str) -> None:
         ("原定于12月8日召开的会议延期至12月20日上午9:00召开，地点改在省厅三楼会议室召开。",
          "postponed", at("2026-12-20", "09:00"), "省厅三楼会议室"),
         ("原会议时间为12月8日，现调整为12月9日下午2:30。", "postponed", at("2026-12-09", "14:30"), None),
+        # Moved earlier: the same day earlier in the hour, or an earlier day.
+        ("原会议时间为12月8日下午2:30，现调整为12月8日上午9:00。", "brought_forward", at("2026-12-08", "09:00"), None),
+        ("原定于12月18日召开的会议提前至12月11日召开，地点不变，仍为省厅三楼会议室。", "brought_forward", "2026-12-11",
+         "省厅三楼会议室"),
+        # 提前 that moves nothing: arrive early, hand in early.
+        ("定于12月8日上午9:00在省厅召开会议。请参会人员提前到达会场，提前至11月30日报送回执。", "scheduled",
+         at("2026-12-08", "09:00"), "省厅"),
         ("会议地点调整为省厅五楼会议室，会议时间不变。会议时间：12月8日上午9:00", "scheduled", at("2026-12-08", "09:00"),
          "省厅五楼会议室"),
         ("经研究，决定取消召开本次会议。原定于12月8日在省厅召开。", "cancelled", "2026-12-08", "省厅"),
@@ -159,6 +171,10 @@ def test_online_place_is_not_doubled_in_mail_rows() -> None:
     assert branch["会议地点"] == "市生态环境局三楼会议室（含视频会议）"
     postponed = dict(labelled_facts(_run("postponed_new_date.html").meeting or {}))
     assert postponed["状态"] == "延期" and postponed["会议时间"] == "2026-12-22 09:00"
+    assert postponed["原定时间"] == "2026-12-08"
+    earlier = dict(labelled_facts(_run("brought_forward.html").meeting or {}))
+    assert earlier["状态"] == "提前" and earlier["会议时间"] == "2026-12-11 09:00" and earlier["原定时间"] == "2026-12-18"
+    assert "原定时间" not in dict(labelled_facts(_run("date_range.html").meeting or {}))
 
 
 
@@ -170,6 +186,10 @@ def test_online_place_is_not_doubled_in_mail_rows() -> None:
         ("关于2026年全省环境监测工作会议时间和地点调整的通知", "announced", "postponed"),
         ("关于变更全国固体废物管理培训班举办地点的通知", "announced", "scheduled"),
         ("关于全省生态环境执法工作会议延期举办的通知", "announced", "postponed"),
+        # 提前 in a title moves a meeting only as 提前召开/举办 (the status needs both times to say earlier).
+        ("关于提前召开全省危险废物规范化管理工作会议的通知", "announced", "postponed"),
+        ("关于提前下达2027年中央生态环境资金预算的通知", None, None),
+        ("关于提前做好冬季大气污染防治工作的通知", None, None),
         # near misses: 调整/变更 of something that is not a meeting's time or place
         ("关于调整厅领导班子成员分工的通知", None, None),
         ("关于调整国庆节期间值班时间的通知", None, None),

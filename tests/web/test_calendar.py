@@ -127,6 +127,21 @@ def test_a_cancellation_notice_is_cancelled_on_the_calendar(store: Store, db_url
     assert str(found[cancel]["status"]) == "CANCELLED"
 
 
+def test_a_moved_meeting_is_tentative_on_its_new_day_and_says_when_it_was(store: Store, db_url: str) -> None:
+    later = "http://sthjt.hunan.gov.cn/xxgk/tzgg/202611/t20261118_013.html"
+    earlier = "http://sthjt.hunan.gov.cn/xxgk/tzgg/202611/t20261118_014.html"
+    store_meeting(store, "hunan", later, "关于全省执法工作会议延期举办的通知",
+                  "原定于11月28日召开的全省执法工作会议延期至12月5日上午9:00召开。")
+    store_meeting(store, "hunan", earlier, "关于提前召开全省监测工作会议的通知",
+                  "原定于12月10日召开的全省监测工作会议提前至12月3日召开。")
+    with TestClient(create_app(db_url)) as client:
+        found = events(client.get("/feeds/meetings.ics").content)
+    assert found[later].decoded("dtstart").date() == date(2026, 12, 5) and str(found[later]["status"]) == "TENTATIVE"
+    assert "此会议延期 (postponed)，原定 (was) 2026-11-28" in str(found[later]["description"])
+    assert found[earlier].decoded("dtstart") == date(2026, 12, 3) and str(found[earlier]["status"]) == "TENTATIVE"
+    assert "此会议提前 (brought forward)，原定 (was) 2026-12-10" in str(found[earlier]["description"])
+
+
 def test_filters_by_source_and_tag(store: Store, db_url: str) -> None:
     with TestClient(create_app(db_url)) as client:
         assert set(events(client.get("/feeds/meetings.ics", params={"source": "hunan"}).content)) == {URL}
