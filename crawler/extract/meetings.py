@@ -197,7 +197,10 @@ ORGANIZER_LABELS = re.compile(
     r"(?:主办单位|主辦單位|主办方|主辦方|举办单位|舉辦單位|组织单位|組織單位|主办|主辦)\s*[：:]\s*(?P<v>[^。；;\n]{2,60})")
 ATTENDEE_LABELS = re.compile(
     r"(?:参会人员|參會人員|参加人员|參加人員|参会范围|參會範圍|参加范围|參加範圍|参会对象|參會對象|参训人员|參訓人員|"
-    r"参训对象|參訓對象|培训对象|培訓對象|出席人员|出席人員|与会人员|與會人員)(?:及名额|及名額|范围|範圍)?")
+    r"参训对象|參訓對象|培训对象|培訓對象|出席人员|出席人員|与会人员|與會人員)(?:及名额|及名額|范围|範圍)?"
+    # A label, not a word in a sentence: 参会人员：…, 参会人员为…, or a heading line (请参会人员提前到达会场 and
+    # 参会人员不变 name nobody).
+    r"(?=\s*(?:[：:]|为|為|$))")
 # A labelled 截止 first (it often carries the hour), then 请…于…前…报送 (报到 is arrival, not a reply).
 DEADLINE = (
     re.compile(r"(?<![数數据據计計])(?:报名截止|報名截止|截止)(?:时间|時間|日期)?\s*(?:为|為|[：:])\s*(?P<v>[^。\n]{3,40})"),
@@ -441,7 +444,7 @@ def _attendees_announced(head: str) -> list[str]:
         m = ATTENDEE_LABELS.search(line)
         if not m:
             continue
-        inline = line[m.end():].strip(" ：:")
+        inline = re.sub(r"^\s*(?:[：:]|为|為)?", "", line[m.end():]).strip()
         if inline:
             return [_clause(inline, 200) or inline]
         # A heading (二、参会人员) followed by its items, up to the next heading of the same level or above.

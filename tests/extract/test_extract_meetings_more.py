@@ -203,3 +203,18 @@ def test_rearranged_titles(title: str, stage: str | None, status: str | None) ->
     assert found == stage and (kind == "meeting") == (stage is not None), (title, kind, found)
     if stage is not None:
         assert meeting_facts(stage, title, "", PUBLISHED)["status"] == status
+
+
+@pytest.mark.parametrize(
+    ("body", "attendees"),
+    [
+        ("参会人员：各市州生态环境局分管负责同志。", ["各市州生态环境局分管负责同志"]),
+        ("参会人员为各市州生态环境局分管负责同志。", ["各市州生态环境局分管负责同志"]),
+        ("二、参会人员\n各市州生态环境局分管负责同志\n三、会议地点：省厅", ["各市州生态环境局分管负责同志"]),
+        # The words inside a sentence are no label: nobody is named.
+        ("定于12月8日上午9:00在省厅召开会议。请参会人员提前到达会场。", []),
+        ("三、参会人员不变。已报送参会回执的单位无需重新报送。", []),
+    ],
+)
+def test_attendees_come_from_a_label_only(body: str, attendees: list[str]) -> None:
+    assert meeting_facts("announced", "关于召开全省执法工作会议的通知", body, PUBLISHED)["attendees"] == attendees
