@@ -109,8 +109,10 @@ class BrowserDownloadHandler(HTTP11DownloadHandler):
         if slot is None:
             return None
         # The smallest gap Scrapy itself would leave (its delay less the jitter), so a turn only ever waits
-        # where the slot's own accounting fell short.
-        return key, slot.concurrency, slot.delay * max(0.0, 1.0 - slot.jitter)
+        # where the slot's own accounting fell short. Scrapy before 2.19 has no `jitter`: its randomized
+        # delays went down to half.
+        jitter = getattr(slot, "jitter", 0.5)
+        return key, slot.concurrency, slot.delay * max(0.0, 1.0 - jitter)
 
     async def _download(self, request: Request) -> Response:
         if request.meta.get(EARNED_META) and not request.meta.get(BROWSER_META):
