@@ -95,9 +95,8 @@ class BrowserDownloadHandler(HTTP11DownloadHandler):
         if slot is None:
             return await self._download(request)
         key, concurrency, min_gap = slot
-        overtaken = self.turns.overtaken
-        async with self.turns.turn(key, concurrency, min_gap):
-            if self.turns.overtaken > overtaken and self.crawler.stats:
+        async with self.turns.turn(key, concurrency, min_gap) as overtaken:
+            if overtaken and self.crawler.stats:
                 self.crawler.stats.inc_value("govwatch/slot_turn_waits")
             return await self._download(request)
 

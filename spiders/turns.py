@@ -36,11 +36,12 @@ class SiteTurns:
         self.overtaken = 0  # turns that waited for another transfer: how often the slot's count fell short
 
     @asynccontextmanager
-    async def turn(self, key: str, concurrency: int, min_gap: float) -> AsyncIterator[None]:
+    async def turn(self, key: str, concurrency: int, min_gap: float) -> AsyncIterator[bool]:
         """Wait until `key` has fewer than `concurrency` transfers and `min_gap` s passed since the last
-        start, then hold the turn for the transfer."""
+        start, then hold the turn for the transfer; yields whether it had to wait for another transfer."""
         site = self._sites.setdefault(key, _Site())
-        if site.running >= max(1, concurrency):
+        overtaken = site.running >= max(1, concurrency)
+        if overtaken:
             self.overtaken += 1
         while site.running >= max(1, concurrency):
             ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -62,7 +63,7 @@ class SiteTurns:
                 await asyncio.sleep(start - now)
                 # Woken late, the gap counts from when this transfer really starts.
                 site.last_start = max(site.last_start, time.monotonic())
-            yield
+            yield overtaken
         finally:
             site.running -= 1
             self._wake(site)

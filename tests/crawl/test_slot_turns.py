@@ -45,6 +45,23 @@ def test_turns_granted_together_go_one_at_a_time_a_gap_apart() -> None:
     assert turns.overtaken == 4  # five asked together: four found the site busy
 
 
+def test_a_turn_says_whether_it_waited_for_another_transfer() -> None:
+    async def scenario() -> list[bool]:
+        turns = SiteTurns()
+        said: list[bool] = []
+
+        async def transfer() -> None:
+            async with turns.turn("site", 1, 0.0) as overtaken:
+                said.append(overtaken)
+                await asyncio.sleep(0.01)
+
+        await asyncio.gather(transfer(), transfer(), transfer())
+        await transfer()  # alone now
+        return said
+
+    assert asyncio.run(scenario()) == [False, True, True, False]
+
+
 def test_a_site_allowed_two_transfers_gets_two_not_more() -> None:
     turns = SiteTurns()
     spans = asyncio.run(_transfers(turns, count=6, concurrency=2, gap=0.0))
