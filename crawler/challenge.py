@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from crawler.extract.decoding import decode_html
 from crawler.profiles.base import looks_like_article
 
 # HTTP statuses that mean "a gate answered, not the site": 412 (Ruishu: JS + cookie), 521 (加速乐
@@ -61,9 +63,10 @@ NAVIGATES = re.compile(
 MAX_SHELL_CJK = 40
 SCRIPT_OR_STYLE = re.compile(rb"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)  # IE conditional comments too: no modern browser runs them
-LINK = re.compile(rb"<a\b(?P<attrs>[^>]*)>(?P<text>.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
-HREF = re.compile(rb"\bhref\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s>]+))", re.IGNORECASE)
-TAG = re.compile(rb"<[^>]+>")
+# On the decoded page (counting needs characters, so the page is decoded once, as the extractor decodes it).
+LINK = re.compile(r"<a\b(?P<attrs>[^>]*)>(?P<text>.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+HREF = re.compile(r"\bhref\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s>]+))", re.IGNORECASE)
+TAG = re.compile(r"<[^>]+>")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LIST_DATE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
 # Below this many Chinese characters of visible text outside links, a page shows no article.
@@ -80,41 +83,31 @@ class Challenge:
     reason: str
 
 
-def _text(raw: bytes) -> str:
-    """Bytes as text without knowing the charset: UTF-8, else GB18030 (a rough reading is enough to count)."""
-    text = raw.decode("utf-8", errors="replace")
-    if text.count("\ufffd") > 4:
-        return raw.decode("gb18030", errors="replace")
-    return text
-
-
-def _visible(body: bytes) -> bytes:
-    """The page without scripts, styles and comments (tags kept)."""
-    return COMMENT.sub(b" ", SCRIPT_OR_STYLE.sub(b" ", body))
+def _visible(body: bytes, headers: Mapping[str, str] | None = None) -> str:
+    """The page without scripts, styles and comments (tags kept), decoded as the extractor decodes it."""
+    return decode_html(COMMENT.sub(b" ", SCRIPT_OR_STYLE.sub(b" ", body)), headers)[0]
 
 
 def visible_cjk_count(body: bytes) -> int:
     """Chinese characters outside scripts, styles, comments and tags (a rough measure of readable text)."""
-    return len(CJK.findall(_text(TAG.sub(b" ", _visible(body)))))
+    return len(CJK.findall(TAG.sub(" ", _visible(body))))
 
 
-def thin_page(body: bytes) -> bool:
+def thin_page(body: bytes, headers: Mapping[str, str] | None = None) -> bool:
     """True when a page shows no content: under MIN_ARTICLE_CJK characters outside links, and no list
     (fewer than MIN_LIST_ROWS dates, and fewer titled links to article-shaped URLs). Site chrome (menus,
     friendly links, the footer) is mostly links, so a challenge wrapped in a site's template stays thin."""
-    visible = _visible(body)
-    outside_links = _text(TAG.sub(b" ", LINK.sub(b" ", visible)))
-    if len(CJK.findall(outside_links)) >= MIN_ARTICLE_CJK:
+    visible = _visible(body, headers)
+    if len(CJK.findall(TAG.sub(" ", LINK.sub(" ", visible)))) >= MIN_ARTICLE_CJK:
         return False
-    if len(LIST_DATE.findall(_text(TAG.sub(b" ", visible)))) >= MIN_LIST_ROWS:
+    if len(LIST_DATE.findall(TAG.sub(" ", visible))) >= MIN_LIST_ROWS:
         return False
     articles = 0
     for link in LINK.finditer(visible):
         href = HREF.search(link["attrs"])
-        title = _text(TAG.sub(b"", link["text"]))
-        if href is None or len(CJK.findall(title)) < MIN_TITLE_CJK:
+        if href is None or len(CJK.findall(TAG.sub("", link["text"]))) < MIN_TITLE_CJK:
             continue
-        url = _text(href["dq"] or href["sq"] or href["bare"] or b"").strip()
+        url = (href["dq"] or href["sq"] or href["bare"] or "").strip()
         if looks_like_article(urljoin("http://host/", url.split("?", 1)[0])):
             articles += 1
     return articles < MIN_LIST_ROWS
@@ -142,8 +135,10 @@ def detect_challenge(status: int, body: bytes, headers: dict[str, str] | None = 
     markers = [name for name, pattern in STRONG_MARKERS.items() if pattern.search(live)]
     token = TOKEN_META.search(live) is not None
     cookie_script = sets_cookie_and_moves_on(live)
-    interstitials = [gate for gate in INTERSTITIALS if cookie_script and gate.words.search(_text(live))]
-    if (markers or token or interstitials) and thin_page(head):
+    # Decoded only for a page whose script sets a cookie and moves on: the words may be in its scripts.
+    page = decode_html(live, headers)[0] if cookie_script else ""
+    interstitials = [gate for gate in INTERSTITIALS if gate.words.search(page)]
+    if (markers or token or interstitials) and thin_page(head, headers):
         if markers:
             return Challenge(f"challenge page ({markers[0]}) with HTTP 200")
         if interstitials:

@@ -439,16 +439,9 @@ class Store:
             before = {row.url: row for row in self._attachment_rows(session, item.id or 0, item.version_count)}
             links = self._resolve_attachments(session, item, content.attachments, before, now)
             new_hash = combined_hash(content.content_hash, [(link.url, link.fingerprint) for link in links])
-            if previous is not None and new_hash != item.content_hash and _only_completed(item, links, content, before):
-                # Attachments fetched for the first time complete the current version: no edit happened.
-                item.content_hash = previous.content_hash = new_hash
-                session.add(previous)
-            elif previous is not None and new_hash != item.content_hash and _only_respaced(
-                item, previous, links, content, before
-            ):
-                # The same words spaced differently: the extractor now joins a table cell's runs (王利 钿 →
-                # 王利钿). No edit; the current hash follows the new rendering, so the next fetch compares like
-                # with like. The stored text stays as it was fetched.
+            if previous is not None and new_hash != item.content_hash and _no_edit(item, previous, links, content, before):
+                # The current version's hash follows the new one, so the next fetch compares like with like;
+                # the stored text stays as it was fetched.
                 item.content_hash = previous.content_hash = new_hash
                 session.add(previous)
             decision = decide(Previous(item.status, item.content_hash) if previous is not None else None, new_hash)
@@ -722,37 +715,25 @@ class Store:
         return self._baseline[source_id]
 
 
-def _only_completed(
-    item: Item, links: Sequence[ItemAttachment], content: Content, before: dict[str, ItemAttachment]
-) -> bool:
-    """Whether the hash moved only because attachments unknown until now were fetched (then: no edit)."""
-    unknown = {link.url for link in links if link.url not in before or before[link.url].fingerprint is None}
-    as_before = combined_hash(
-        content.content_hash, [(link.url, None if link.url in unknown else link.fingerprint) for link in links]
-    )
-    return as_before == item.content_hash
-
-
-def _only_respaced(
+def _no_edit(
     item: Item,
     previous: ItemVersion,
     links: Sequence[ItemAttachment],
     content: Content,
     before: dict[str, ItemAttachment],
 ) -> bool:
-    """Whether the hash moved only because spaces inside lines of the article moved (then: no edit).
-
-    Attachments must be as before too (or fetched for the first time), so that a real change of a file in
-    the same fetch is still an edit.
-    """
-    if not same_but_spacing(previous.title, previous.text, content.title, content.text):
-        return False
+    """Whether the hash moved without the regulator changing anything: attachments unknown until now were
+    fetched (they complete the current version), or the same words come spaced differently (the extractor
+    now joins a table cell's runs: 王利 钿 → 王利钿). Either way every attachment known before is unchanged,
+    so a real change of a file in the same fetch is still an edit."""
+    # Attachments fetched for the first time count as they were: unknown.
     unknown = {link.url for link in links if link.url not in before or before[link.url].fingerprint is None}
-    as_before = combined_hash(
-        content_hash(previous.title, previous.text),
-        [(link.url, None if link.url in unknown else link.fingerprint) for link in links],
+    files = [(link.url, None if link.url in unknown else link.fingerprint) for link in links]
+    if combined_hash(content.content_hash, files) == item.content_hash:
+        return True
+    return same_but_spacing(previous.title, previous.text, content.title, content.text) and (
+        combined_hash(content_hash(previous.title, previous.text), files) == item.content_hash
     )
-    return as_before == item.content_hash
 
 
 def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:

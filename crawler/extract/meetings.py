@@ -184,14 +184,16 @@ ONLINE_PLACE = "视频会议"
 # A bare 时间/地点 is a label only where a label starts (a line, an outline number, a sentence): 到会时间,
 # 抵达时间, 报名截止时间 in a reply form and 回执报送地点, 住宿地点 are not the meeting's.
 _LABEL_START = r"(?:^|(?<=[\n、.．)）。；;\s]))"
+# What follows a label before its value: 为, a colon, or a line break (a heading over its value).
+_LABEL_END = r"[ \t]*(?:为|為|[：:]|\n)\s*"
 TIME_LABELS = re.compile(
     r"(?:(?<![报報]到)(?:会议时间|會議時間|培训时间|培訓時間|活动时间|活動時間|会期|會期)"
-    rf"|{_LABEL_START}(?:时间|時間))[ \t]*(?:为|為|[：:]|\n)\s*")
-CHECKIN_TIME = re.compile(r"(?:报到时间|報到時間)[ \t]*(?:为|為|[：:]|\n)\s*")
+    rf"|{_LABEL_START}(?:时间|時間)){_LABEL_END}")
+CHECKIN_TIME = re.compile(rf"(?:报到时间|報到時間){_LABEL_END}")
 PLACE_LABELS = (
-    re.compile(r"(?:会议地点|會議地點|培训地点|培訓地點|活动地点|活動地點|会议地址|會議地址)[ \t]*(?:为|為|[：:]|\n)\s*"),
-    re.compile(rf"{_LABEL_START}(?:地点|地點)[ \t]*(?:为|為|[：:]|\n)\s*"),
-    re.compile(r"(?:报到地点|報到地點)[ \t]*(?:为|為|[：:]|\n)\s*"),
+    re.compile(rf"(?:会议地点|會議地點|培训地点|培訓地點|活动地点|活動地點|会议地址|會議地址){_LABEL_END}"),
+    re.compile(rf"{_LABEL_START}(?:地点|地點){_LABEL_END}"),
+    re.compile(rf"(?:报到地点|報到地點){_LABEL_END}"),
 )
 ORGANIZER_LABELS = re.compile(
     r"(?:主办单位|主辦單位|主办方|主辦方|举办单位|舉辦單位|组织单位|組織單位|主办|主辦)\s*[：:]\s*(?P<v>[^。；;\n]{2,60})")

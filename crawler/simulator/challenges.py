@@ -111,8 +111,25 @@ class ChallengeGate:
         raise NotImplementedError
 
 
+class SaltedClearance(ChallengeGate):
+    """A clearance a second-stage script computes: FNV-1a of a salt only that script carries and the
+    first-stage token, both derived from the session; the gates differ only in the tokens' lengths."""
+
+    STAGE1_LENGTH = 0
+    SALT_LENGTH = 0
+
+    def _stage1(self, session: str) -> str:
+        return self._token(self.STAGE1_LENGTH, "stage1", session)
+
+    def _salt(self, session: str) -> str:
+        return self._token(self.SALT_LENGTH, "salt", session)
+
+    def expected_clearance(self, session: str) -> str:
+        return format(fnv1a(self._salt(session) + self._stage1(session)), "x")
+
+
 # ================================================================ 加速乐-style: 521, two stages
-class JslGate(ChallengeGate):
+class JslGate(SaltedClearance):
     """HTTP 521: an inline script decodes the first-stage cookie and loads the second stage, a script that
     computes `__jsl_clearance` from the first stage and a salt only it carries, then reloads the page."""
 
@@ -120,15 +137,8 @@ class JslGate(ChallengeGate):
     STAGE1 = "__jsl_clearance_s"
     CLEARANCE = "__jsl_clearance"
     STAGE2_PATH = "/_guard/jsl_stage2.js"
-
-    def _stage1(self, uid: str) -> str:
-        return self._token(24, "stage1", uid)
-
-    def _salt(self, uid: str) -> str:
-        return self._token(16, "salt", uid)
-
-    def expected_clearance(self, uid: str) -> str:
-        return format(fnv1a(self._salt(uid) + self._stage1(uid)), "x")
+    STAGE1_LENGTH = 24
+    SALT_LENGTH = 16
 
     def cleared(self, request: Request) -> bool:
         jar = cookies_of(request)
@@ -257,7 +267,7 @@ RUISHU_PAGE = """<!DOCTYPE html>
 """
 
 # ================================================================ two-stage WAF: redirect, verify, back
-class TwoStageGate(ExpiringClearanceGate):
+class TwoStageGate(SaltedClearance, ExpiringClearanceGate):
     """Stage 1 answers every page (listings and articles alike) with HTTP 200 and a script that stores a
     first-stage cookie and sends the browser to a verification page; stage 2, served only with that cookie,
     computes the clearance from it and a salt only stage 2 carries, sets it with `document.cookie` and goes
@@ -268,19 +278,12 @@ class TwoStageGate(ExpiringClearanceGate):
     STAGE1 = "simwaf_s1"
     CLEARANCE = "simwaf_clr"
     VERIFY_PATH = "/_waf/verify.html"
+    STAGE1_LENGTH = 20
+    SALT_LENGTH = 12
 
     def __init__(self, site: Site, secret: str, uses: int = TWOSTAGE_USES) -> None:
         super().__init__(site, secret, uses)
         self.verifications = 0  # stage-2 pages served (a client that ran stage 1's script)
-
-    def _stage1(self, session: str) -> str:
-        return self._token(20, "stage1", session)
-
-    def _salt(self, session: str) -> str:
-        return self._token(12, "salt", session)
-
-    def expected_clearance(self, session: str) -> str:
-        return format(fnv1a(self._salt(session) + self._stage1(session)), "x")
 
     def own_resource(self, request: Request) -> Response | None:
         if request.path != self.VERIFY_PATH:

@@ -23,15 +23,6 @@ def content(text: str, title: str = "标题") -> Content:
     return Content(text=text, content_hash=content_hash(title, text), title=title, kind="meeting")
 
 
-@pytest.fixture
-def store(db_url: str) -> Store:
-    store = Store(db_url)
-    with store.session() as session:
-        session.add(SourceRow(id="src", name="源", org="厅", profile="trs", schedule="0 7 * * *"))
-        session.commit()
-    return store
-
-
 def store_one(store: Store, text: str, url: str = URL) -> str:
     return store.record_content(source_id="src", canonical_url=url, url=url, content=content(text)).change
 

@@ -6,11 +6,10 @@ The fingerprint keeps spaces inside lines (a space between two Latin words is a 
 
 from __future__ import annotations
 
-import pytest
 from sqlmodel import select
 
 from crawler.fingerprint import content_hash, same_but_spacing
-from crawler.models import ChangeEvent, Item, ItemVersion, SourceRow
+from crawler.models import ChangeEvent, Item, ItemVersion
 from crawler.store import Content, Store
 
 URL = "http://sthjj.example.gov.cn/zwgk/xzcf/202507/t20250715_1.html"
@@ -31,15 +30,6 @@ NEW = (
 
 def content(text: str) -> Content:
     return Content(text=text, content_hash=content_hash(TITLE, text), title=TITLE, kind="notice")
-
-
-@pytest.fixture
-def store(db_url: str) -> Store:
-    store = Store(db_url)
-    with store.session() as session:
-        session.add(SourceRow(id="src", name="源", org="局", profile="hanweb", schedule="0 7 * * *"))
-        session.commit()
-    return store
 
 
 def record(store: Store, text: str) -> str:
